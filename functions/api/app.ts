@@ -1,0 +1,164 @@
+import middy from '@middy/core';
+import { InvalidAuthIdError, JourneyRequestError, StepConflictError } from '../engine/errors.js';
+import type { JourneyService, StepResponse } from '../engine/journeys.js';
+import { isJsonObject } from '../shared/json.js';
+import { logger } from '../shared/logger.js';
+import type { SessionRepository } from '../store/sessions.js';
+import { HttpError } from './errors.js';
+import { amError, bodyText, cookie, type HttpEvent, type HttpResult, header, json } from './http.js';
+
+export interface ApiConfig {
+  /** Realms served besides root (`/json/realms/root/realms/{realm}/…`). */
+  realms: readonly string[];
+  /** Journey run when a client does not name one (AM: the realm's default tree). */
+  defaultJourney: string;
+  maxBodyBytes: number;
+  /** Name of the session cookie and header (AM's `iPlanetDirectoryPro`). */
+  cookieName: string;
+  /** Mark the session cookie Secure (off only for plain-HTTP local development). */
+  secureCookie: boolean;
+}
+
+export interface ApiDeps {
+  journeys: JourneyService;
+  sessions: SessionRepository;
+  config: ApiConfig;
+}
+
+const ROUTE = /^\/json\/realms\/root(?:\/realms\/([A-Za-z0-9_-]+))?\/(authenticate|sessions)\/?$/;
+
+function parseJson(event: HttpEvent, maxBytes: number): unknown {
+  const text = bodyText(event);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new HttpError(413, `Request body is larger than ${maxBytes} bytes`);
+  }
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON');
+  }
+}
+
+function checkApiVersion(event: HttpEvent): void {
+  const value = header(event, 'accept-api-version');
+  if (!value) return;
+  const protocol = /protocol=(\d+)(?:\.\d+)?/.exec(value)?.[1];
+  if (protocol !== undefined && protocol !== '1') {
+    throw new HttpError(
+      400,
+      `Unsupported Accept-API-Version protocol ${protocol}; this server speaks protocol=1.0`,
+    );
+  }
+}
+
+function stepResult(response: StepResponse, deps: ApiDeps): HttpResult {
+  switch (response.type) {
+    case 'step': {
+      const { type: _type, ...body } = response;
+      return json(200, body);
+    }
+    case 'success': {
+      const { type: _type, ...body } = response;
+      const attributes = [
+        'Path=/',
+        'HttpOnly',
+        'SameSite=Lax',
+        ...(deps.config.secureCookie ? ['Secure'] : []),
+      ];
+      return json(200, body, {
+        cookies: [`${deps.config.cookieName}=${response.tokenId}; ${attributes.join('; ')}`],
+      });
+    }
+    case 'failure':
+      return amError(401, response.message, { failureUrl: '' });
+  }
+}
+
+async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Promise<HttpResult> {
+  const query = event.queryStringParameters ?? {};
+  const indexType = query.authIndexType;
+  if (indexType !== undefined && indexType !== 'service') {
+    throw new HttpError(400, `authIndexType ${indexType} is not supported; use authIndexType=service`);
+  }
+  const journey = query.authIndexValue;
+  const body = parseJson(event, deps.config.maxBodyBytes);
+  if (body !== undefined && !isJsonObject(body))
+    throw new HttpError(400, 'Request body must be a JSON object');
+  if (body === undefined || body.authId === undefined) {
+    if (body?.callbacks !== undefined) throw new HttpError(400, 'Callbacks were submitted without an authId');
+    return stepResult(await deps.journeys.start(journey ?? deps.config.defaultJourney, realm), deps);
+  }
+  return stepResult(await deps.journeys.submit(realm, journey, body), deps);
+}
+
+async function sessions(event: HttpEvent, realm: string, deps: ApiDeps): Promise<HttpResult> {
+  const action = event.queryStringParameters?._action;
+  const body = parseJson(event, deps.config.maxBodyBytes);
+  const fromBody =
+    typeof body === 'object' && body !== null && 'tokenId' in body
+      ? (body as { tokenId: unknown }).tokenId
+      : undefined;
+  const token =
+    header(event, deps.config.cookieName) ??
+    cookie(event, deps.config.cookieName) ??
+    (typeof fromBody === 'string' ? fromBody : undefined);
+  if (action === 'validate') {
+    const session = token ? await deps.sessions.find(token) : undefined;
+    if (!session || session.realm !== realm) return json(200, { valid: false });
+    return json(200, {
+      valid: true,
+      sessionUid: session.id.slice(0, 32),
+      uid: session.userName,
+      realm: realm === 'root' ? '/' : `/${realm}`,
+    });
+  }
+  if (action === 'logout') {
+    const session = token ? await deps.sessions.find(token) : undefined;
+    if (!token || !session || session.realm !== realm) throw new HttpError(401, 'Access Denied');
+    await deps.sessions.delete(token);
+    return json(
+      200,
+      { result: 'Successfully logged out' },
+      { cookies: [`${deps.config.cookieName}=; Path=/; Max-Age=0`] },
+    );
+  }
+  throw new HttpError(
+    400,
+    `Unsupported _action ${action ?? '(none)'}; use _action=validate or _action=logout`,
+  );
+}
+
+/** Maps protocol and HTTP errors to AM's error shape; anything unexpected is a logged, opaque 500. */
+const amErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
+  onError: async function amErrorsOnError(request) {
+    const error = request.error;
+    if (error instanceof HttpError && error.expose) {
+      request.response = amError(error.statusCode, error.message, error.detail);
+    } else if (error instanceof InvalidAuthIdError) {
+      request.response = amError(401, error.message, { failureUrl: '' });
+    } else if (error instanceof StepConflictError) {
+      request.response = amError(409, error.message);
+    } else if (error instanceof JourneyRequestError) {
+      request.response = amError(error.statusCode, error.message);
+    } else {
+      logger.error('Unhandled error', { error: error as Error, path: request.event.rawPath });
+      request.response = amError(500, 'Internal Server Error');
+    }
+  },
+});
+
+/** The callbacks API (AM's `/json/…/authenticate` and `/sessions`) as an API Gateway HTTP API handler. */
+export function createApiHandler(deps: ApiDeps) {
+  const realms = new Set(deps.config.realms);
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
+    const match = ROUTE.exec(event.rawPath);
+    if (!match) throw new HttpError(404, `No endpoint at ${event.rawPath}`);
+    const method = event.requestContext.http.method;
+    if (method !== 'POST') throw new HttpError(405, `${method} is not supported here; use POST`);
+    const realm = match[1] ?? 'root';
+    if (realm !== 'root' && !realms.has(realm)) throw new HttpError(404, `Realm ${realm} not found`);
+    checkApiVersion(event);
+    return match[2] === 'authenticate' ? authenticate(event, realm, deps) : sessions(event, realm, deps);
+  }).use(amErrors());
+}

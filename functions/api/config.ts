@@ -1,0 +1,20 @@
+import type { JourneyServiceConfig } from '../engine/journeys.js';
+import { intEnv, optionalEnv } from '../shared/env.js';
+import type { ApiConfig } from './app.js';
+
+/** The API's configuration from the environment; every variable has a documented default. */
+export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig & JourneyServiceConfig {
+  return {
+    realms: (optionalEnv('REALMS', env) ?? 'alpha')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+    defaultJourney: optionalEnv('DEFAULT_JOURNEY', env) ?? 'Login',
+    maxBodyBytes: intEnv('MAX_BODY_BYTES', 102_400, env),
+    cookieName: optionalEnv('SESSION_COOKIE_NAME', env) ?? 'iPlanetDirectoryPro',
+    secureCookie: optionalEnv('SESSION_COOKIE_SECURE', env) !== 'false',
+    transactionTtlSeconds: intEnv('JOURNEY_TTL_SECONDS', 900, env),
+    sessionTtlSeconds: intEnv('SESSION_TTL_SECONDS', 7200, env),
+    successUrl: optionalEnv('SUCCESS_URL', env) ?? '/enduser/?realm=/alpha',
+  };
+}

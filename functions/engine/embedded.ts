@@ -1,0 +1,76 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import '../shared/polyfills.js';
+import type { JsonObject, JsonValue } from '../shared/json.js';
+import { type JourneyFile, listJourneyFiles, substitute } from './asl.js';
+import { lintJourney } from './journey-lint.js';
+import { type EnginePort, JourneyExecutionError } from './port.js';
+import type { JourneyContext } from './types.js';
+
+export type LocalFunction = (payload: never) => Promise<unknown>;
+
+type StateMachineDefinition = ConstructorParameters<typeof StateMachine>[0];
+
+interface LoadedJourney {
+  machine: StateMachine;
+  handlers: Record<string, (input: JsonValue) => Promise<JsonValue>>;
+}
+
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+
+/**
+ * The engine port embedded: the same ASL files run in-process by aws-local-stepfunctions. Placeholders are
+ * substituted as CDK does; every `lambda:invoke` Task is overridden to call the local function its
+ * FunctionName names, and its result wrapped as `{Payload, StatusCode}` like the Lambda integration.
+ */
+export class EmbeddedEngine implements EnginePort {
+  readonly journeys: ReadonlySet<string>;
+  private readonly loaded = new Map<string, LoadedJourney>();
+
+  /**
+   * @param functions substitution name (e.g. IdentityNodesFunctionArn) → local handler
+   * @param files the journeys to load (default: every `statemachines/*.asl.json`)
+   */
+  constructor(functions: Readonly<Record<string, LocalFunction>>, files: JourneyFile[] = listJourneyFiles()) {
+    const substitutions = Object.fromEntries(Object.keys(functions).map((name) => [name, `local:${name}`]));
+    for (const file of files) {
+      // A journey that does not pass the lint does not load: a skipped node would be a skipped check.
+      lintJourney(file.journey, file.definition);
+      const definition = substitute(file.definition, substitutions);
+      const handlers: LoadedJourney['handlers'] = {};
+      const states = (definition.States ?? {}) as Record<string, JsonObject>;
+      for (const [stateName, state] of Object.entries(states)) {
+        if (state.Type !== 'Task' || state.Resource !== LAMBDA_INVOKE) continue;
+        handlers[stateName] = async (input) => {
+          const { FunctionName, Payload } = input as { FunctionName?: string; Payload?: unknown };
+          const fn =
+            typeof FunctionName === 'string' ? functions[FunctionName.replace(/^local:/, '')] : undefined;
+          if (!fn)
+            throw new JourneyExecutionError(file.journey, `No local function for ${String(FunctionName)}`);
+          return { Payload: (await fn(Payload as never)) as JsonValue, StatusCode: 200 };
+        };
+      }
+      // Built once: construction validates the definition (~100 ms); a built machine runs fast.
+      const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+        validationOptions: { checkPaths: true, checkArn: true },
+      });
+      this.loaded.set(file.journey, { machine, handlers });
+    }
+    this.journeys = new Set(this.loaded.keys());
+  }
+
+  async execute(journey: string, input: JourneyContext): Promise<JourneyContext> {
+    const loaded = this.loaded.get(journey);
+    if (!loaded) throw new JourneyExecutionError(journey, 'UnknownJourney');
+    const execution = loaded.machine.run(input as unknown as JsonValue, {
+      overrides: { taskResourceLocalHandlers: loaded.handlers },
+    });
+    try {
+      return (await execution.result) as unknown as JourneyContext;
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      const inner = (cause as Error & { cause?: unknown }).cause;
+      const name = inner instanceof Error ? inner.name : cause.name;
+      throw Object.assign(new JourneyExecutionError(journey, name, cause.message), { cause });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/** Errors of the journey protocol; the API maps each to AM's error shape and HTTP status. */
+
+/** The authId is malformed, forged, expired or already used (AM: 401). */
+export class InvalidAuthIdError extends Error {
+  constructor(message = 'Invalid or expired authId: start the journey again', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidAuthIdError';
+  }
+}
+
+/** Another submission of the same step is being processed (409). */
+export class StepConflictError extends Error {
+  constructor(message = 'This step is already being processed by another request', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StepConflictError';
+  }
+}
+
+/** The request does not fit the journey protocol: bad callbacks, unknown journey, wrong realm (400). */
+export class JourneyRequestError extends Error {
+  readonly statusCode: 400 | 404;
+  constructor(message: string, statusCode: 400 | 404 = 400, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'JourneyRequestError';
+    this.statusCode = statusCode;
+  }
+}

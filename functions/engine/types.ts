@@ -1,0 +1,80 @@
+import type { Callback } from '../shared/callbacks.js';
+import type { JsonObject, JsonValue } from '../shared/json.js';
+
+/** A user-facing message a node leaves for the next page it renders. */
+export interface PageMessage {
+  message: string;
+  messageType: '0' | '1' | '2';
+}
+
+/** One failed policy, AM's shape: `{policyRequirement, params?}`. */
+export interface PolicyFailure {
+  policyRequirement: string;
+  params?: JsonObject;
+}
+
+/**
+ * Data that lives only while one execution runs: never written to the transaction item (passwords, and
+ * messages meant for the very next page).
+ */
+export interface TransientState {
+  password?: string;
+  messages?: PageMessage[];
+  /** Failed policies per attribute name, shown when the next page renders. */
+  failedPolicies?: Record<string, PolicyFailure[]>;
+}
+
+/** AM's shared state, as Proofline's nodes use it. */
+export interface SharedState {
+  username?: string;
+  userId?: string;
+  /** Profile attributes collected for the user (`preferences/marketing` is stored as `preferences.marketing`). */
+  objectAttributes?: JsonObject;
+  /** Per-journey failure counters of Retry Limit Decision nodes that do not save to the user. */
+  retryCounts?: Record<string, number>;
+  transient?: TransientState;
+  [key: string]: JsonValue | TransientState | undefined;
+}
+
+/** What a node asks the client for: the step AM would return. */
+export interface Suspension {
+  callbacks: Callback[];
+  header?: string;
+  description?: string;
+  stage?: string;
+  /** Node-private data returned to the node when the step is submitted (never sent to the client). */
+  memo?: JsonObject;
+}
+
+export type JourneyResult = { status: 'success' } | { status: 'failure'; message?: string };
+
+/**
+ * The document that flows through a journey's state machine: the execution input, each Task's payload
+ * `context`, and the execution output.
+ */
+export interface JourneyContext {
+  journey: string;
+  realm: string;
+  txId: string;
+  /** The suspended node the execution resumes at (absent on the first step). */
+  resumeAt?: string;
+  /** The callbacks the client submitted for `resumeAt`. */
+  input?: Callback[];
+  memo?: JsonObject;
+  state: SharedState;
+  /** The last node's outcome; `suspended` when it waits for the client. */
+  outcome?: string;
+  /** The node that suspended, with what it asks the client for. */
+  suspendedAt?: string;
+  suspend?: Suspension;
+  /** Set by the journey's Success/Failure Pass states. */
+  result?: JourneyResult;
+}
+
+/** The Lambda payload of a node Task state. */
+export interface NodeInvocation {
+  node: { id: string; type: string; config?: JsonObject };
+  context: JourneyContext;
+}
+
+export const SUSPENDED = 'suspended';

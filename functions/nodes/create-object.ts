@@ -1,0 +1,63 @@
+import * as v from 'valibot';
+import { isJsonObject } from '../shared/json.js';
+import { logger } from '../shared/logger.js';
+import { UniqueConstraintError } from '../store/errors.js';
+import { hashPassword } from '../store/password.js';
+import type { UserProfile } from '../store/users.js';
+import { transientOf } from './page-support.js';
+import type { NodeDefinition } from './types.js';
+
+const configSchema = v.strictObject({
+  identityResource: v.optional(v.literal('managed/alpha_user'), 'managed/alpha_user'),
+});
+type Config = v.InferOutput<typeof configSchema>;
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+/**
+ * Create Object: creates the user from `objectAttributes` and the transient password. A taken userName or
+ * mail is FAILURE with the UNIQUE policy failure left for the page, so the journey can show the form again.
+ */
+export const createObject = {
+  type: 'CreateObjectNode',
+  displayName: 'Create Object',
+  family: 'identity',
+  configSchema,
+  outcomes: () => ['CREATED', 'FAILURE'],
+  suspends: false,
+  async process(ctx) {
+    const attributes = ctx.state.objectAttributes ?? {};
+    const transient = transientOf(ctx);
+    const userName = text(attributes.userName) ?? text(ctx.state.username);
+    if (!userName) {
+      transient.failedPolicies = {
+        ...transient.failedPolicies,
+        userName: [{ policyRequirement: 'REQUIRED' }],
+      };
+      return { outcome: 'FAILURE' };
+    }
+    const preferences = isJsonObject(attributes.preferences) ? attributes.preferences : {};
+    const profile: UserProfile = {
+      userName,
+      ...(text(attributes.mail) ? { mail: text(attributes.mail) } : {}),
+      ...(text(attributes.givenName) ? { givenName: text(attributes.givenName) } : {}),
+      ...(text(attributes.sn) ? { sn: text(attributes.sn) } : {}),
+      preferences: { marketing: preferences.marketing === true, updates: preferences.updates === true },
+    };
+    const passwordHash = transient.password ? await hashPassword(transient.password) : undefined;
+    try {
+      const user = await ctx.services.users.create(profile, passwordHash);
+      ctx.state.userId = user.id;
+      logger.info('User created', { userId: user.id, txId: ctx.txId });
+      return { outcome: 'CREATED' };
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintError)) throw error;
+      transient.failedPolicies = {
+        ...transient.failedPolicies,
+        [error.attribute]: [{ policyRequirement: 'UNIQUE' }],
+      };
+      return { outcome: 'FAILURE' };
+    }
+  },
+} satisfies NodeDefinition<Config>;

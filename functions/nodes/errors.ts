@@ -1,0 +1,15 @@
+/**
+ * Errors a node may throw. Their names are the `ErrorEquals` values in `statemachines/`; anything else a node
+ * meets (a client's mistake, a wrong password) is an outcome, not an error.
+ */
+
+/** A journey is wired wrongly: unknown node type, invalid config, or a node run without the state it needs. */
+export class JourneyConfigurationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'JourneyConfigurationError';
+  }
+}
+
+/** The names the state machines may route on (checked by the journey lint test). */
+export const NODE_ERROR_NAMES = ['JourneyConfigurationError'] as const;

@@ -1,0 +1,9 @@
+import type { NodeFamily } from './types.js';
+
+/**
+ * Node families: one Lambda function each. `substitution` is the `${…}` variable the ASL files use as the
+ * Task's FunctionName; CDK resolves it to the function's ARN, the embedded engine to the local handler.
+ */
+export const NODE_FAMILIES: Record<NodeFamily, { substitution: string; entry: string }> = {
+  identity: { substitution: 'IdentityNodesFunctionArn', entry: 'functions/nodes/handler.ts' },
+};

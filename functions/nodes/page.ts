@@ -1,0 +1,45 @@
+import * as v from 'valibot';
+import { JourneyConfigurationError } from './errors.js';
+import { type PageChild, processPage } from './page-support.js';
+import { getCallbackNode, parseNodeConfig } from './registry.js';
+import type { NodeDefinition } from './types.js';
+
+const childSchema = v.strictObject({
+  id: v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9_-]*$/)),
+  type: v.string(),
+  config: v.optional(v.record(v.string(), v.unknown())),
+});
+
+const configSchema = v.strictObject({
+  nodes: v.pipe(v.array(childSchema), v.minLength(1)),
+  header: v.optional(v.string()),
+  description: v.optional(v.string()),
+  stage: v.optional(v.string()),
+});
+type Config = v.InferOutput<typeof configSchema>;
+
+/**
+ * Page node: shows several callback nodes on one step. Its outcome is its last child's single outcome, as in
+ * AM (the callback nodes Proofline ships have exactly one).
+ */
+export const page = {
+  type: 'PageNode',
+  displayName: 'Page',
+  family: 'identity',
+  configSchema,
+  outcomes: () => ['outcome'],
+  suspends: true,
+  process(ctx) {
+    const children: PageChild[] = ctx.config.nodes.map((child) => {
+      const definition = getCallbackNode(child.type);
+      if (!definition)
+        throw new JourneyConfigurationError(`Page ${ctx.nodeId}: ${child.type} cannot be placed on a page`);
+      return {
+        definition,
+        ctx: { ...ctx, nodeId: child.id, config: parseNodeConfig(definition, child.config, child.id) },
+      };
+    });
+    const { header, description, stage } = ctx.config;
+    return processPage(ctx, children, { header, description, stage }, 'outcome');
+  },
+} satisfies NodeDefinition<Config>;

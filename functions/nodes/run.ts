@@ -1,0 +1,35 @@
+import type { JourneyContext, NodeInvocation, SharedState } from '../engine/types.js';
+import { SUSPENDED } from '../engine/types.js';
+import { getNodeDefinition, parseNodeConfig } from './registry.js';
+import type { NodeServices } from './types.js';
+
+/**
+ * Runs one node for a Task state: the body of the node Lambda. Input reaches the node only when the journey
+ * resumes at it; the returned context carries the outcome (or the suspension) and the updated shared state.
+ */
+export async function runNode(invocation: NodeInvocation, services: NodeServices): Promise<JourneyContext> {
+  const { node, context } = invocation;
+  const definition = getNodeDefinition(node.type);
+  const config = parseNodeConfig(definition, node.config, node.id);
+  const resuming = context.resumeAt === node.id;
+  const state: SharedState = structuredClone(context.state ?? {});
+  const result = await definition.process({
+    nodeId: node.id,
+    config,
+    journey: context.journey,
+    realm: context.realm,
+    txId: context.txId,
+    ...(resuming && context.input ? { input: context.input } : {}),
+    ...(resuming && context.memo ? { memo: context.memo } : {}),
+    state,
+    services,
+  });
+  const base = { journey: context.journey, realm: context.realm, txId: context.txId, state };
+  if ('suspend' in result)
+    return { ...base, outcome: SUSPENDED, suspendedAt: node.id, suspend: result.suspend };
+  const declared = definition.outcomes(config);
+  if (!declared.includes(result.outcome)) {
+    throw new Error(`Node ${node.id} (${node.type}) returned undeclared outcome "${result.outcome}"`);
+  }
+  return { ...base, outcome: result.outcome };
+}

@@ -1,0 +1,67 @@
+import type * as v from 'valibot';
+import type { SharedState, Suspension } from '../engine/types.js';
+import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
+import type { JsonObject } from '../shared/json.js';
+import type { UserRepository } from '../store/users.js';
+
+/** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
+export interface NodeServices {
+  users: UserRepository;
+}
+
+export interface NodeContext<C> {
+  readonly nodeId: string;
+  readonly config: C;
+  readonly journey: string;
+  readonly realm: string;
+  readonly txId: string;
+  /** The callbacks the client submitted for this node's step; only when the journey resumes at this node. */
+  readonly input?: Callback[];
+  readonly memo?: JsonObject;
+  /** Shared state; the node mutates it in place. */
+  readonly state: SharedState;
+  readonly services: NodeServices;
+}
+
+export type NodeResult = { outcome: string } | { suspend: Suspension };
+
+/** The Lambda function (family) a node type runs in; one NodejsFunction per family. */
+export type NodeFamily = 'identity';
+
+export interface NodeDefinition<C = unknown> {
+  /** AM's node type id (the `_type._id` of a tree export). */
+  readonly type: string;
+  /** The name AIC shows for it. */
+  readonly displayName: string;
+  readonly family: NodeFamily;
+  readonly configSchema: v.GenericSchema<unknown, C>;
+  /** Every outcome the node can return, for the given config. */
+  outcomes(config: C): readonly string[];
+  /** True when the node can wait for the client: it must then be a target of the journey's Resume router. */
+  readonly suspends: boolean;
+  process(ctx: NodeContext<C>): Promise<NodeResult>;
+}
+
+/** The result of collecting a callback node's inputs. */
+export interface CollectResult {
+  /** Inputs failed their policies: the page must render again with the failures. */
+  invalid: boolean;
+  /** The client asked for validation only (`IDTokenNvalidateOnly`): render again even if valid. */
+  validateOnly: boolean;
+}
+
+/**
+ * A node that renders callbacks and collects their inputs: usable on its own or inside a Page node, which
+ * concatenates its children's callbacks into one step.
+ */
+export interface CallbackNodeDefinition<C = unknown> extends NodeDefinition<C> {
+  readonly callbackNode: true;
+  render(ctx: NodeContext<C>): CallbackTemplate[] | Promise<CallbackTemplate[]>;
+  collect(ctx: NodeContext<C>, callbacks: Callback[]): Promise<CollectResult>;
+}
+
+export function isCallbackNode(
+  definition: NodeDefinition<unknown>,
+): definition is CallbackNodeDefinition<unknown> {
+  return 'callbackNode' in definition && definition.callbackNode === true;
+}

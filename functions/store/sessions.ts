@@ -1,0 +1,63 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { nowSeconds, type Store } from './dynamo.js';
+
+export interface Session {
+  /** SHA-256 of the token, hex. */
+  id: string;
+  userId: string;
+  userName: string;
+  realm: string;
+  journey: string;
+  createdAt: string;
+  expiresAt: number;
+}
+
+const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+export class SessionRepository {
+  constructor(private readonly store: Store) {}
+
+  /** Issues a session and returns its token; only the token's hash is stored. */
+  async create(input: Omit<Session, 'id' | 'createdAt' | 'expiresAt'>, ttlSeconds: number): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const session: Session = {
+      ...input,
+      id: hashToken(token),
+      createdAt: new Date().toISOString(),
+      expiresAt: nowSeconds() + ttlSeconds,
+    };
+    await this.store.doc.send(
+      new PutCommand({
+        TableName: this.store.tables.Sessions,
+        Item: session,
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
+    );
+    return token;
+  }
+
+  /** The live session for a token, or undefined (unknown, malformed or expired: TTL deletes lazily). */
+  async find(token: string): Promise<Session | undefined> {
+    if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) return undefined;
+    const { Item } = await this.store.doc.send(
+      new GetCommand({
+        TableName: this.store.tables.Sessions,
+        Key: { id: hashToken(token) },
+        ConsistentRead: true,
+      }),
+    );
+    const session = Item as Session | undefined;
+    return session && session.expiresAt > nowSeconds() ? session : undefined;
+  }
+
+  /** Ends a session; true when there was a live one. */
+  async delete(token: string): Promise<boolean> {
+    const session = await this.find(token);
+    if (!session) return false;
+    await this.store.doc.send(
+      new DeleteCommand({ TableName: this.store.tables.Sessions, Key: { id: session.id } }),
+    );
+    return true;
+  }
+}

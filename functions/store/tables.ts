@@ -1,0 +1,54 @@
+/**
+ * The DynamoDB tables, defined once: the CDK stack and the embedded runtime both build their tables from
+ * these definitions, so the two can never drift apart.
+ */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Construct id in CDK and the suffix of the local table name. */
+  readonly id: 'Transactions' | 'Users' | 'Sessions';
+  /** Environment variable that carries the physical table name to the Lambda handlers. */
+  readonly envVar: 'TRANSACTIONS_TABLE' | 'USERS_TABLE' | 'SESSIONS_TABLE';
+  readonly partitionKey: KeyAttribute;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  /** Attribute holding the expiry as epoch seconds; DynamoDB TTL is enabled on it. */
+  readonly timeToLiveAttribute?: string;
+}
+
+export const TABLES = [
+  {
+    id: 'Transactions',
+    envVar: 'TRANSACTIONS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    globalSecondaryIndexes: [],
+    timeToLiveAttribute: 'expiresAt',
+  },
+  {
+    // Holds user items (id = user id) and uniqueness guard items (id = "userName#<lower>" / "mail#<lower>").
+    id: 'Users',
+    envVar: 'USERS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    globalSecondaryIndexes: [
+      { indexName: 'byUserName', partitionKey: { name: 'userNameKey', type: 'S' } },
+      { indexName: 'byMail', partitionKey: { name: 'mailKey', type: 'S' } },
+    ],
+  },
+  {
+    // id = SHA-256 of the session token: the token itself is never stored.
+    id: 'Sessions',
+    envVar: 'SESSIONS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    globalSecondaryIndexes: [],
+    timeToLiveAttribute: 'expiresAt',
+  },
+] as const satisfies readonly TableDefinition[];
+
+export type TableId = (typeof TABLES)[number]['id'];

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { nowSeconds, type Store } from './dynamo.js';
+import { UniqueConstraintError } from './errors.js';
+
+export type AccountStatus = 'active' | 'inactive';
+
+export interface UserProfile {
+  userName: string;
+  mail?: string;
+  givenName?: string;
+  sn?: string;
+  preferences?: { marketing?: boolean; updates?: boolean };
+}
+
+export interface User extends UserProfile {
+  id: string;
+  passwordHash?: string;
+  accountStatus: AccountStatus;
+  loginCount: number;
+  /** Failed attempts per Retry Limit Decision node id (AM's "Save Retry Limit to User"). */
+  retryCounts: Record<string, number>;
+  createdAt: string;
+  updatedAt: string;
+  lastLogin?: string;
+}
+
+/** Uniqueness keys: userName and mail compare case-insensitively, like AM's identity store. */
+export const userNameKey = (userName: string): string => userName.trim().toLowerCase();
+export const mailKey = (mail: string): string => mail.trim().toLowerCase();
+const guardId = (attribute: 'userName' | 'mail', key: string): string => `${attribute}#${key}`;
+
+export class UserRepository {
+  constructor(private readonly store: Store) {}
+
+  private get table(): string {
+    return this.store.tables.Users;
+  }
+
+  /**
+   * Creates a user. userName and mail are claimed atomically with the user item (one transaction with a
+   * guard item per unique attribute), so two concurrent registrations can never both take a name.
+   */
+  async create(profile: UserProfile, passwordHash: string | undefined): Promise<User> {
+    const now = new Date().toISOString();
+    const user: User = {
+      ...profile,
+      id: randomUUID(),
+      ...(passwordHash ? { passwordHash } : {}),
+      accountStatus: 'active',
+      loginCount: 0,
+      retryCounts: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    const guards: Array<{ attribute: 'userName' | 'mail'; key: string }> = [
+      { attribute: 'userName', key: userNameKey(profile.userName) },
+    ];
+    if (profile.mail) guards.push({ attribute: 'mail', key: mailKey(profile.mail) });
+    const item = {
+      ...user,
+      userNameKey: userNameKey(profile.userName),
+      ...(profile.mail ? { mailKey: mailKey(profile.mail) } : {}),
+    };
+    try {
+      await this.store.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...guards.map((g) => ({
+              Put: {
+                TableName: this.table,
+                Item: { id: guardId(g.attribute, g.key), userId: user.id, createdAt: nowSeconds() },
+                ConditionExpression: 'attribute_not_exists(id)',
+              },
+            })),
+            {
+              Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') {
+        const reasons = (error as Error & { CancellationReasons?: Array<{ Code?: string }> })
+          .CancellationReasons;
+        const failed = reasons?.findIndex((r) => r.Code === 'ConditionalCheckFailed') ?? -1;
+        const guard = guards[failed];
+        if (guard) throw new UniqueConstraintError(guard.attribute, { cause: error });
+      }
+      throw error;
+    }
+    return user;
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    const { Item } = await this.store.doc.send(
+      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
+    );
+    if (!Item || typeof Item.userName !== 'string') return undefined;
+    const { userNameKey: _u, mailKey: _m, ...user } = Item;
+    return user as User;
+  }
+
+  /** Strongly consistent lookup by userName through its guard item. */
+  async findByUserName(userName: string): Promise<User | undefined> {
+    const { Item } = await this.store.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { id: guardId('userName', userNameKey(userName)) },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.userId === 'string' ? this.get(Item.userId) : undefined;
+  }
+
+  /** True when another user already holds this userName or mail (consistent read of the guard item). */
+  async isTaken(attribute: 'userName' | 'mail', value: string): Promise<boolean> {
+    const key = attribute === 'userName' ? userNameKey(value) : mailKey(value);
+    const { Item } = await this.store.doc.send(
+      new GetCommand({ TableName: this.table, Key: { id: guardId(attribute, key) }, ConsistentRead: true }),
+    );
+    return Item !== undefined;
+  }
+
+  async incrementLoginCount(id: string): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'ADD loginCount :one SET lastLogin = :now, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':one': 1, ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
+  async setAccountStatus(id: string, status: AccountStatus): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'SET accountStatus = :s, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':s': status, ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
+  /** Atomically adds one failed attempt for a retry node and returns the new count. */
+  async incrementRetryCount(id: string, key: string): Promise<number> {
+    const { Attributes } = await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'ADD retryCounts.#k :one SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeNames: { '#k': key },
+        ExpressionAttributeValues: { ':one': 1, ':now': new Date().toISOString() },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const counts = Attributes?.retryCounts as Record<string, number> | undefined;
+    return counts?.[key] ?? 1;
+  }
+
+  async resetRetryCounts(id: string): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'SET retryCounts = :empty',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+  }
+}

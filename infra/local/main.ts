@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+import { intEnv, optionalEnv } from '../../functions/shared/env.js';
+import { startRuntime } from './runtime.js';
+
+/** `npm start`: Proofline on loopback, data under DATA_DIR (default ./.data, git-ignored). */
+const port = intEnv('PORT', 8080);
+const dataDir = resolve(optionalEnv('DATA_DIR') ?? '.data');
+const runtime = await startRuntime({ port, dataDir, dynamodbEndpoint: optionalEnv('DYNAMODB_ENDPOINT') });
+
+const base = runtime.url;
+process.stdout.write(
+  [
+    '',
+    `Proofline is running (journeys: ${[...runtime.engine.journeys].join(', ')})`,
+    `  Base URL (SDK serverConfig.baseUrl): ${base}/`,
+    `  Authenticate:  POST ${base}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=Login`,
+    `  Sessions:      POST ${base}/json/realms/root/realms/alpha/sessions?_action=validate`,
+    `  Data:          ${dataDir}`,
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping…\n`);
+  await runtime.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

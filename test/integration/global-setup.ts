@@ -1,0 +1,22 @@
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    dynamodbEndpoint: string;
+    tables: Record<string, string>;
+  }
+}
+
+/** One embedded runtime (in-memory DynamoDB Local) for the whole run; tests use unique user names. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Quiet logs unless asked for; set before the logger module loads.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  const { startRuntime } = await import('../../infra/local/runtime.js');
+  const runtime = await startRuntime({ port: 0, env: { ...process.env, REALMS: 'alpha' } });
+  project.provide('baseUrl', runtime.url);
+  project.provide('dynamodbEndpoint', runtime.dynamodbEndpoint);
+  project.provide('tables', runtime.tables);
+  return () => runtime.stop();
+}

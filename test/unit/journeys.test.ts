@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { listJourneyFiles } from '../../functions/engine/asl.js';
+import { EmbeddedEngine } from '../../functions/engine/embedded.js';
+import { lintJourney } from '../../functions/engine/journey-lint.js';
+import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { diagramMarkdown } from '../../scripts/journey-diagram.js';
+
+const journeys = listJourneyFiles();
+const clone = <T>(value: T): T => structuredClone(value);
+type States = Record<string, Record<string, unknown>>;
+const statesOf = (definition: unknown): States => (definition as { States: States }).States;
+
+describe('journey lint', () => {
+  it('finds the product journeys', () => {
+    expect(journeys.map((j) => j.journey)).toEqual(expect.arrayContaining(['Login', 'Registration']));
+  });
+
+  it.each(journeys.map((j) => [j.journey, j] as const))(
+    '%s passes the lint and loads in the ASL interpreter',
+    (_name, file) => {
+      const graph = lintJourney(file.journey, file.definition);
+
+      expect(graph.nodes.length).toBeGreaterThan(0);
+      expect(
+        () => new EmbeddedEngine({ [NODE_FAMILIES.identity.substitution]: async () => ({}) }, [file]),
+      ).not.toThrow();
+    },
+  );
+
+  it.each(journeys.map((j) => [j.journey, j] as const))(
+    '%s has an up-to-date diagram in docs/journeys',
+    (_name, file) => {
+      const committed = readFileSync(
+        new URL(`../../docs/journeys/${file.journey}.md`, import.meta.url),
+        'utf8',
+      );
+
+      expect(committed, 'run npm run docs:journeys').toBe(
+        diagramMarkdown(lintJourney(file.journey, file.definition)),
+      );
+    },
+  );
+
+  const login = journeys.find((j) => j.journey === 'Login')!;
+
+  it.each([
+    [
+      'an unknown node type',
+      (s: States) => setNode(s, 'IdentityStoreDecision', { type: 'NoSuchNode' }),
+      /Unknown node type "NoSuchNode"/,
+    ],
+    [
+      'an unknown config key',
+      (s: States) => setNode(s, 'RetryLimitDecision', { config: { retryLimitt: 3 } }),
+      /Invalid config for node RetryLimitDecision/,
+    ],
+    [
+      'an unknown type inside a page',
+      (s: States) => setNode(s, 'Credentials', { config: { nodes: [{ id: 'X', type: 'Nope' }] } }),
+      /Unknown node type "Nope"/,
+    ],
+    [
+      'a decision node placed on a page',
+      (s: States) =>
+        setNode(s, 'Credentials', { config: { nodes: [{ id: 'X', type: 'IdentityStoreDecisionNode' }] } }),
+      /cannot be placed on a page/,
+    ],
+    [
+      'an unrouted outcome',
+      (s: States) => dropRoute(s, 'IdentityStoreDecision?', 'false'),
+      /outcome "false" is not routed/,
+    ],
+    [
+      'a route for an outcome the node never returns',
+      (s: States) => addRoute(s, 'IncrementLoginCount?', 'maybe', 'Success'),
+      /never returns/,
+    ],
+    [
+      'a suspendable node missing from Resume',
+      (s: States) => {
+        (s.Resume as { Choices: unknown[] }).Choices = [];
+      },
+      /not in the Resume router/,
+    ],
+    [
+      'an unknown ErrorEquals',
+      (s: States) => {
+        (s.IdentityStoreDecision as { Retry: unknown[] }).Retry = [{ ErrorEquals: ['MadeUpError'] }];
+      },
+      /unknown error MadeUpError/,
+    ],
+    [
+      'an unreachable state',
+      (s: States) => {
+        s.Orphan = { Type: 'Succeed' };
+      },
+      /unreachable states: Orphan/,
+    ],
+  ])('rejects %s', (_name, mutate, message) => {
+    const definition = clone(login.definition);
+    mutate(statesOf(definition));
+
+    expect(() => lintJourney('Login', definition)).toThrow(message);
+  });
+});
+
+function setNode(states: States, name: string, patch: Record<string, unknown>): void {
+  const node = (
+    (states[name]!.Parameters as Record<string, unknown>).Payload as Record<string, Record<string, unknown>>
+  ).node!;
+  Object.assign(node, patch);
+}
+
+function dropRoute(states: States, choice: string, outcome: string): void {
+  const rules = states[choice]!.Choices as Array<{ StringEquals: string }>;
+  states[choice]!.Choices = rules.filter((r) => r.StringEquals !== outcome);
+}
+
+function addRoute(states: States, choice: string, outcome: string, next: string): void {
+  (states[choice]!.Choices as unknown[]).push({ Variable: '$.outcome', StringEquals: outcome, Next: next });
+}

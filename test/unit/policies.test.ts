@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkPolicies,
+  failedPoliciesOutput,
+  PASSWORD_POLICIES,
+  policiesOutput,
+  USERNAME_POLICIES,
+} from '../../functions/nodes/policies.js';
+
+describe('password policy', () => {
+  const others = { userName: 'alice', givenName: 'Alice', sn: 'Smith' };
+
+  it.each([
+    ['Str0ngPassword', []],
+    ['', [{ policyRequirement: 'REQUIRED' }]],
+    ['Sh0rt', [{ policyRequirement: 'MIN_LENGTH', params: { minLength: 8 } }]],
+    ['nocapital1', [{ policyRequirement: 'AT_LEAST_X_CAPITAL_LETTERS', params: { numCaps: 1 } }]],
+    ['NoNumberHere', [{ policyRequirement: 'AT_LEAST_X_NUMBERS', params: { numNums: 1 } }]],
+    [
+      'Xx-ALICE-9',
+      [{ policyRequirement: 'CANNOT_CONTAIN_OTHERS', params: { disallowedFields: 'userName,givenName' } }],
+    ],
+    ['Smith12345A', [{ policyRequirement: 'CANNOT_CONTAIN_OTHERS', params: { disallowedFields: 'sn' } }]],
+  ])('%j fails %j', (password, expected) => {
+    expect(checkPolicies(PASSWORD_POLICIES, password, others)).toEqual(expected);
+  });
+
+  it('ignores empty other fields (nothing to contain)', () => {
+    expect(
+      checkPolicies(PASSWORD_POLICIES, 'Str0ngPassword', { userName: '', givenName: undefined }),
+    ).toEqual([]);
+  });
+
+  it("renders AM's policies output, as in the Registration sample", () => {
+    expect(policiesOutput('password', PASSWORD_POLICIES)).toEqual({
+      policyRequirements: [
+        'REQUIRED',
+        'MIN_LENGTH',
+        'VALID_TYPE',
+        'AT_LEAST_X_CAPITAL_LETTERS',
+        'AT_LEAST_X_NUMBERS',
+        'CANNOT_CONTAIN_OTHERS',
+      ],
+      fallbackPolicies: null,
+      name: 'password',
+      policies: [
+        { policyRequirements: ['REQUIRED'], policyId: 'not-empty' },
+        { policyRequirements: ['MIN_LENGTH'], policyId: 'minimum-length', params: { minLength: 8 } },
+        { policyRequirements: ['VALID_TYPE'], policyId: 'valid-type', params: { types: ['string'] } },
+        {
+          policyRequirements: ['AT_LEAST_X_CAPITAL_LETTERS'],
+          policyId: 'at-least-X-capitals',
+          params: { numCaps: 1 },
+        },
+        {
+          policyRequirements: ['AT_LEAST_X_NUMBERS'],
+          policyId: 'at-least-X-numbers',
+          params: { numNums: 1 },
+        },
+        {
+          policyRequirements: ['CANNOT_CONTAIN_OTHERS'],
+          policyId: 'cannot-contain-others',
+          params: { disallowedFields: ['userName', 'givenName', 'sn'] },
+        },
+      ],
+      conditionalPolicies: null,
+    });
+  });
+
+  it('serializes failures as JSON strings, which the ForgeRock SDK parses', () => {
+    const output = failedPoliciesOutput([{ policyRequirement: 'MIN_LENGTH', params: { minLength: 8 } }]);
+
+    expect(output).toEqual(['{"policyRequirement":"MIN_LENGTH","params":{"minLength":8}}']);
+    expect(JSON.parse(output[0]!)).toEqual({ policyRequirement: 'MIN_LENGTH', params: { minLength: 8 } });
+  });
+});
+
+describe('username policy', () => {
+  it.each([
+    ['alice', []],
+    ['', [{ policyRequirement: 'REQUIRED' }]],
+    ['a/b', [{ policyRequirement: 'CANNOT_CONTAIN_CHARACTERS', params: { forbiddenChars: ['/'] } }]],
+  ])('%j fails %j', (userName, expected) => {
+    expect(checkPolicies(USERNAME_POLICIES, userName)).toEqual(expected);
+  });
+
+  it('lists the policy requirements of the Registration sample', () => {
+    expect(
+      (policiesOutput('userName', USERNAME_POLICIES) as { policyRequirements: string[] }).policyRequirements,
+    ).toEqual(['REQUIRED', 'MIN_LENGTH', 'VALID_TYPE', 'UNIQUE', 'CANNOT_CONTAIN_CHARACTERS']);
+  });
+});
