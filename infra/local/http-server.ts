@@ -91,14 +91,44 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   res.end(body);
 }
 
+/** Browser origins allowed to call the API with credentials (the ForgeRock SDK sends cookies). */
+export interface CorsOptions {
+  origins: readonly string[];
+}
+
+const CORS_HEADERS =
+  'Content-Type, Accept-API-Version, X-Requested-With, X-Requested-Platform, iPlanetDirectoryPro';
+
+/**
+ * Applies CORS like the cloud stack's HTTP API does: answers preflights for allowed origins and marks their
+ * responses. Returns true when the request was a preflight and is answered.
+ */
+function cors(req: IncomingMessage, res: ServerResponse, options: CorsOptions): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !options.origins.includes(origin)) return false;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('access-control-allow-credentials', 'true');
+  res.setHeader('vary', 'Origin');
+  if (req.method !== 'OPTIONS') return false;
+  res.writeHead(204, {
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': CORS_HEADERS,
+    'access-control-max-age': '600',
+  });
+  res.end();
+  return true;
+}
+
 /** Serves routes on loopback, handing API Gateway v2 events to the same handlers Lambda runs. */
 export async function startHttpServer(
   routes: readonly Route[],
   port: number,
   host = '127.0.0.1',
+  corsOptions: CorsOptions = { origins: [] },
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     try {
+      if (cors(req, res, corsOptions)) return;
       const body = await readBody(req);
       if (body === undefined) {
         send(res, {

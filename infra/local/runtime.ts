@@ -14,6 +14,7 @@ import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
+import { demoHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpServer } from './http-server.js';
 
@@ -83,8 +84,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let url: string;
   try {
     ({ server, url } = await startHttpServer(
-      [{ prefix: '/json/', handler: (event) => api(event, {} as never) }],
+      [
+        { prefix: '/json/', handler: (event) => api(event, {} as never) },
+        { prefix: '/', handler: demoHandler([...engine.journeys]) },
+      ],
       options.port,
+      '127.0.0.1',
+      {
+        origins: (env.CORS_ORIGINS ?? '')
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      },
     ));
   } catch (error) {
     await dynamo?.stop();

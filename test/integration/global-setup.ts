@@ -14,7 +14,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Quiet logs unless asked for; set before the logger module loads.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const { startRuntime } = await import('../../infra/local/runtime.js');
-  const runtime = await startRuntime({ port: 0, env: { ...process.env, REALMS: 'alpha' } });
+  const runtime = await startRuntime({
+    port: 0,
+    env: { ...process.env, REALMS: 'alpha', CORS_ORIGINS: 'http://app.example.test' },
+  });
   project.provide('baseUrl', runtime.url);
   project.provide('dynamodbEndpoint', runtime.dynamodbEndpoint);
   project.provide('tables', runtime.tables);

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { authenticateUrl, baseUrl } from './am-client.js';
+
+describe('embedded runtime extras', () => {
+  it('serves a demo page that knows every journey', async () => {
+    const response = await fetch(`${baseUrl()}/`);
+    const html = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(html).toContain('<meta name="journeys" content=\'["Login","Registration"]\'>');
+  });
+
+  it('answers CORS preflights for configured origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(authenticateUrl('Login'), {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' },
+      });
+
+    const allowed = await preflight('http://app.example.test');
+    const other = await preflight('http://evil.example.test');
+
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.example.test');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('Accept-API-Version');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
