@@ -38,7 +38,7 @@ export class StepFunctionsEngine implements EnginePort {
     const stateMachineArn = this.stateMachineArns[journey];
     if (!stateMachineArn) throw new JourneyExecutionError(journey, 'UnknownJourney');
     const result = await this.client.send(
-      new StartSyncExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name: undefined }),
+      new StartSyncExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
     );
     if (result.status !== 'SUCCEEDED' || !result.output) {
       throw new JourneyExecutionError(journey, result.error ?? result.status ?? 'UNKNOWN', result.cause);

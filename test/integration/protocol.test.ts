@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   authenticateUrl,
@@ -191,5 +192,25 @@ describe('callbacks protocol', () => {
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject(amError(404));
     expect(get.status).toBe(405);
+  });
+});
+
+describe('OpenAPI document', () => {
+  const openapi = JSON.parse(
+    readFileSync(new URL('../../docs/api/openapi.json', import.meta.url), 'utf8'),
+  ) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+
+  it.each(Object.keys(openapi.paths))('documents %s, which the API serves', async (path) => {
+    const url = `${baseUrl()}${path.replace('{realm}', 'alpha')}`;
+    const query = path.endsWith('sessions')
+      ? '?_action=validate'
+      : '?authIndexType=service&authIndexValue=Login';
+
+    const reply = await post(`${url}${query}`);
+
+    expect(Object.keys(openapi.paths[path]!)).toEqual(['post']);
+    expect(reply.status).toBe(200);
   });
 });
