@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../infra/local/runtime.js';
+import { fill, PASSWORD, registrationValues, type Step, uniqueName } from './am-client.js';
+
+/**
+ * Runs journeys on a runtime of its own, at DEBUG level, capturing everything written to stdout/stderr,
+ * and checks that no secret or personal data reaches the logs.
+ */
+describe('logs', () => {
+  let runtime: Runtime;
+  const captured: string[] = [];
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+
+  beforeAll(async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+    const { startRuntime } = await import('../../infra/local/runtime.js');
+    runtime = await startRuntime({ port: 0 });
+    const capture = (chunk: string | Uint8Array): boolean => {
+      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    };
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+  });
+
+  afterAll(async () => {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+    await runtime?.stop();
+  });
+
+  const post = async (journey: string, body?: unknown): Promise<Step & { tokenId?: string }> => {
+    const response = await fetch(
+      `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=${journey}`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      },
+    );
+    return (await response.json()) as Step & { tokenId?: string };
+  };
+
+  it('carry ids and events, never passwords, tokens, authIds or profile data', async () => {
+    const userName = uniqueName('logs');
+    const values = registrationValues(userName, { givenName: 'Zebedee', sn: 'Quaxworth' });
+    const registered = await post('Registration', fill(await post('Registration'), values));
+    const wrong = await post(
+      'Login',
+      fill(await post('Login'), { Username: userName, Password: 'Wrong-Passw0rd' }),
+    );
+    const signedIn = await post('Login', fill(wrong, { Username: userName, Password: PASSWORD }));
+
+    const logs = captured.join('');
+    expect(registered.tokenId).toEqual(expect.any(String));
+    expect(signedIn.tokenId).toEqual(expect.any(String));
+    expect(logs).toContain('"message":"Journey succeeded"');
+    for (const secret of [
+      PASSWORD,
+      'Wrong-Passw0rd',
+      'Zebedee',
+      'Quaxworth',
+      `${userName}@example.com`,
+      userName,
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
+    for (const token of [registered.tokenId!, signedIn.tokenId!, wrong.authId.split('.')[1]!]) {
+      expect(logs).not.toContain(token);
+    }
+  });
+});
