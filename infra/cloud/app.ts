@@ -1,0 +1,24 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ProoflineStack } from './proofline-stack.js';
+
+/**
+ * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
+ * (comma-separated, default alpha), `alarmTopicArn`. Works offline without credentials for synth.
+ */
+const app = new App();
+const list = (key: string): string[] | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return typeof value === 'string' && value.trim() !== '' ? value.split(',').map((v) => v.trim()) : undefined;
+};
+const stage = (app.node.tryGetContext('stage') as string | undefined) ?? process.env.PROOFLINE_STAGE ?? 'dev';
+
+new ProoflineStack(app, `Proofline-${stage}`, {
+  description: `Proofline identity journeys (${stage})`,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  corsOrigins: list('corsOrigins'),
+  realms: list('realms'),
+  alarmTopicArn: app.node.tryGetContext('alarmTopicArn') as string | undefined,
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

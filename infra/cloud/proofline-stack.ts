@@ -1,0 +1,323 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { listJourneyFiles } from '../../functions/engine/asl.js';
+import { lintJourney } from '../../functions/engine/journey-lint.js';
+import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import type { NodeFamily } from '../../functions/nodes/types.js';
+import { TABLES, type TableId } from '../../functions/store/tables.js';
+
+/** The repository root: entry files, the lock file and the ASL files are resolved against it. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ProoflineStackProps extends StackProps {
+  /**
+   * Browser origins allowed to call the API with credentials (CORS).
+   * @default - no CORS: only same-origin and non-browser clients
+   */
+  readonly corsOrigins?: readonly string[];
+  /**
+   * Realms served besides root.
+   * @default ['alpha']
+   */
+  readonly realms?: readonly string[];
+  /**
+   * SNS topic ARN that alarms notify.
+   * @default - alarms without actions
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * What happens to the transactions and sessions tables when the stack is deleted (users are always retained).
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly ephemeralTablesRemovalPolicy?: RemovalPolicy;
+  /**
+   * Log retention of every log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * Proofline on AWS: an HTTP API speaking AM's callbacks protocol, one EXPRESS state machine per journey
+ * (from `statemachines/*.asl.json`), one Lambda per node family, DynamoDB tables from `TABLES`.
+ */
+export class ProoflineStack extends Stack {
+  readonly tables: Record<TableId, TableV2>;
+  readonly api: HttpApi;
+  readonly stateMachines: Record<string, StateMachine>;
+
+  constructor(scope: Construct, id: string, props: ProoflineStackProps = {}) {
+    super(scope, id, props);
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const alarmTopic = props.alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : undefined;
+    /** An alarm on any occurrence within 5 minutes, notifying the topic when there is one. */
+    const alarmOn = (alarmId: string, metric: IMetric, alarmDescription: string): void => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription,
+      });
+      if (alarmTopic) created.addAlarmAction(new SnsAction(alarmTopic));
+    };
+
+    // Tables: from the same definitions the embedded runtime uses.
+    this.tables = Object.fromEntries(
+      TABLES.map((definition) => {
+        const table = new TableV2(this, `${definition.id}Table`, {
+          partitionKey: { name: definition.partitionKey.name, type: AttributeType.STRING },
+          billing: Billing.onDemand(),
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          encryption: TableEncryptionV2.awsManagedKey(),
+          deletionProtection: definition.id === 'Users',
+          removalPolicy:
+            definition.id === 'Users'
+              ? RemovalPolicy.RETAIN
+              : (props.ephemeralTablesRemovalPolicy ?? RemovalPolicy.DESTROY),
+          ...('timeToLiveAttribute' in definition
+            ? { timeToLiveAttribute: definition.timeToLiveAttribute }
+            : {}),
+          globalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+            indexName: index.indexName,
+            partitionKey: { name: index.partitionKey.name, type: AttributeType.STRING },
+          })),
+        });
+        return [definition.id, table];
+      }),
+    ) as Record<TableId, TableV2>;
+    const tableEnvironment = Object.fromEntries(TABLES.map((t) => [t.envVar, this.tables[t.id].tableName]));
+
+    const lambda = (
+      functionId: string,
+      entry: string,
+      memorySize: number,
+      timeout: Duration,
+    ): NodejsFunction => {
+      const logGroup = new LogGroup(this, `${functionId}Logs`, {
+        retention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const fn = new NodejsFunction(this, functionId, {
+        entry: resolve(REPO_ROOT, entry),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        memorySize,
+        timeout,
+        tracing: Tracing.ACTIVE,
+        logGroup,
+        environment: {
+          ...tableEnvironment,
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'proofline',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
+        bundling: {
+          forceDockerBundling: false,
+          minify: true,
+          sourceMap: true,
+          target: 'node22',
+          format: OutputFormat.ESM,
+          // The AWS SDK is bundled (pinned by our lock file, tree-shaken), not taken from the runtime.
+          externalModules: [],
+          mainFields: ['module', 'main'],
+          banner:
+            "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        },
+      });
+      alarmOn(
+        `${functionId}Errors`,
+        fn.metricErrors({ period: Duration.minutes(5) }),
+        `${functionId} threw errors`,
+      );
+      return fn;
+    };
+
+    // One function per node family; node functions touch only the users table.
+    const families = Object.entries(NODE_FAMILIES) as Array<[NodeFamily, (typeof NODE_FAMILIES)[NodeFamily]]>;
+    const nodeFunctions: Record<string, IFunction> = {};
+    for (const [family, { substitution, entry }] of families) {
+      const fn = lambda(
+        `${family[0]?.toUpperCase()}${family.slice(1)}NodesFunction`,
+        entry,
+        1024,
+        Duration.seconds(20),
+      );
+      this.tables.Users.grantReadWriteData(fn);
+      nodeFunctions[substitution] = fn;
+    }
+
+    // One EXPRESS state machine per journey, from its ASL file (linted first: a broken journey does not deploy).
+    this.stateMachines = {};
+    for (const file of listJourneyFiles()) {
+      lintJourney(file.journey, file.definition);
+      const logGroup = new LogGroup(this, `${file.journey}ExecutionLogs`, {
+        retention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const machine = new StateMachine(this, `${file.journey}StateMachine`, {
+        stateMachineName: `${this.stackName}-${file.journey}`,
+        stateMachineType: StateMachineType.EXPRESS,
+        definitionBody: DefinitionBody.fromFile(file.path),
+        definitionSubstitutions: Object.fromEntries(
+          Object.entries(nodeFunctions).map(([name, fn]) => [name, fn.functionArn]),
+        ),
+        // Execution data carries passwords and profile data: never logged.
+        logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+        tracingEnabled: true,
+        timeout: Duration.minutes(1),
+      });
+      // fromFile does not derive grants: the machine may invoke every node function its ASL can name.
+      for (const fn of Object.values(nodeFunctions)) fn.grantInvoke(machine);
+      alarmOn(
+        `${file.journey}ExecutionsFailed`,
+        machine.metricFailed({ period: Duration.minutes(5) }),
+        `${file.journey} executions failed`,
+      );
+      this.stateMachines[file.journey] = machine;
+    }
+
+    // The callbacks API.
+    const apiFunction = lambda('ApiFunction', 'functions/api/handler.ts', 512, Duration.seconds(29));
+    apiFunction.addEnvironment(
+      'STATE_MACHINE_ARNS',
+      this.toJsonString(
+        Object.fromEntries(Object.entries(this.stateMachines).map(([j, m]) => [j, m.stateMachineArn])),
+      ),
+    );
+    apiFunction.addEnvironment('REALMS', (props.realms ?? ['alpha']).join(','));
+    for (const table of [this.tables.Transactions, this.tables.Users, this.tables.Sessions]) {
+      table.grantReadWriteData(apiFunction);
+    }
+    for (const machine of Object.values(this.stateMachines)) machine.grantStartSyncExecution(apiFunction);
+
+    this.api = new HttpApi(this, 'Api', {
+      apiName: `${this.stackName}-api`,
+      createDefaultStage: false,
+      ...(props.corsOrigins && props.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsOrigins],
+              allowCredentials: true,
+              allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowHeaders: [
+                'Content-Type',
+                'Accept-API-Version',
+                'X-Requested-With',
+                'X-Requested-Platform',
+                'iPlanetDirectoryPro',
+              ],
+              maxAge: Duration.minutes(10),
+            },
+          }
+        : {}),
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = new HttpStage(this, 'ApiDefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 1000, burstLimit: 2000 },
+    });
+    const cfnStage = stage.node.defaultChild as import('aws-cdk-lib/aws-apigatewayv2').CfnStage;
+    cfnStage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      // No query strings, bodies or headers: ids and timings only.
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTime',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+    const integration = new HttpLambdaIntegration('ApiIntegration', apiFunction);
+    // One greedy route: the handler routes AM's paths itself (trailing slashes included, as the ForgeRock SDK
+    // posts to `…/sessions/?_action=logout`) and answers unknown ones in AM's error shape.
+    this.api.addRoutes({ path: '/json/{proxy+}', methods: [HttpMethod.POST], integration });
+    alarmOn(
+      'Api5xxErrors',
+      this.api.metricServerError({ period: Duration.minutes(5) }),
+      'The callbacks API answered 5XX',
+    );
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: `${this.api.apiEndpoint}/`,
+      description: 'Base URL (SDK serverConfig.baseUrl)',
+    });
+    for (const id of ['Users', 'Transactions', 'Sessions'] as const) {
+      new CfnOutput(this, `${id}TableName`, { value: this.tables[id].tableName });
+    }
+
+    this.acknowledgeNagFindings(Object.values(nodeFunctions));
+  }
+
+  /** cdk-nag AwsSolutions findings that are accepted, each with its reason. */
+  private acknowledgeNagFindings(nodeFunctions: readonly IFunction[]): void {
+    const acknowledge = (rule: string, reason: string): void =>
+      Validations.of(this).acknowledge({ id: `AwsSolutions::${rule}`, reason });
+    const logicalId = (construct: Construct): string =>
+      this.getLogicalId(construct.node.defaultChild as CfnElement);
+    acknowledge(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'Lambda functions use the AWS-managed basic execution role only to write their own logs.',
+    );
+    acknowledge(
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray trace segments and Step Functions log delivery take no resource-level permissions.',
+    );
+    acknowledge(
+      `AwsSolutions-IAM5[Resource::<${logicalId(this.tables.Users)}.Arn>/index/*]`,
+      'Grants on the users table include its GSIs (byUserName, byMail), named by CDK with a wildcard.',
+    );
+    for (const fn of nodeFunctions) {
+      acknowledge(
+        `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
+        'State machines may invoke any version/alias of the node functions their ASL names (grantInvoke).',
+      );
+    }
+    acknowledge(
+      'AwsSolutions-APIG4',
+      'The callbacks API is the authentication endpoint itself: it cannot require prior authorization.',
+    );
+    acknowledge(
+      'AwsSolutions-SF1',
+      'Express executions log at ERROR level without execution data: ALL would log every state of every step (cost at scale) and failures are what operators need.',
+    );
+    acknowledge(
+      'AwsSolutions-L1',
+      'Node.js 22 is the runtime Proofline targets and tests (nodejs22.x on arm64).',
+    );
+  }
+}
