@@ -5,7 +5,7 @@ describe('password hashing (scrypt)', () => {
   it('verifies the right password and rejects others', async () => {
     const hash = await hashPassword('Secret-Passw0rd');
 
-    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
+    expect(hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
     expect(hash).not.toContain('Secret');
     await expect(verifyPassword('Secret-Passw0rd', hash)).resolves.toBe(true);
     await expect(verifyPassword('secret-Passw0rd', hash)).resolves.toBe(false);
@@ -22,5 +22,12 @@ describe('password hashing (scrypt)', () => {
 
   it('spends a verification for unknown users and answers false', async () => {
     await expect(burnPasswordCheck('anything')).resolves.toBe(false);
+  });
+});
+
+describe('stored hash parameters', () => {
+  it('refuses parameters outside what Proofline writes instead of deriving with them', async () => {
+    await expect(verifyPassword('x', 'scrypt$2097152$8$1$c2FsdA$aGFzaA')).resolves.toBe(false);
+    await expect(verifyPassword('x', 'scrypt$abc$8$1$c2FsdA$aGFzaA')).resolves.toBe(false);
   });
 });

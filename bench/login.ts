@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: Login steps on the embedded runtime over real HTTP, at 1 and 32 concurrent clients, with
+ * the engine's cost (against calling the node handler directly) and password hashing reported separately.
+ * Prints a table; `--json` prints the results as JSON instead. Traffic goes to 127.0.0.1 only.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+const { startRuntime } = await import('../infra/local/runtime.js');
+const { runNode } = await import('../functions/nodes/run.js');
+const { UserRepository } = await import('../functions/store/users.js');
+const { hashPassword, verifyPassword } = await import('../functions/store/password.js');
+
+interface Result {
+  name: string;
+  concurrency: number;
+  ops: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  opsPerSecond: number;
+}
+
+const MAX_OPS = 2000;
+const MAX_MS = 8000;
+const WARMUP = 50;
+const PASSWORD = 'Secret-Passw0rd';
+
+/** Runs `op` from `concurrency` workers until MAX_OPS or MAX_MS; `op` returns the milliseconds to count. */
+async function measure(
+  name: string,
+  concurrency: number,
+  op: () => Promise<number>,
+  maxOps = MAX_OPS,
+): Promise<Result> {
+  for (let i = 0; i < Math.min(WARMUP, maxOps); i++) await op();
+  const latencies: number[] = [];
+  const started = performance.now();
+  let issued = 0;
+  const worker = async (): Promise<void> => {
+    while (issued < maxOps && performance.now() - started < MAX_MS) {
+      issued++;
+      latencies.push(await op());
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    name,
+    concurrency,
+    ops: latencies.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+    opsPerSecond: latencies.length / elapsed,
+  };
+}
+
+const timed = async (fn: () => Promise<unknown>): Promise<number> => {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+};
+
+const runtime = await startRuntime({ port: 0 });
+try {
+  const url = (journey: string): string =>
+    `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=${journey}`;
+  type Step = { authId: string; callbacks: Array<{ input: Array<{ value: unknown }> }>; tokenId?: string };
+  const post = async (journey: string, body?: unknown): Promise<Step> => {
+    const response = await fetch(url(journey), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (response.status !== 200)
+      throw new Error(`${journey}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as Step;
+  };
+
+  // Users to sign in as.
+  const users = Array.from({ length: 8 }, (_, i) => `bench-user-${process.pid}-${i}`);
+  for (const userName of users) {
+    const step = await post('Registration');
+    const values = [userName, 'Grace', 'Hopper', `${userName}@example.com`, false, false, PASSWORD];
+    step.callbacks.forEach((callback, i) => {
+      (callback.input[0] as { value: unknown }).value = values[i];
+    });
+    if (!(await post('Registration', step)).tokenId) throw new Error(`could not register ${userName}`);
+  }
+  let next = 0;
+  const someUser = (): string => users[next++ % users.length] as string;
+
+  const login = JSON.parse(
+    readFileSync(new URL('../statemachines/Login.asl.json', import.meta.url), 'utf8'),
+  ) as {
+    States: {
+      Credentials: { Parameters: { Payload: { node: { id: string; type: string; config: never } } } };
+    };
+  };
+  const pageNode = login.States.Credentials.Parameters.Payload.node;
+  const services = { users: new UserRepository(runtime.store) };
+  const context = () => ({ journey: 'Login', realm: 'alpha', txId: `bench-${next++}`, state: {} });
+
+  const results: Result[] = [];
+  for (const concurrency of [1, 32]) {
+    results.push(await measure('Login start step (HTTP)', concurrency, () => timed(() => post('Login'))));
+    results.push(
+      await measure(
+        'Login submit step (HTTP, incl. scrypt)',
+        concurrency,
+        async () => {
+          const step = await post('Login');
+          (step.callbacks[0]?.input[0] as { value: unknown }).value = someUser();
+          (step.callbacks[1]?.input[0] as { value: unknown }).value = PASSWORD;
+          return timed(async () => {
+            if (!(await post('Login', step)).tokenId) throw new Error('login failed');
+          });
+        },
+        600,
+      ),
+    );
+  }
+  const stored = await hashPassword(PASSWORD);
+  for (const concurrency of [1, 32]) {
+    results.push(
+      await measure(
+        'scrypt verification alone',
+        concurrency,
+        () => timed(() => verifyPassword(PASSWORD, stored)),
+        600,
+      ),
+    );
+  }
+  results.push(
+    await measure('start step: node handler direct', 1, () =>
+      timed(() => runNode({ node: pageNode, context: context() }, services)),
+    ),
+  );
+  results.push(
+    await measure('start step: engine (ASL interpreter)', 1, () =>
+      timed(() => runtime.engine.execute('Login', context())),
+    ),
+  );
+
+  const find = (name: string, concurrency = 1): Result =>
+    results.find((r) => r.name === name && r.concurrency === concurrency) as Result;
+  const direct = find('start step: node handler direct').mean;
+  const engine = find('start step: engine (ASL interpreter)').mean;
+  const http = find('Login start step (HTTP)').mean;
+  const submit = find('Login submit step (HTTP, incl. scrypt)').mean;
+  const scrypt = find('scrypt verification alone').mean;
+  const summary = {
+    engineOverDirect: engine / direct,
+    httpOverDirect: http / direct,
+    submitWithoutScryptMs: submit - scrypt,
+  };
+
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ results, summary }, null, 2)}\n`);
+  } else {
+    const pad = (v: string, n: number): string => v.padStart(n);
+    const lines = [
+      `${'measurement'.padEnd(42)}${pad('clients', 8)}${pad('ops', 7)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('mean ms', 9)}${pad('ops/s', 9)}`,
+      ...results.map(
+        (r) =>
+          `${r.name.padEnd(42)}${pad(String(r.concurrency), 8)}${pad(String(r.ops), 7)}${pad(r.p50.toFixed(2), 9)}${pad(r.p99.toFixed(2), 9)}${pad(r.mean.toFixed(2), 9)}${pad(r.opsPerSecond.toFixed(0), 9)}`,
+      ),
+      '',
+      `engine cost, start step: engine/direct ${summary.engineOverDirect.toFixed(1)}x, HTTP step/direct ${summary.httpOverDirect.toFixed(1)}x`,
+      `submit step without the scrypt share (1 client): ${summary.submitWithoutScryptMs.toFixed(2)} ms`,
+    ];
+    const start1 = find('Login start step (HTTP)');
+    const start32 = find('Login start step (HTTP)', 32);
+    const check = (ok: boolean): string => (ok ? 'met' : 'not met');
+    lines.push(
+      '',
+      'Targets (for later; not enforced): start step at 1 client p50 <= 5 ms ' +
+        `(${check(start1.p50 <= 5)}), p99 <= 25 ms (${check(start1.p99 <= 25)}); >= 800 steps/s at 32 clients (${check(start32.opsPerSecond >= 800)})`,
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+} finally {
+  await runtime.stop();
+}
