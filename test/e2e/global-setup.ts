@@ -1,0 +1,19 @@
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { targetName } from './target.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    e2eLocalBaseUrl: string;
+  }
+}
+
+/** For the `local` target: the embedded runtime (in-memory DynamoDB Local) on a free loopback port. */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  if (targetName() !== 'local') return undefined;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  const { startRuntime } = await import('../../infra/local/runtime.js');
+  const runtime = await startRuntime({ port: 0 });
+  project.provide('e2eLocalBaseUrl', runtime.url);
+  return () => runtime.stop();
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { resolveTarget } from './target.js';
+
+/**
+ * The same journeys against any target, through the public HTTP API only (AM's callbacks protocol), with
+ * fresh user names so the suite can run again and again against a shared stage.
+ */
+const target = resolveTarget(
+  process.env.E2E_TARGET && process.env.E2E_TARGET !== 'local' ? undefined : inject('e2eLocalBaseUrl'),
+);
+if (target.skipReason) process.stdout.write(`e2e target ${target.name} skipped: ${target.skipReason}\n`);
+
+interface Step {
+  authId: string;
+  callbacks: Array<{
+    type: string;
+    output: Array<{ name: string; value: unknown }>;
+    input: Array<{ name: string; value: unknown }>;
+  }>;
+}
+type Reply = { status: number; body: Record<string, unknown> & Partial<Step> };
+
+const PASSWORD = 'E2e-Secret-Passw0rd';
+
+describe.skipIf(!target.baseUrl)(`journeys (${target.name})`, () => {
+  const base = target.baseUrl as string;
+  const authenticate = (journey: string) =>
+    `${base}json/realms/root/realms/${target.realm}/authenticate?authIndexType=service&authIndexValue=${journey}`;
+  const sessions = (action: string) =>
+    `${base}json/realms/root/realms/${target.realm}/sessions?_action=${action}`;
+
+  async function post(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Accept-API-Version': 'resource=2.1, protocol=1.0',
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Reply['body']) : {} };
+  }
+
+  const fill = (step: Reply['body'], values: unknown[]): Reply['body'] => {
+    const copy = structuredClone(step);
+    copy.callbacks?.forEach((callback, index) => {
+      const first = callback.input[0];
+      if (first && values[index] !== undefined) first.value = values[index];
+    });
+    return copy;
+  };
+
+  async function login(userName: string, password: string): Promise<Reply> {
+    const start = await post(authenticate('Login'));
+    return post(authenticate('Login'), fill(start.body, [userName, password]));
+  }
+
+  const userName = `e2e-${randomBytes(6).toString('hex')}`;
+  let token: string;
+
+  beforeAll(async () => {
+    const start = await post(authenticate('Registration'));
+    expect(start.status).toBe(200);
+    const values = [userName, 'Edith', 'Clarke', `${userName}@example.com`, false, true, PASSWORD];
+    const done = await post(authenticate('Registration'), fill(start.body, values));
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    token = done.body.tokenId as string;
+  });
+
+  it('registers a user and signs them in', () => {
+    expect(token).toEqual(expect.any(String));
+  });
+
+  it('signs in with the right password and validates, then ends, the session', async () => {
+    const reply = await login(userName, PASSWORD);
+    const session = reply.body.tokenId as string;
+
+    const valid = await post(sessions('validate'), undefined, { iPlanetDirectoryPro: session });
+    const logout = await post(sessions('logout'), undefined, { iPlanetDirectoryPro: session });
+    const after = await post(sessions('validate'), undefined, { iPlanetDirectoryPro: session });
+
+    expect(reply.status).toBe(200);
+    expect(valid.body).toMatchObject({ valid: true, uid: userName });
+    expect(logout.body).toEqual({ result: 'Successfully logged out' });
+    expect(after.body).toEqual({ valid: false });
+  });
+
+  it('shows the page again with an error after a wrong password', async () => {
+    const reply = await login(userName, 'Wrong-Passw0rd');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.callbacks?.[0]?.type).toBe('TextOutputCallback');
+  });
+
+  it('refuses a replayed authId', async () => {
+    const start = await post(authenticate('Login'));
+    const step = fill(start.body, [userName, PASSWORD]);
+    const first = await post(authenticate('Login'), step);
+
+    const replay = await post(authenticate('Login'), step);
+
+    expect(first.status).toBe(200);
+    expect(replay.status).toBe(401);
+    expect(replay.body).toMatchObject({ code: 401, reason: 'Unauthorized' });
+  });
+
+  it("answers malformed JSON and an unknown journey with 400 in AM's shape", async () => {
+    const malformed = await post(authenticate('Login'), '{"authId":');
+    const unknown = await post(authenticate('NoSuchJourney'));
+
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ code: 400, reason: 'Bad Request' });
+    expect(unknown.status).toBe(400);
+  });
+
+  it('locks the account after 3 failures: even the right password is then refused', async () => {
+    const victim = `e2e-lock-${randomBytes(6).toString('hex')}`;
+    const start = await post(authenticate('Registration'));
+    await post(
+      authenticate('Registration'),
+      fill(start.body, [victim, 'Ada', 'Byron', `${victim}@example.com`, false, false, PASSWORD]),
+    );
+
+    const attempts: Reply[] = [];
+    for (let i = 0; i < 3; i++) attempts.push(await login(victim, 'Wrong-Passw0rd'));
+    const afterwards = await login(victim, PASSWORD);
+
+    expect(attempts.map((a) => a.status)).toEqual([200, 200, 401]);
+    expect(attempts[2]?.body).toEqual({
+      code: 401,
+      reason: 'Unauthorized',
+      message: 'Login failure',
+      detail: { failureUrl: '' },
+    });
+    expect(afterwards.status).toBe(401);
+  });
+});

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * Where the e2e suite runs: `E2E_TARGET=local` (default: the embedded runtime, started by the global setup),
+ * `localstack` or `aws` (a deployed stack: `E2E_BASE_URL`, else the `ApiUrl` output in the CDK outputs file).
+ */
+export type TargetName = 'local' | 'localstack' | 'aws';
+
+export interface Target {
+  name: TargetName;
+  /** Base URL ending in `/`; undefined for remote targets that are not configured. */
+  baseUrl?: string;
+  /** Why a remote target is skipped. */
+  skipReason?: string;
+  realm: string;
+}
+
+export function targetName(env: NodeJS.ProcessEnv = process.env): TargetName {
+  const name = env.E2E_TARGET ?? 'local';
+  if (name !== 'local' && name !== 'localstack' && name !== 'aws') {
+    throw new Error(`E2E_TARGET must be local, localstack or aws, got "${name}"`);
+  }
+  return name;
+}
+
+const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
+
+/** The base URL of a deployed stack, from E2E_BASE_URL or the `ApiUrl` output in the CDK outputs file. */
+export function remoteBaseUrl(env: NodeJS.ProcessEnv = process.env): {
+  baseUrl?: string;
+  skipReason?: string;
+} {
+  if (env.E2E_BASE_URL) return { baseUrl: withSlash(env.E2E_BASE_URL) };
+  const file = env.E2E_OUTPUTS_FILE ?? 'cdk-outputs.json';
+  if (!existsSync(file)) {
+    return {
+      skipReason: `no E2E_BASE_URL and no ${file}: deploy with \`npx cdk deploy --outputs-file ${file}\` (or cdklocal) first`,
+    };
+  }
+  const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
+  const apiUrl = Object.values(outputs).find((stack) => typeof stack.ApiUrl === 'string')?.ApiUrl;
+  return apiUrl
+    ? { baseUrl: withSlash(apiUrl) }
+    : { skipReason: `${file} has no stack with an ApiUrl output` };
+}
+
+export function resolveTarget(
+  localBaseUrl: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Target {
+  const name = targetName(env);
+  const realm = env.E2E_REALM ?? 'alpha';
+  if (name === 'local') return { name, realm, ...(localBaseUrl ? { baseUrl: withSlash(localBaseUrl) } : {}) };
+  return { name, realm, ...remoteBaseUrl(env) };
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+/** `npm run test:e2e`: the e2e suite against E2E_TARGET (local | localstack | aws). See docs/e2e.md. */
+const remote = process.env.E2E_TARGET !== undefined && process.env.E2E_TARGET !== 'local';
+
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.e2e.test.ts'],
+    globalSetup: ['test/e2e/global-setup.ts'],
+    // Cold Lambdas and scrypt on a deployed stage take their time.
+    testTimeout: remote ? 60_000 : 30_000,
+    hookTimeout: remote ? 120_000 : 60_000,
+    maxWorkers: 1,
+    passWithNoTests: true,
+  },
+});
