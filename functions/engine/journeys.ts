@@ -4,7 +4,12 @@ import { logger } from '../shared/logger.js';
 import { nowSeconds } from '../store/dynamo.js';
 import { ConcurrentUpdateError } from '../store/errors.js';
 import type { SessionRepository } from '../store/sessions.js';
-import { pendingFrom, type Transaction, type TransactionRepository } from '../store/transactions.js';
+import {
+  type PendingStep,
+  pendingFrom,
+  type Transaction,
+  type TransactionRepository,
+} from '../store/transactions.js';
 import type { UserRepository } from '../store/users.js';
 import {
   formatAuthId,
@@ -88,14 +93,22 @@ export class JourneyService {
     if (!isJsonObject(body)) throw new JourneyRequestError('The request body must be a JSON object');
     const parsed = parseAuthId(body.authId);
     if (!parsed) throw new InvalidAuthIdError();
-    const tx = await this.deps.transactions.get(parsed.txId);
+    const tx = await this.settled(parsed.txId);
     if (!tx || tx.realm !== realm) throw new InvalidAuthIdError();
-    if (tx.status === 'processing') throw new StepConflictError();
-    if (tx.status !== 'waiting' || !tx.pending || !secretMatches(parsed.secret, tx.stepHash)) {
-      throw new InvalidAuthIdError();
-    }
     if (journey !== undefined && journey !== tx.journey) {
       throw new JourneyRequestError(`This authId belongs to journey ${tx.journey}, not ${journey}`);
+    }
+    if (tx.status === 'processing') throw new StepConflictError();
+    if (!secretMatches(parsed.secret, tx.stepHash) && secretMatches(parsed.secret, tx.previousStepHash)) {
+      return this.catchUp(tx).catch((error: unknown) => {
+        // Another poll with the same authId caught up first.
+        throw error instanceof ConcurrentUpdateError
+          ? new InvalidAuthIdError(undefined, { cause: error })
+          : error;
+      });
+    }
+    if (tx.status !== 'waiting' || !tx.pending || !secretMatches(parsed.secret, tx.stepHash)) {
+      throw new InvalidAuthIdError();
     }
     const input = matchCallbacks(tx.pending.callbacks, body.callbacks);
     let claimed: Transaction;
@@ -117,6 +130,94 @@ export class JourneyService {
       state: tx.state,
     });
     return this.conclude(claimed, output, false);
+  }
+
+  /**
+   * Resumes a transaction that waits for an external event (a webhook said the user finished on another
+   * device). Runs the step like a submission without input; the client's next poll then receives the result.
+   */
+  async resumeFromEvent(txId: string): Promise<'resumed' | 'not-waiting' | 'busy'> {
+    const tx = await this.deps.transactions.get(txId);
+    if (!tx || tx.status !== 'waiting' || !tx.pending) return 'not-waiting';
+    let claimed: Transaction;
+    try {
+      claimed = await this.deps.transactions.claim(tx);
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError) return 'busy';
+      throw error;
+    }
+    const output = await this.run(claimed, {
+      journey: tx.journey,
+      realm: tx.realm,
+      txId: tx.id,
+      resumeAt: tx.pending.node,
+      ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
+      state: tx.state,
+    });
+    if (output.outcome === SUSPENDED || output.result?.status === 'success') {
+      await this.conclude(claimed, output, false, tx.stepHash);
+    } else {
+      await this.end(claimed, 'failed');
+    }
+    return 'resumed';
+  }
+
+  /** A transaction that is being processed is given a few seconds to finish (a poll racing a webhook). */
+  private async settled(txId: string): Promise<Transaction | undefined> {
+    let tx = await this.deps.transactions.get(txId);
+    for (let waited = 0; tx?.status === 'processing' && waited < 5000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      tx = await this.deps.transactions.get(txId);
+    }
+    return tx;
+  }
+
+  /** The client holds the step an event overtook: give it the current step, or its result. */
+  private async catchUp(tx: Transaction): Promise<StepResponse> {
+    if (tx.status === 'waiting' && tx.pending) {
+      const secret = newStepSecret();
+      const { previousStepHash: _previous, ...rest } = tx;
+      await this.deps.transactions.put(
+        {
+          ...rest,
+          version: tx.version + 1,
+          stepHash: hashStepSecret(secret),
+          updatedAt: new Date().toISOString(),
+        },
+        tx.version,
+      );
+      return this.stepResponse(tx.id, secret, tx.pending);
+    }
+    if (tx.status === 'succeeded') {
+      // Ending the transaction first (conditionally) makes sure only one poll receives the session.
+      await this.end(tx, 'complete');
+      return this.issueSession(tx, tx.state.userId);
+    }
+    throw new InvalidAuthIdError();
+  }
+
+  private stepResponse(txId: string, secret: string, pending: PendingStep): StepResponse {
+    const { callbacks, header, description, stage } = pending;
+    return {
+      type: 'step',
+      authId: formatAuthId(txId, secret),
+      callbacks,
+      ...(header !== undefined ? { header } : {}),
+      ...(description !== undefined ? { description } : {}),
+      ...(stage !== undefined ? { stage } : {}),
+    };
+  }
+
+  private async issueSession(tx: Transaction, userId: string | undefined): Promise<StepResponse> {
+    const user = userId ? await this.deps.users.get(userId) : undefined;
+    if (!user)
+      throw new JourneyExecutionError(tx.journey, 'NoIdentifiedUser', 'journey succeeded without a user');
+    const tokenId = await this.deps.sessions.create(
+      { userId: user.id, userName: user.userName, realm: tx.realm, journey: tx.journey },
+      this.deps.config.sessionTtlSeconds,
+    );
+    logger.info('Journey succeeded', { journey: tx.journey, txId: tx.id, userId: user.id });
+    return { type: 'success', tokenId, successUrl: this.deps.config.successUrl, realm: realmPath(tx.realm) };
   }
 
   private assertJourney(journey: string): void {
@@ -144,7 +245,17 @@ export class JourneyService {
     );
   }
 
-  private async conclude(tx: Transaction, output: JourneyContext, isNew: boolean): Promise<StepResponse> {
+  /**
+   * Writes what an execution ended with. `overtakenStepHash` is set when an event (not the client) ran it: the
+   * client still holds that step and is answered by `catchUp` on its next poll.
+   */
+  private async conclude(
+    tx: Transaction,
+    output: JourneyContext,
+    isNew: boolean,
+    overtakenStepHash?: string,
+  ): Promise<StepResponse> {
+    const now = new Date().toISOString();
     if (output.outcome === SUSPENDED && output.suspend && output.suspendedAt) {
       const secret = newStepSecret();
       const pending = pendingFrom(output.suspendedAt, output.suspend);
@@ -153,40 +264,34 @@ export class JourneyService {
         version: tx.version + 1,
         status: 'waiting',
         stepHash: hashStepSecret(secret),
+        ...(overtakenStepHash ? { previousStepHash: overtakenStepHash } : {}),
         pending,
         state: persistable(output.state),
-        updatedAt: new Date().toISOString(),
+        updatedAt: now,
         expiresAt: nowSeconds() + this.deps.config.transactionTtlSeconds,
       };
       await this.deps.transactions.put(next, isNew ? undefined : tx.version);
-      const { callbacks, header, description, stage } = pending;
-      return {
-        type: 'step',
-        authId: formatAuthId(tx.id, secret),
-        callbacks,
-        ...(header !== undefined ? { header } : {}),
-        ...(description !== undefined ? { description } : {}),
-        ...(stage !== undefined ? { stage } : {}),
-      };
+      return this.stepResponse(tx.id, secret, pending);
     }
     const result = output.result;
     if (result?.status === 'success') {
-      const userId = output.state.userId;
-      const user = userId ? await this.deps.users.get(userId) : undefined;
-      if (!user)
-        throw new JourneyExecutionError(tx.journey, 'NoIdentifiedUser', 'journey succeeded without a user');
-      const tokenId = await this.deps.sessions.create(
-        { userId: user.id, userName: user.userName, realm: tx.realm, journey: tx.journey },
-        this.deps.config.sessionTtlSeconds,
-      );
+      if (overtakenStepHash) {
+        const { pending: _pending, ...rest } = tx;
+        await this.deps.transactions.put(
+          {
+            ...rest,
+            version: tx.version + 1,
+            status: 'succeeded',
+            previousStepHash: overtakenStepHash,
+            state: { ...(output.state.userId ? { userId: output.state.userId } : {}) },
+            updatedAt: now,
+          },
+          tx.version,
+        );
+        return { type: 'failure', message: 'Waiting for the client' };
+      }
       if (!isNew) await this.end(tx, 'complete');
-      logger.info('Journey succeeded', { journey: tx.journey, txId: tx.id, userId: user.id });
-      return {
-        type: 'success',
-        tokenId,
-        successUrl: this.deps.config.successUrl,
-        realm: realmPath(tx.realm),
-      };
+      return this.issueSession(tx, output.state.userId);
     }
     if (result?.status === 'failure') {
       if (!isNew) await this.end(tx, 'failed');

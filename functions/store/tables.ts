@@ -10,13 +10,14 @@ export interface KeyAttribute {
 export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
 }
 
 export interface TableDefinition {
   /** Construct id in CDK and the suffix of the local table name. */
-  readonly id: 'Transactions' | 'Users' | 'Sessions';
+  readonly id: 'Transactions' | 'Users' | 'Sessions' | 'IpaSessions';
   /** Environment variable that carries the physical table name to the Lambda handlers. */
-  readonly envVar: 'TRANSACTIONS_TABLE' | 'USERS_TABLE' | 'SESSIONS_TABLE';
+  readonly envVar: 'TRANSACTIONS_TABLE' | 'USERS_TABLE' | 'SESSIONS_TABLE' | 'IPA_SESSIONS_TABLE';
   readonly partitionKey: KeyAttribute;
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
   /** Attribute holding the expiry as epoch seconds; DynamoDB TTL is enabled on it. */
@@ -47,6 +48,20 @@ export const TABLES = [
     envVar: 'SESSIONS_TABLE',
     partitionKey: { name: 'id', type: 'S' },
     globalSecondaryIndexes: [],
+    timeToLiveAttribute: 'expiresAt',
+  },
+  {
+    // One item per IDEMIA IPA session (id = IDEMIA's sessionId); byUser finds a user's latest session.
+    id: 'IpaSessions',
+    envVar: 'IPA_SESSIONS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    globalSecondaryIndexes: [
+      {
+        indexName: 'byUser',
+        partitionKey: { name: 'userId', type: 'S' },
+        sortKey: { name: 'createdAt', type: 'S' },
+      },
+    ],
     timeToLiveAttribute: 'expiresAt',
   },
 ] as const satisfies readonly TableDefinition[];

@@ -5,7 +5,11 @@ import type { JsonObject } from '../shared/json.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 import { ConcurrentUpdateError } from './errors.js';
 
-export type TransactionStatus = 'waiting' | 'processing' | 'complete' | 'failed';
+/**
+ * `succeeded`: an external event (webhook) finished the journey; the client collects its session with the authId
+ * of the step it was waiting at.
+ */
+export type TransactionStatus = 'waiting' | 'processing' | 'succeeded' | 'complete' | 'failed';
 
 /** The step a transaction waits at: what the client was sent, to check what it sends back. */
 export interface PendingStep {
@@ -27,6 +31,11 @@ export interface Transaction {
   status: TransactionStatus;
   /** SHA-256 of the current step's authId secret; absent while a step is processed or once ended. */
   stepHash?: string;
+  /**
+   * When an external event advanced the transaction: the hash of the step the client still holds, so its next
+   * poll is answered with the current step (or the result) instead of 401.
+   */
+  previousStepHash?: string;
   pending?: PendingStep;
   state: SharedState;
   createdAt: string;

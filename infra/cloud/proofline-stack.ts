@@ -24,7 +24,7 @@ import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { lintJourney } from '../../functions/engine/journey-lint.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import type { NodeFamily } from '../../functions/nodes/types.js';
-import { TABLES, type TableId } from '../../functions/store/tables.js';
+import { type IndexDefinition, TABLES, type TableId } from '../../functions/store/tables.js';
 
 /** The repository root: entry files, the lock file and the ASL files are resolved against it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -101,10 +101,13 @@ export class ProoflineStack extends Stack {
           ...('timeToLiveAttribute' in definition
             ? { timeToLiveAttribute: definition.timeToLiveAttribute }
             : {}),
-          globalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
-            indexName: index.indexName,
-            partitionKey: { name: index.partitionKey.name, type: AttributeType.STRING },
-          })),
+          globalSecondaryIndexes: (definition.globalSecondaryIndexes as readonly IndexDefinition[]).map(
+            (index) => ({
+              indexName: index.indexName,
+              partitionKey: { name: index.partitionKey.name, type: AttributeType.STRING },
+              ...(index.sortKey ? { sortKey: { name: index.sortKey.name, type: AttributeType.STRING } } : {}),
+            }),
+          ),
         });
         return [definition.id, table];
       }),

