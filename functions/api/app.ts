@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { InvalidAuthIdError, JourneyRequestError, StepConflictError } from '../engine/errors.js';
 import type { JourneyService, StepResponse } from '../engine/journeys.js';
+import { preferredLocale } from '../nodes/messages.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import type { SessionRepository } from '../store/sessions.js';
@@ -82,14 +83,15 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
     throw new HttpError(400, `authIndexType ${indexType} is not supported; use authIndexType=service`);
   }
   const journey = query.authIndexValue;
+  const locale = preferredLocale(header(event, 'accept-language'));
   const body = parseJson(event, deps.config.maxBodyBytes);
   if (body !== undefined && !isJsonObject(body))
     throw new HttpError(400, 'Request body must be a JSON object');
   if (body === undefined || body.authId === undefined) {
     if (body?.callbacks !== undefined) throw new HttpError(400, 'Callbacks were submitted without an authId');
-    return stepResult(await deps.journeys.start(journey ?? deps.config.defaultJourney, realm), deps);
+    return stepResult(await deps.journeys.start(journey ?? deps.config.defaultJourney, realm, locale), deps);
   }
-  return stepResult(await deps.journeys.submit(realm, journey, body), deps);
+  return stepResult(await deps.journeys.submit(realm, journey, body, locale), deps);
 }
 
 async function sessions(event: HttpEvent, realm: string, deps: ApiDeps): Promise<HttpResult> {

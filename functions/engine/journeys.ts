@@ -70,7 +70,7 @@ export class JourneyService {
     return this.deps.engine.journeys;
   }
 
-  async start(journey: string, realm: string): Promise<StepResponse> {
+  async start(journey: string, realm: string, locale?: string): Promise<StepResponse> {
     this.assertJourney(journey);
     const now = new Date().toISOString();
     const tx: Transaction = {
@@ -84,12 +84,23 @@ export class JourneyService {
       updatedAt: now,
       expiresAt: nowSeconds() + this.deps.config.transactionTtlSeconds,
     };
-    const output = await this.run(tx, { journey, realm, txId: tx.id, state: {} });
+    const output = await this.run(tx, {
+      journey,
+      realm,
+      txId: tx.id,
+      ...(locale ? { locale } : {}),
+      state: {},
+    });
     return this.conclude(tx, output, true);
   }
 
   /** Processes a submitted step (`{authId, callbacks}`). */
-  async submit(realm: string, journey: string | undefined, body: unknown): Promise<StepResponse> {
+  async submit(
+    realm: string,
+    journey: string | undefined,
+    body: unknown,
+    locale?: string,
+  ): Promise<StepResponse> {
     if (!isJsonObject(body)) throw new JourneyRequestError('The request body must be a JSON object');
     const parsed = parseAuthId(body.authId);
     if (!parsed) throw new InvalidAuthIdError();
@@ -124,6 +135,7 @@ export class JourneyService {
       journey: tx.journey,
       realm: tx.realm,
       txId: tx.id,
+      ...(locale ? { locale } : {}),
       resumeAt: tx.pending.node,
       input,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
@@ -138,7 +150,7 @@ export class JourneyService {
    */
   async resumeFromEvent(txId: string): Promise<'resumed' | 'not-waiting' | 'busy'> {
     const tx = await this.deps.transactions.get(txId);
-    if (!tx || tx.status !== 'waiting' || !tx.pending) return 'not-waiting';
+    if (tx?.status !== 'waiting' || !tx.pending) return 'not-waiting';
     let claimed: Transaction;
     try {
       claimed = await this.deps.transactions.claim(tx);
@@ -157,7 +169,20 @@ export class JourneyService {
     if (output.outcome === SUSPENDED || output.result?.status === 'success') {
       await this.conclude(claimed, output, false, tx.stepHash);
     } else {
-      await this.end(claimed, 'failed');
+      // The client learns of the failure on its next poll (AM's 401 Login failure).
+      const { pending: _pending, ...rest } = claimed;
+      await this.deps.transactions.put(
+        {
+          ...rest,
+          version: claimed.version + 1,
+          status: 'failed',
+          previousStepHash: tx.stepHash,
+          state: {},
+          updatedAt: new Date().toISOString(),
+        },
+        claimed.version,
+      );
+      logger.info('Journey failed', { journey: tx.journey, txId: tx.id });
     }
     return 'resumed';
   }
@@ -192,6 +217,10 @@ export class JourneyService {
       // Ending the transaction first (conditionally) makes sure only one poll receives the session.
       await this.end(tx, 'complete');
       return this.issueSession(tx, tx.state.userId);
+    }
+    if (tx.status === 'failed') {
+      await this.end(tx, 'failed');
+      return { type: 'failure', message: 'Login failure' };
     }
     throw new InvalidAuthIdError();
   }
@@ -238,7 +267,7 @@ export class JourneyService {
 
   private async end(tx: Transaction, status: 'complete' | 'failed'): Promise<void> {
     // Only the outcome is kept (no shared state, no PII), until the item expires.
-    const { pending: _pending, stepHash: _stepHash, ...rest } = tx;
+    const { pending: _pending, stepHash: _stepHash, previousStepHash: _previous, ...rest } = tx;
     await this.deps.transactions.put(
       { ...rest, status, state: {}, version: tx.version + 1, updatedAt: new Date().toISOString() },
       tx.version,

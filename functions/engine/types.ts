@@ -56,6 +56,8 @@ export interface JourneyContext {
   journey: string;
   realm: string;
   txId: string;
+  /** The client's preferred locale for this step (Accept-Language). */
+  locale?: string;
   /** The suspended node the execution resumes at (absent on the first step). */
   resumeAt?: string;
   /** The callbacks the client submitted for `resumeAt`. */

@@ -11,5 +11,8 @@ export class JourneyConfigurationError extends Error {
   }
 }
 
-/** The names the state machines may route on (checked by the journey lint test). */
-export const NODE_ERROR_NAMES = ['JourneyConfigurationError'] as const;
+/**
+ * The names the state machines may route on (checked by the journey lint test); ProviderUnavailableError is
+ * defined in functions/providers/errors.ts.
+ */
+export const NODE_ERROR_NAMES = ['JourneyConfigurationError', 'ProviderUnavailableError'] as const;

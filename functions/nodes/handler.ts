@@ -1,13 +1,29 @@
 import type { JourneyContext, NodeInvocation } from '../engine/types.js';
+import { IdemiaClient } from '../providers/idemia/client.js';
+import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/config.js';
+import { optionalEnv } from '../shared/env.js';
 import { storeFromEnv } from '../store/dynamo.js';
+import { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { UserRepository } from '../store/users.js';
 import { runNode } from './run.js';
 import type { NodeServices } from './types.js';
 
 let services: NodeServices | undefined;
 
-/** Lambda entry point of the identity node family: invoked by the journeys' Task states. */
+/** The services a node family's function has, from its environment (what it is not given stays undefined). */
+export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeServices {
+  const store = storeFromEnv(env);
+  const publicBaseUrl = optionalEnv('PUBLIC_BASE_URL', env)?.replace(/\/$/, '');
+  return {
+    users: new UserRepository(store),
+    ipaSessions: new IpaSessionRepository(store),
+    ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+  };
+}
+
+/** Lambda entry point of the node families: invoked by the journeys' Task states. */
 export async function handler(event: NodeInvocation): Promise<JourneyContext> {
-  services ??= { users: new UserRepository(storeFromEnv()) };
+  services ??= nodeServicesFromEnv();
   return runNode(event, services);
 }

@@ -3,6 +3,8 @@ import { accountLockout } from './account-lockout.js';
 import { attributeCollector } from './attribute-collector.js';
 import { createObject } from './create-object.js';
 import { JourneyConfigurationError } from './errors.js';
+import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
+import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
 import { page } from './page.js';
@@ -22,6 +24,8 @@ const DEFINITIONS = [
   incrementLoginCount,
   retryLimitDecision,
   accountLockout,
+  idemiaIpaEvaluation,
+  idemiaIpaCompletionDecision,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

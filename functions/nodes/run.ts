@@ -19,12 +19,19 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     journey: context.journey,
     realm: context.realm,
     txId: context.txId,
+    ...(context.locale ? { locale: context.locale } : {}),
     ...(resuming && context.input ? { input: context.input } : {}),
     ...(resuming && context.memo ? { memo: context.memo } : {}),
     state,
     services,
   });
-  const base = { journey: context.journey, realm: context.realm, txId: context.txId, state };
+  const base = {
+    journey: context.journey,
+    realm: context.realm,
+    txId: context.txId,
+    ...(context.locale ? { locale: context.locale } : {}),
+    state,
+  };
   if ('suspend' in result)
     return { ...base, outcome: SUSPENDED, suspendedAt: node.id, suspend: result.suspend };
   const declared = definition.outcomes(config);

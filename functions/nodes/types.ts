@@ -1,12 +1,19 @@
 import type * as v from 'valibot';
 import type { SharedState, Suspension } from '../engine/types.js';
+import type { IdemiaClient } from '../providers/idemia/client.js';
 import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
+import type { IpaSessionRepository } from '../store/ipa-sessions.js';
 import type { UserRepository } from '../store/users.js';
 
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
 export interface NodeServices {
   users: UserRepository;
+  ipaSessions?: IpaSessionRepository;
+  /** Undefined when IDEMIA is not configured: IDEMIA nodes then fail as misconfigured. */
+  idemia?: IdemiaClient;
+  /** Proofline's public base URL (webhooks and return URLs are built on it), without a trailing slash. */
+  publicBaseUrl?: string;
 }
 
 export interface NodeContext<C> {
@@ -18,6 +25,8 @@ export interface NodeContext<C> {
   /** The callbacks the client submitted for this node's step; only when the journey resumes at this node. */
   readonly input?: Callback[];
   readonly memo?: JsonObject;
+  /** The client's preferred locale (from Accept-Language), e.g. `en`, `fr-fr`. */
+  readonly locale?: string;
   /** Shared state; the node mutates it in place. */
   readonly state: SharedState;
   readonly services: NodeServices;
@@ -26,7 +35,7 @@ export interface NodeContext<C> {
 export type NodeResult = { outcome: string } | { suspend: Suspension };
 
 /** The Lambda function (family) a node type runs in; one NodejsFunction per family. */
-export type NodeFamily = 'identity';
+export type NodeFamily = 'identity' | 'idemia';
 
 export interface NodeDefinition<C = unknown> {
   /** AM's node type id (the `_type._id` of a tree export). */

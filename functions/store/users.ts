@@ -23,6 +23,13 @@ export interface User extends UserProfile {
   createdAt: string;
   updatedAt: string;
   lastLogin?: string;
+  /** Set by identity proofing (IDEMIA IPA): no document data, only the fact, its level and time. */
+  identityVerification?: {
+    provider: string;
+    levelOfAssurance: string;
+    verifiedAt: string;
+    sessionId: string;
+  };
 }
 
 /** Uniqueness keys: userName and mail compare case-insensitively, like AM's identity store. */
@@ -161,6 +168,21 @@ export class UserRepository {
     );
     const counts = Attributes?.retryCounts as Record<string, number> | undefined;
     return counts?.[key] ?? 1;
+  }
+
+  async recordIdentityVerification(
+    id: string,
+    verification: NonNullable<User['identityVerification']>,
+  ): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'SET identityVerification = :v, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':v': verification, ':now': new Date().toISOString() },
+      }),
+    );
   }
 
   async resetRetryCounts(id: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -9,11 +10,16 @@ import type { JourneyContext, NodeInvocation } from '../../functions/engine/type
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import { runNode } from '../../functions/nodes/run.js';
 import type { NodeServices } from '../../functions/nodes/types.js';
+import { IdemiaClient } from '../../functions/providers/idemia/client.js';
+import { idemiaConfigFromEnv, isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
+import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
+import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
+import { IdemiaSandbox } from '../../sandboxes/idemia/server.js';
 import { demoHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpServer } from './http-server.js';
@@ -26,6 +32,10 @@ export interface RuntimeOptions {
   /** Use this DynamoDB endpoint instead of starting DynamoDB Local (LocalStack, a real region…). */
   dynamodbEndpoint?: string;
   env?: NodeJS.ProcessEnv;
+  /** Port of the IDEMIA sandbox (0: any). */
+  idemiaSandboxPort?: number;
+  /** How long sandbox IPA sessions live before HEARTBEAT_TIMEOUT (default IPA's 30 minutes). */
+  idemiaSessionTtlMs?: number;
 }
 
 export interface Runtime {
@@ -34,6 +44,8 @@ export interface Runtime {
   tables: TableNames;
   store: Store;
   engine: EmbeddedEngine;
+  /** The IDEMIA sandbox, when no real IDEMIA is configured. */
+  idemiaSandbox?: IdemiaSandbox;
   stop(): Promise<void>;
 }
 
@@ -63,22 +75,42 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     tables,
   };
+  // The IDEMIA sandbox stands in for IDEMIA unless real IDEMIA_* settings are given.
+  let idemiaSandbox: IdemiaSandbox | undefined;
+  let idemiaEnv: NodeJS.ProcessEnv = env;
+  if (!isIdemiaConfigured(env)) {
+    idemiaSandbox = new IdemiaSandbox({
+      clientId: 'proofline-sandbox-client',
+      clientSecret: randomBytes(16).toString('hex'),
+      gipsApiKey: randomBytes(16).toString('hex'),
+      applicationId: 'proofline-sandbox-app',
+      ...(options.idemiaSessionTtlMs ? { sessionTtlMs: options.idemiaSessionTtlMs } : {}),
+    });
+    await idemiaSandbox.start(options.idemiaSandboxPort ?? 0);
+    idemiaEnv = { ...env, ...idemiaSandbox.env() };
+  }
+  const idemiaConfig = idemiaConfigFromEnv(idemiaEnv);
   const users = new UserRepository(store);
   const sessions = new SessionRepository(store);
-  const services: NodeServices = { users };
+  const ipaSessions = new IpaSessionRepository(store);
+  const services: NodeServices = { users, ipaSessions, idemia: new IdemiaClient(idemiaConfig) };
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
-  const engine = new EmbeddedEngine({ [NODE_FAMILIES.identity.substitution]: nodeHandler });
+  const engine = new EmbeddedEngine(
+    Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, nodeHandler])),
+  );
   const config = { ...apiConfigFromEnv(env), secureCookie: false };
-  const api = createApiHandler({
-    journeys: new JourneyService({
-      engine,
-      transactions: new TransactionRepository(store),
-      sessions,
-      users,
-      config,
-    }),
+  const journeys = new JourneyService({
+    engine,
+    transactions: new TransactionRepository(store),
     sessions,
+    users,
     config,
+  });
+  const api = createApiHandler({ journeys, sessions, config });
+  const webhooks = createIdemiaWebhookHandler({
+    ipaSessions,
+    journeys,
+    applicationId: idemiaConfig.applicationId,
   });
   let server: Server;
   let url: string;
@@ -86,6 +118,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ({ server, url } = await startHttpServer(
       [
         { prefix: '/json/', handler: (event) => api(event, {} as never) },
+        { prefix: '/webhooks/', handler: (event) => webhooks(event, {} as never) },
         { prefix: '/', handler: demoHandler([...engine.journeys]) },
       ],
       options.port,
@@ -98,16 +131,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     ));
   } catch (error) {
+    await idemiaSandbox?.stop();
     await dynamo?.stop();
     throw error;
   }
+  services.publicBaseUrl = (env.PUBLIC_BASE_URL ?? url).replace(/\/$/, '');
   return {
     url,
     dynamodbEndpoint: endpoint,
     tables,
     store,
     engine,
+    ...(idemiaSandbox ? { idemiaSandbox } : {}),
     async stop() {
+      await idemiaSandbox?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

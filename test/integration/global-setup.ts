@@ -6,6 +6,7 @@ declare module 'vitest' {
     baseUrl: string;
     dynamodbEndpoint: string;
     tables: Record<string, string>;
+    idemiaSandboxUrl: string;
   }
 }
 
@@ -21,5 +22,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('baseUrl', runtime.url);
   project.provide('dynamodbEndpoint', runtime.dynamodbEndpoint);
   project.provide('tables', runtime.tables);
+  project.provide('idemiaSandboxUrl', runtime.idemiaSandbox?.url ?? '');
   return () => runtime.stop();
 }

@@ -1,0 +1,314 @@
+import { randomBytes } from 'node:crypto';
+import QRCode from 'qrcode';
+import * as v from 'valibot';
+import { ProviderRequestError, ProviderUnavailableError } from '../providers/errors.js';
+import type { IdemiaClient } from '../providers/idemia/client.js';
+import {
+  evidenceSummary,
+  levelOfAssurance,
+  normalizeForMatch,
+  verifiedAttributes,
+} from '../providers/idemia/identity.js';
+import { type CallbackTemplate, numberCallbacks, textOutputCallback } from '../shared/callbacks.js';
+import type { JsonObject } from '../shared/json.js';
+import { logger } from '../shared/logger.js';
+import { nowSeconds } from '../store/dynamo.js';
+import { hashWebhookKey, type IpaSession, type IpaSessionRepository } from '../store/ipa-sessions.js';
+import { getPath } from './attributes.js';
+import { JourneyConfigurationError } from './errors.js';
+import { localize } from './messages.js';
+import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
+
+const IDENTITY_KEYS = [
+  'given_name',
+  'family_name',
+  'name',
+  'birth_date',
+  'document_number',
+  'nationality',
+] as const;
+const localized = v.record(v.string(), v.string());
+
+const configSchema = v.strictObject({
+  /** How the user gets the IPA URL. (Email, SMS, redirect and user choice: not built yet.) */
+  deliveryMethod: v.optional(v.picklist(['QR_CODE']), 'QR_CODE'),
+  /** Lowest acceptable GIPS level of assurance. */
+  minimumLevelOfAssurance: v.optional(v.picklist(['LOA0', 'LOA1', 'LOA2', 'LOA3', 'LOA4']), 'LOA2'),
+  /** Identity attribute (from the verified document) → profile attribute that must match. */
+  biographicMatching: v.optional(v.record(v.picklist(IDENTITY_KEYS), v.string()), {}),
+  /** Shared-state key for evidence statuses and LOA (no images, no document data); omitted: not stored. */
+  metadataKey: v.optional(v.string()),
+  /** Shared-state key for the verified identity attributes; omitted: not stored. */
+  verifiedDataKey: v.optional(v.string()),
+  /** Shared-state key for `{code, message}` when the node fails; omitted: not captured. */
+  failureReasonKey: v.optional(v.string(), 'idemiaIpaFailureReason'),
+  /** IPA for Microsoft Entra: the user receives a verifiable credential; no identity retrieval. */
+  entraVerifiedId: v.optional(v.boolean(), false),
+  /** How long the client waits between polls. */
+  pollingWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000)), 5000),
+  qrCodeMessage: v.optional(localized),
+  waitingMessage: v.optional(localized),
+});
+type Config = v.InferOutput<typeof configSchema>;
+
+const DEFAULT_QR_MESSAGE = {
+  en: 'Scan the QR code with your phone to verify your identity with your ID document and a selfie.',
+  fr: "Scannez le code QR avec votre téléphone pour vérifier votre identité avec votre pièce d'identité et un selfie.",
+};
+const DEFAULT_WAITING_MESSAGE = {
+  en: 'Waiting for your identity verification to complete…',
+  fr: "En attente de la fin de la vérification d'identité…",
+};
+
+/** Shared-state key the Completion Decision sets to continue an unfinished session. */
+export const CONTINUE_SESSION_KEY = 'idemiaIpaSessionId';
+const SESSION_SECONDS = 30 * 60;
+const RETENTION_SECONDS = 90 * 24 * 3600;
+
+interface Failure {
+  code: string;
+  message: string;
+}
+
+function services(ctx: NodeContext<Config>): {
+  idemia: IdemiaClient;
+  ipaSessions: IpaSessionRepository;
+  base: string;
+} {
+  const { idemia, ipaSessions, publicBaseUrl } = ctx.services;
+  if (!idemia || !ipaSessions || !publicBaseUrl) {
+    throw new JourneyConfigurationError(
+      `${ctx.nodeId}: IDEMIA is not configured (IDEMIA_* variables, PUBLIC_BASE_URL)`,
+    );
+  }
+  return { idemia, ipaSessions, base: publicBaseUrl };
+}
+
+async function waitingStep(
+  ctx: NodeContext<Config>,
+  session: IpaSession,
+  idemia: IdemiaClient,
+): Promise<NodeResult> {
+  const url = idemia.startUrl(session.id);
+  const qr = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+  const templates: CallbackTemplate[] = [
+    textOutputCallback(localize(ctx.config.qrCodeMessage, ctx.locale, DEFAULT_QR_MESSAGE)),
+    hidden('ipaSessionUrl', url),
+    hidden('ipaSessionQrCode', `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`),
+    {
+      type: 'PollingWaitCallback',
+      output: [
+        { name: 'waitTime', value: String(ctx.config.pollingWaitMs) },
+        { name: 'message', value: localize(ctx.config.waitingMessage, ctx.locale, DEFAULT_WAITING_MESSAGE) },
+      ],
+      input: [],
+    },
+  ];
+  return { suspend: { callbacks: numberCallbacks(templates), memo: { sessionId: session.id } } };
+}
+
+function hidden(id: string, value: string): CallbackTemplate {
+  return {
+    type: 'HiddenValueCallback',
+    output: [
+      { name: 'value', value },
+      { name: 'id', value: id },
+    ],
+    input: [{ suffix: '', value: id }],
+  };
+}
+
+function fail(ctx: NodeContext<Config>, outcome: 'Failure' | 'Time Out', failure: Failure): NodeResult {
+  if (ctx.config.failureReasonKey) ctx.state[ctx.config.failureReasonKey] = { ...failure, exception: '' };
+  return { outcome };
+}
+
+/** Evaluates a completed session from GIPS (the notification is never trusted for the result). */
+async function evaluate(
+  ctx: NodeContext<Config>,
+  session: IpaSession,
+  idemia: IdemiaClient,
+): Promise<{
+  failure?: Failure;
+  loa?: string;
+  metadata?: JsonObject;
+  verified?: Record<string, string>;
+  unavailable?: boolean;
+}> {
+  if (ctx.config.entraVerifiedId) return {};
+  if (!session.identityId)
+    return { failure: { code: 'NO_IDENTITY', message: 'The session ended without an identity.' } };
+  let identity: Awaited<ReturnType<IdemiaClient['getIdentity']>>;
+  try {
+    identity = await idemia.getIdentity(session.identityId);
+  } catch (error) {
+    if (error instanceof ProviderRequestError) {
+      return {
+        failure: {
+          code: 'IDENTITY_UNAVAILABLE',
+          message: `GIPS refused the identity (HTTP ${error.status}).`,
+        },
+      };
+    }
+    if (error instanceof ProviderUnavailableError) return { unavailable: true };
+    throw error;
+  }
+  const metadata = evidenceSummary(identity);
+  const verified = verifiedAttributes(identity);
+  const loa = levelOfAssurance(identity);
+  const loaText = identity.globalStatus?.levelOfAssurance;
+  if (loa === undefined) {
+    return { metadata, failure: { code: 'LOA_MISSING', message: 'The identity has no level of assurance.' } };
+  }
+  const minimum = Number(ctx.config.minimumLevelOfAssurance.slice(3));
+  if (loa < minimum) {
+    return {
+      metadata,
+      ...(loaText ? { loa: loaText } : {}),
+      failure: {
+        code: 'LOA_TOO_LOW',
+        message: `Level of assurance ${loaText} is below ${ctx.config.minimumLevelOfAssurance}.`,
+      },
+    };
+  }
+  const pairs = Object.entries(ctx.config.biographicMatching);
+  if (pairs.length > 0) {
+    const user = ctx.state.userId ? await ctx.services.users.get(ctx.state.userId) : undefined;
+    const profile = (user ?? {}) as unknown as JsonObject;
+    const results = pairs.map(([identifier, attribute]) => {
+      const fromDocument = verified[identifier];
+      const fromProfile = getPath(profile, attribute);
+      const match =
+        fromDocument === undefined || typeof fromProfile !== 'string'
+          ? 'NOT_APPLICABLE'
+          : normalizeForMatch(fromDocument) === normalizeForMatch(fromProfile)
+            ? 'HIGH'
+            : 'NONE';
+      return { identifier, match };
+    });
+    metadata.biographicMatchResults = results;
+    const mismatched = results.filter((r) => r.match !== 'HIGH').map((r) => r.identifier);
+    if (mismatched.length > 0) {
+      return {
+        metadata,
+        loa: loaText as string,
+        failure: {
+          code: 'BIOGRAPHIC_MISMATCH',
+          message: `The document does not match the profile: ${mismatched.join(', ')}.`,
+        },
+      };
+    }
+  }
+  return { metadata, verified, loa: loaText as string };
+}
+
+/**
+ * IDEMIA IPA Evaluation: PingOne Verify Evaluation's semantics on IDEMIA IPA (seeds 001 and 003). Starts an
+ * IPA session (or continues the one the Completion Decision found), shows its URL as a QR code, and waits —
+ * polled by the client, or resumed by IDEMIA's end-of-process webhook — then evaluates the identity fetched
+ * from GIPS: minimum level of assurance and biographic matching.
+ */
+export const idemiaIpaEvaluation = {
+  type: 'IdemiaIpaEvaluationNode',
+  displayName: 'IDEMIA IPA Evaluation',
+  family: 'idemia',
+  configSchema,
+  outcomes: () => ['Success', 'Failure', 'Time Out'],
+  suspends: true,
+  async process(ctx): Promise<NodeResult> {
+    const { idemia, ipaSessions, base } = services(ctx);
+    const userId = ctx.state.userId;
+    if (!userId)
+      throw new JourneyConfigurationError(`${ctx.nodeId}: no identified user (sign the user in first)`);
+    const memoSession = typeof ctx.memo?.sessionId === 'string' ? ctx.memo.sessionId : undefined;
+    const continuing =
+      typeof ctx.state[CONTINUE_SESSION_KEY] === 'string'
+        ? (ctx.state[CONTINUE_SESSION_KEY] as string)
+        : undefined;
+    delete ctx.state[CONTINUE_SESSION_KEY];
+    const existingId = memoSession ?? continuing;
+    let session = existingId ? await ipaSessions.get(existingId) : undefined;
+    if (session && session.userId !== userId) session = undefined;
+
+    if (!session) {
+      const key = randomBytes(32).toString('base64url');
+      const { sessionId } = await idemia.createSession({ callbackUrl: `${base}/webhooks/idemia/ipa/${key}` });
+      const now = nowSeconds();
+      session = {
+        id: sessionId,
+        txId: ctx.txId,
+        journey: ctx.journey,
+        realm: ctx.realm,
+        nodeId: ctx.nodeId,
+        userId,
+        status: 'CREATED',
+        keyHash: hashWebhookKey(key),
+        notifications: 0,
+        createdAt: new Date().toISOString(),
+        sessionExpiresAt: now + SESSION_SECONDS,
+        expiresAt: now + RETENTION_SECONDS,
+      };
+      await ipaSessions.create(session);
+      return waitingStep(ctx, session, idemia);
+    }
+
+    if (session.result === 'SUCCESS') return { outcome: 'Success' };
+    if (session.result === 'FAILURE') {
+      const stored = session.failure ?? {};
+      return fail(ctx, 'Failure', {
+        code: typeof stored.code === 'string' ? stored.code : 'IDENTITY_VERIFICATION_FAILED',
+        message: typeof stored.message === 'string' ? stored.message : 'Identity verification failed.',
+      });
+    }
+    switch (session.status) {
+      case 'CREATED':
+        if (nowSeconds() >= session.sessionExpiresAt) {
+          return fail(ctx, 'Time Out', {
+            code: 'SESSION_EXPIRED',
+            message: 'The identity verification session expired.',
+          });
+        }
+        return waitingStep(ctx, session, idemia);
+      case 'HEARTBEAT_TIMEOUT':
+        return fail(ctx, 'Time Out', {
+          code: 'HEARTBEAT_TIMEOUT',
+          message: 'The identity verification was not started or was abandoned.',
+        });
+      case 'ERROR':
+        return fail(ctx, 'Failure', {
+          code: 'IPA_ERROR',
+          message: 'The identity verification ended with an error or was cancelled.',
+        });
+      case 'COMPLETED':
+        break;
+    }
+
+    const result = await evaluate(ctx, session, idemia);
+    if (result.unavailable) {
+      // GIPS is down for now: keep the user waiting; the next poll tries again.
+      logger.warn('GIPS unavailable; evaluation postponed', { sessionId: session.id, txId: ctx.txId });
+      return waitingStep(ctx, session, idemia);
+    }
+    if (ctx.config.metadataKey && result.metadata) ctx.state[ctx.config.metadataKey] = result.metadata;
+    if (result.failure) {
+      await ipaSessions.recordResult(session.id, {
+        result: 'FAILURE',
+        ...(result.loa ? { levelOfAssurance: result.loa } : {}),
+        failure: { code: result.failure.code, message: result.failure.message },
+      });
+      return fail(ctx, 'Failure', result.failure);
+    }
+    if (ctx.config.verifiedDataKey && result.verified)
+      ctx.state[ctx.config.verifiedDataKey] = result.verified;
+    if (ctx.config.entraVerifiedId) ctx.state.idemiaIpaVerifiableCredentialIssued = true;
+    const loa = result.loa ?? 'VC';
+    await ipaSessions.recordResult(session.id, { result: 'SUCCESS', levelOfAssurance: loa });
+    await ctx.services.users.recordIdentityVerification(userId, {
+      provider: ctx.config.entraVerifiedId ? 'IDEMIA IPA (Entra Verified ID)' : 'IDEMIA IPA',
+      levelOfAssurance: loa,
+      verifiedAt: new Date().toISOString(),
+      sessionId: session.id,
+    });
+    return { outcome: 'Success' };
+  },
+} satisfies NodeDefinition<Config>;

@@ -1,0 +1,82 @@
+import middy from '@middy/core';
+import { bodyText, type HttpEvent, type HttpResult, json } from '../api/http.js';
+import type { JourneyService } from '../engine/journeys.js';
+import { isJsonObject } from '../shared/json.js';
+import { logger } from '../shared/logger.js';
+import type { IpaSessionRepository } from '../store/ipa-sessions.js';
+import { webhookKeyMatches } from '../store/ipa-sessions.js';
+
+export interface IdemiaWebhookDeps {
+  ipaSessions: IpaSessionRepository;
+  journeys: JourneyService;
+  /** The IPA application id notifications must carry. */
+  applicationId: string;
+}
+
+const ROUTE = /^\/webhooks\/idemia\/ipa\/([A-Za-z0-9_-]{20,100})$/;
+const MAX_BYTES = 16 * 1024;
+
+const problem = (statusCode: number, message: string): HttpResult =>
+  json(statusCode, { code: statusCode, message });
+
+/**
+ * IDEMIA IPA end-of-process notification (seed 003, step 4): `POST /webhooks/idemia/ipa/{key}`. The key is
+ * per session (only its hash is stored) and compared in constant time; the application id must match. The
+ * notification is recorded once (IPA retries and duplicates have no further effect), answered 204 with an
+ * empty body, and the waiting journey is resumed. Its payload is never trusted for the result: the node
+ * fetches the identity from GIPS. Bad input is a 4XX with no effect.
+ */
+export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
+    const key = ROUTE.exec(event.rawPath)?.[1];
+    if (!key) return problem(404, `No endpoint at ${event.rawPath}`);
+    if (event.requestContext.http.method !== 'POST') return problem(405, 'Use POST');
+    const text = bodyText(event);
+    if (Buffer.byteLength(text) > MAX_BYTES) return problem(413, `Body larger than ${MAX_BYTES} bytes`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return problem(400, 'Body is not valid JSON');
+    }
+    if (!isJsonObject(body)) return problem(400, 'Body must be a JSON object');
+    const { applicationId, sessionId, identityId, proofUrl, status, timestamp } = body;
+    if (typeof sessionId !== 'string' || !/^[A-Za-z0-9-]{8,64}$/.test(sessionId))
+      return problem(400, 'sessionId is missing or malformed');
+    if (typeof applicationId !== 'string') return problem(400, 'applicationId is missing');
+    if (typeof timestamp !== 'number') return problem(400, 'timestamp must be a number (Unix time)');
+    if (identityId !== undefined && (typeof identityId !== 'string' || identityId.length > 200))
+      return problem(400, 'identityId must be a string');
+    if (proofUrl !== undefined && (typeof proofUrl !== 'string' || proofUrl.length > 2000))
+      return problem(400, 'proofUrl must be a string');
+    if (status !== undefined && status !== 'ERROR' && status !== 'HEARTBEAT_TIMEOUT') {
+      return problem(400, 'status must be ERROR or HEARTBEAT_TIMEOUT when present');
+    }
+    const session = await deps.ipaSessions.get(sessionId);
+    if (!session) return problem(404, 'Unknown session');
+    if (!webhookKeyMatches(key, session.keyHash) || applicationId !== deps.applicationId) {
+      logger.warn('IDEMIA notification refused', { sessionId, reason: 'key or applicationId mismatch' });
+      return problem(403, 'Not a notification for this session');
+    }
+    const recorded = await deps.ipaSessions.recordNotification(sessionId, {
+      status: status ?? 'COMPLETED',
+      ...(typeof identityId === 'string' ? { identityId } : {}),
+      ...(typeof proofUrl === 'string' ? { proofUrl } : {}),
+    });
+    logger.info('IDEMIA notification', { sessionId, status: status ?? 'COMPLETED', duplicate: !recorded });
+    if (recorded) {
+      // The journey continues without waiting for the client's next poll. A failure here loses nothing:
+      // the notification is recorded and the next poll evaluates it.
+      try {
+        const resumed = await deps.journeys.resumeFromEvent(session.txId);
+        logger.info('Journey resumed by IDEMIA notification', { txId: session.txId, resumed });
+      } catch (error) {
+        logger.error('Resuming the journey after an IDEMIA notification failed', {
+          txId: session.txId,
+          error: error as Error,
+        });
+      }
+    }
+    return { statusCode: 204 };
+  });
+}

@@ -1,0 +1,251 @@
+import { CallbackType, Config, FRAuth, type FRStep, StepType } from '@forgerock/javascript-sdk';
+import { describe, expect, inject, it } from 'vitest';
+import {
+  authenticateUrl,
+  baseUrl,
+  fill,
+  output,
+  PASSWORD,
+  post,
+  register,
+  type Step,
+  start,
+  submit,
+  uniqueName,
+} from './am-client.js';
+
+const sandbox = (): string => inject('idemiaSandboxUrl');
+type Reply = Step & { tokenId?: string; code?: number; message?: string };
+
+async function control(path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${sandbox()}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+const hiddenValue = (step: Step, id: string): string | undefined =>
+  step.callbacks.find((c) => c.type === 'HiddenValueCallback' && output(c, 'id') === id)?.output[0]?.value as
+    | string
+    | undefined;
+
+/** Registers a user and signs in to IdentityProofing: returns the waiting step and the IPA session id. */
+async function signInToProofing(
+  userName?: string,
+): Promise<{ step: Step; sessionId: string; userName: string }> {
+  const name = userName ?? uniqueName('proof');
+  if (!userName) await register(name);
+  const first = await start('IdentityProofing');
+  const reply = await submit<Step>('IdentityProofing', fill(first, { Username: name, Password: PASSWORD }));
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  const url = hiddenValue(reply.body, 'ipaSessionUrl');
+  const sessionId = url ? new URL(url).searchParams.get('session-id') : null;
+  if (!sessionId) throw new Error(`no IPA session URL in ${JSON.stringify(reply.body)}`);
+  return { step: reply.body, sessionId, userName: name };
+}
+
+const poll = (step: Step) => submit<Reply>('IdentityProofing', step);
+
+describe('IdentityProofing with IDEMIA IPA', () => {
+  it('shows the IPA URL as a QR code, a hidden value and a polling wait', async () => {
+    const { step } = await signInToProofing();
+
+    expect(step.callbacks.map((c) => c.type)).toEqual([
+      'TextOutputCallback',
+      'HiddenValueCallback',
+      'HiddenValueCallback',
+      'PollingWaitCallback',
+    ]);
+    expect(hiddenValue(step, 'ipaSessionUrl')).toMatch(/\/api\/v1\/ipa\/start\?session-id=[0-9a-f-]{36}$/);
+    expect(hiddenValue(step, 'ipaSessionQrCode')).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(output(step.callbacks[3]!, 'waitTime')).toBe('5000');
+  });
+
+  it('keeps the client waiting while the user has not finished', async () => {
+    const { step } = await signInToProofing();
+
+    const reply = await poll(step);
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.authId).not.toBe(step.authId);
+    expect(reply.body.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+  });
+
+  it('completes when the user is verified: the webhook resumes the journey and the next poll gets the session', async () => {
+    const { step, sessionId, userName } = await signInToProofing();
+
+    const session = await control(`/sandbox/sessions/${sessionId}/complete`, {
+      outcome: 'verified',
+      loa: 'LOA3',
+    });
+    const reply = await poll(step);
+
+    expect((session.deliveries as Array<{ status: number }>).map((d) => d.status)).toEqual([204]);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body.tokenId).toEqual(expect.any(String));
+    // Completion Decision: a verified user is not asked again.
+    const again = await submit<Reply>(
+      'IdentityProofing',
+      fill(await start('IdentityProofing'), { Username: userName, Password: PASSWORD }),
+    );
+    expect(again.body.tokenId).toEqual(expect.any(String));
+  });
+
+  it('records duplicate, concurrent and late notifications once', async () => {
+    const { step, sessionId } = await signInToProofing();
+    const completed = await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
+    const callbackUrl = completed.callbackUrl as string;
+    const notification = completed.notification as Record<string, unknown>;
+
+    const duplicates = await Promise.all(
+      [1, 2, 3].map(() =>
+        fetch(callbackUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(notification),
+        }),
+      ),
+    );
+    const redelivered = await control(`/sandbox/sessions/${sessionId}/redeliver`, {});
+    const reply = await poll(step);
+    const late = await fetch(callbackUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(notification),
+    });
+
+    expect(duplicates.map((d) => d.status)).toEqual([204, 204, 204]);
+    expect(await duplicates[0]!.text()).toBe('');
+    expect((redelivered.deliveries as Array<{ status: number }>).map((d) => d.status)).toEqual([204, 204]);
+    expect(reply.body.tokenId).toEqual(expect.any(String));
+    expect(late.status).toBe(204);
+  });
+
+  it.each([
+    ['a forged key', (url: string) => url.replace(/[^/]+$/, 'A'.repeat(43)), {}, 403],
+    ['an unknown session', (url: string) => url, { sessionId: '00000000-0000-0000-0000-000000000000' }, 404],
+    ['another application', (url: string) => url, { applicationId: 'someone-else' }, 403],
+    ['a malformed status', (url: string) => url, { status: 'DONE' }, 400],
+    ['a missing timestamp', (url: string) => url, { timestamp: undefined }, 400],
+  ])('refuses a notification with %s and changes nothing', async (_name, mutateUrl, patch, status) => {
+    const { step, sessionId } = await signInToProofing();
+    const record = await control(`/sandbox/sessions/${sessionId}`);
+    const body = {
+      applicationId: 'proofline-sandbox-app',
+      sessionId,
+      identityId: 'gips-forged',
+      timestamp: Date.now() / 1000,
+      ...patch,
+    };
+
+    const response = await fetch(mutateUrl(record.callbackUrl as string), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const reply = await poll(step);
+
+    expect(response.status).toBe(status);
+    expect(reply.body.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const { sessionId } = await signInToProofing();
+    const record = await control(`/sandbox/sessions/${sessionId}`);
+
+    const response = await fetch(record.callbackUrl as string, { method: 'POST', body: '{"sessionId":' });
+
+    expect(response.status).toBe(400);
+  });
+
+  it.each([
+    ['the user aborts (ERROR)', { outcome: 'error' }, 'IPA_ERROR'],
+    ['the user drops off (HEARTBEAT_TIMEOUT)', { outcome: 'timeout' }, 'HEARTBEAT_TIMEOUT'],
+    ['the document is rejected', { outcome: 'rejected' }, 'LOA_TOO_LOW'],
+    ['the level of assurance is below the minimum', { outcome: 'verified', loa: 'LOA1' }, 'LOA_TOO_LOW'],
+    [
+      'the document does not match the profile',
+      { outcome: 'verified', identity: { givenNames: 'Grace' } },
+      'BIOGRAPHIC_MISMATCH',
+    ],
+  ])('fails the journey when %s', async (_name, completion, _code) => {
+    const { step, sessionId } = await signInToProofing();
+
+    await control(`/sandbox/sessions/${sessionId}/complete`, completion);
+    const reply = await poll(step);
+
+    expect(reply.status).toBe(401);
+    expect(reply.body).toMatchObject({ code: 401, message: 'Login failure' });
+  });
+
+  it('waits through a GIPS outage and completes once GIPS recovers', async () => {
+    const { step, sessionId } = await signInToProofing();
+    await control('/sandbox/faults', { gipsFailures: 3 });
+
+    await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
+    let reply = await poll(step);
+    for (let i = 0; i < 5 && !reply.body.tokenId; i++) reply = await poll(reply.body);
+    await control('/sandbox/faults', {});
+
+    expect(reply.body.tokenId).toEqual(expect.any(String));
+  });
+
+  it('continues an unfinished session in a new journey (Completion Decision: Not Completed)', async () => {
+    const first = await signInToProofing();
+
+    const second = await signInToProofing(first.userName);
+
+    expect(second.sessionId).toBe(first.sessionId);
+  });
+
+  it('starts a new session after a failed or expired one', async () => {
+    const first = await signInToProofing();
+    await control(`/sandbox/sessions/${first.sessionId}/complete`, { outcome: 'timeout' });
+
+    const second = await signInToProofing(first.userName);
+
+    expect(second.sessionId).not.toBe(first.sessionId);
+  });
+
+  it('is completed by the unmodified ForgeRock SDK, polling as told', async () => {
+    const userName = uniqueName('sdk-proof');
+    await register(userName);
+    Config.set({ serverConfig: { baseUrl: `${baseUrl()}/`, timeout: 10_000 }, realmPath: 'alpha' });
+
+    let step = (await FRAuth.next(undefined, { tree: 'IdentityProofing' })) as FRStep;
+    step.getCallbackOfType(CallbackType.ValidatedCreateUsernameCallback).setInputValue(userName);
+    step.getCallbackOfType(CallbackType.ValidatedCreatePasswordCallback).setInputValue(PASSWORD);
+    let next = await FRAuth.next(step, { tree: 'IdentityProofing' });
+    const url = (next as FRStep)
+      .getCallbacksOfType(CallbackType.HiddenValueCallback)[0]
+      ?.getOutputValue('value') as string;
+    await control(`/sandbox/sessions/${new URL(url).searchParams.get('session-id')}/complete`, {
+      outcome: 'verified',
+    });
+    for (let polls = 0; next.type === StepType.Step && polls < 5; polls++) {
+      step = next as FRStep;
+      expect(step.getCallbackOfType(CallbackType.PollingWaitCallback)).toBeDefined();
+      next = await FRAuth.next(step, { tree: 'IdentityProofing' });
+    }
+
+    expect(next.type).toBe(StepType.LoginSuccess);
+  });
+
+  it('answers a step for the authenticate URL with the Accept-Language the client prefers', async () => {
+    const userName = uniqueName('fr');
+    await register(userName);
+    const first = await start('IdentityProofing');
+
+    const reply = await post<Step>(
+      authenticateUrl('IdentityProofing'),
+      fill(first, { Username: userName, Password: PASSWORD }),
+      {
+        'Accept-Language': 'fr-CH, fr;q=0.9, en;q=0.5',
+      },
+    );
+
+    expect(output(reply.body.callbacks[0]!, 'message')).toMatch(/^Scannez le code QR/);
+  });
+});
