@@ -2,13 +2,14 @@ import type { JourneyContext, NodeInvocation } from '../engine/types.js';
 import { IdemiaClient } from '../providers/idemia/client.js';
 import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/config.js';
 import { optionalEnv } from '../shared/env.js';
+import { withSecrets } from '../shared/secrets.js';
 import { storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { UserRepository } from '../store/users.js';
 import { runNode } from './run.js';
 import type { NodeServices } from './types.js';
 
-let services: NodeServices | undefined;
+let services: Promise<NodeServices> | undefined;
 
 /** The services a node family's function has, from its environment (what it is not given stays undefined). */
 export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeServices {
@@ -24,6 +25,11 @@ export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeS
 
 /** Lambda entry point of the node families: invoked by the journeys' Task states. */
 export async function handler(event: NodeInvocation): Promise<JourneyContext> {
-  services ??= nodeServicesFromEnv();
-  return runNode(event, services);
+  services ??= withSecrets(process.env, 'IDEMIA_SECRET_ARN')
+    .then(nodeServicesFromEnv)
+    .catch((error: unknown) => {
+      services = undefined; // not cached: the next invocation tries again
+      throw error;
+    });
+  return runNode(event, await services);
 }

@@ -1,10 +1,11 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ProoflineStack } from './proofline-stack.js';
+import { type IdemiaSettings, ProoflineStack } from './proofline-stack.js';
 
 /**
  * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
- * (comma-separated, default alpha), `alarmTopicArn`. Works offline without credentials for synth.
+ * (comma-separated, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
+ * ipaStartUrl, gipsUrl, applicationId — put it in cdk.context.json or pass it with --context). Works offline without credentials for synth.
  */
 const app = new App();
 const list = (key: string): string[] | undefined => {
@@ -19,6 +20,7 @@ new ProoflineStack(app, `Proofline-${stage}`, {
   corsOrigins: list('corsOrigins'),
   realms: list('realms'),
   alarmTopicArn: app.node.tryGetContext('alarmTopicArn') as string | undefined,
+  idemia: app.node.tryGetContext('idemia') as IdemiaSettings | undefined,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

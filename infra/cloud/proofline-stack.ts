@@ -17,6 +17,7 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -41,6 +42,12 @@ export interface ProoflineStackProps extends StackProps {
    */
   readonly realms?: readonly string[];
   /**
+   * IDEMIA IPA settings (seed 003's endpoint details, not secrets). The client secret and the GIPS-RS API key
+   * go in the stack's `IdemiaSecret` (Secrets Manager) after deployment.
+   * @default - IDEMIA not configured: IDEMIA nodes fail as misconfigured
+   */
+  readonly idemia?: IdemiaSettings;
+  /**
    * SNS topic ARN that alarms notify.
    * @default - alarms without actions
    */
@@ -55,6 +62,15 @@ export interface ProoflineStackProps extends StackProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+}
+
+export interface IdemiaSettings {
+  readonly cognitoUrl: string;
+  readonly clientId: string;
+  readonly sessionUrl: string;
+  readonly ipaStartUrl: string;
+  readonly gipsUrl: string;
+  readonly applicationId: string;
 }
 
 /**
@@ -165,6 +181,7 @@ export class ProoflineStack extends Stack {
     // One function per node family; node functions touch only the users table.
     const families = Object.entries(NODE_FAMILIES) as Array<[NodeFamily, (typeof NODE_FAMILIES)[NodeFamily]]>;
     const nodeFunctions: Record<string, IFunction> = {};
+    let idemiaFunction: NodejsFunction | undefined;
     for (const [family, { substitution, entry }] of families) {
       const fn = lambda(
         `${family[0]?.toUpperCase()}${family.slice(1)}NodesFunction`,
@@ -172,7 +189,8 @@ export class ProoflineStack extends Stack {
         1024,
         Duration.seconds(20),
       );
-      this.tables.Users.grantReadWriteData(fn);
+      for (const table of NODE_FAMILIES[family].tables) this.tables[table].grantReadWriteData(fn);
+      if (family === 'idemia') idemiaFunction = fn;
       nodeFunctions[substitution] = fn;
     }
 
@@ -208,12 +226,10 @@ export class ProoflineStack extends Stack {
 
     // The callbacks API.
     const apiFunction = lambda('ApiFunction', 'functions/api/handler.ts', 512, Duration.seconds(29));
-    apiFunction.addEnvironment(
-      'STATE_MACHINE_ARNS',
-      this.toJsonString(
-        Object.fromEntries(Object.entries(this.stateMachines).map(([j, m]) => [j, m.stateMachineArn])),
-      ),
+    const stateMachineArns = this.toJsonString(
+      Object.fromEntries(Object.entries(this.stateMachines).map(([j, m]) => [j, m.stateMachineArn])),
     );
+    apiFunction.addEnvironment('STATE_MACHINE_ARNS', stateMachineArns);
     apiFunction.addEnvironment('REALMS', (props.realms ?? ['alpha']).join(','));
     for (const table of [this.tables.Transactions, this.tables.Users, this.tables.Sessions]) {
       table.grantReadWriteData(apiFunction);
@@ -269,6 +285,47 @@ export class ProoflineStack extends Stack {
     // One greedy route: the handler routes AM's paths itself (trailing slashes included, as the ForgeRock SDK
     // posts to `…/sessions/?_action=logout`) and answers unknown ones in AM's error shape.
     this.api.addRoutes({ path: '/json/{proxy+}', methods: [HttpMethod.POST], integration });
+
+    // Vendor webhooks: record notifications and resume waiting journeys.
+    const webhookFunction = lambda(
+      'WebhookFunction',
+      'functions/webhooks/handler.ts',
+      512,
+      Duration.seconds(29),
+    );
+    webhookFunction.addEnvironment('STATE_MACHINE_ARNS', stateMachineArns);
+    for (const table of Object.values(this.tables)) table.grantReadWriteData(webhookFunction);
+    for (const machine of Object.values(this.stateMachines)) machine.grantStartSyncExecution(webhookFunction);
+    this.api.addRoutes({
+      path: '/webhooks/{proxy+}',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('WebhookIntegration', webhookFunction),
+    });
+
+    // IDEMIA: endpoint details as environment, the two secrets in Secrets Manager.
+    const idemiaSecret = new Secret(this, 'IdemiaSecret', {
+      description: 'IDEMIA IPA secrets: JSON {"IDEMIA_CLIENT_SECRET": "…", "IDEMIA_GIPS_API_KEY": "…"}',
+      secretObjectValue: {},
+    });
+    if (idemiaFunction) {
+      idemiaSecret.grantRead(idemiaFunction);
+      idemiaFunction.addEnvironment('IDEMIA_SECRET_ARN', idemiaSecret.secretArn);
+      idemiaFunction.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+      if (props.idemia) {
+        const settings = props.idemia;
+        for (const [name, value] of Object.entries({
+          IDEMIA_COGNITO_URL: settings.cognitoUrl,
+          IDEMIA_CLIENT_ID: settings.clientId,
+          IDEMIA_SESSION_URL: settings.sessionUrl,
+          IDEMIA_IPA_START_URL: settings.ipaStartUrl,
+          IDEMIA_GIPS_URL: settings.gipsUrl,
+          IDEMIA_APPLICATION_ID: settings.applicationId,
+        })) {
+          idemiaFunction.addEnvironment(name, value);
+        }
+      }
+    }
+    webhookFunction.addEnvironment('IDEMIA_APPLICATION_ID', props.idemia?.applicationId ?? 'not-configured');
     alarmOn(
       'Api5xxErrors',
       this.api.metricServerError({ period: Duration.minutes(5) }),
@@ -300,9 +357,15 @@ export class ProoflineStack extends Stack {
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray trace segments and Step Functions log delivery take no resource-level permissions.',
     );
+    for (const table of [this.tables.Users, this.tables.IpaSessions]) {
+      acknowledge(
+        `AwsSolutions-IAM5[Resource::<${logicalId(table)}.Arn>/index/*]`,
+        'Grants on a table include its GSIs (users: byUserName, byMail; IPA sessions: byUser), named with a wildcard.',
+      );
+    }
     acknowledge(
-      `AwsSolutions-IAM5[Resource::<${logicalId(this.tables.Users)}.Arn>/index/*]`,
-      'Grants on the users table include its GSIs (byUserName, byMail), named by CDK with a wildcard.',
+      'AwsSolutions-SMG4',
+      'The IDEMIA secret holds credentials issued by IDEMIA (client secret, GIPS-RS API key): they are rotated in the IDEMIA Experience Portal, then stored here; there is no rotation Lambda to write.',
     );
     for (const fn of nodeFunctions) {
       acknowledge(

@@ -65,7 +65,8 @@ describe('ProoflineStack', () => {
 
   it('runs every function on Node.js 22, arm64, with X-Ray and a log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 1);
+    // One per node family, the API and the webhooks.
+    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 2);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -93,6 +94,25 @@ describe('ProoflineStack', () => {
         },
       });
     }
+  });
+
+  it('gives each node family only its tables, and IDEMIA its secret from Secrets Manager', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const policyOf = (name: string): string =>
+      JSON.stringify(policies.find(([id]) => id.startsWith(name))?.[1]);
+    const ipaTable = stack.getLogicalId(stack.tables.IpaSessions.node.defaultChild as never);
+    expect(policyOf('IdentityNodesFunctionServiceRole')).not.toContain(ipaTable);
+    expect(policyOf('IdemiaNodesFunctionServiceRole')).toContain(ipaTable);
+    expect(policyOf('IdemiaNodesFunctionServiceRole')).toContain('secretsmanager:GetSecretValue');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          IDEMIA_SECRET_ARN: Match.anyValue(),
+          PUBLIC_BASE_URL: Match.anyValue(),
+        }),
+      },
+    });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
 
   it('substitutes every placeholder the ASL files use', () => {
@@ -137,6 +157,7 @@ describe('ProoflineStack', () => {
 
   it("routes AM's /json paths to the API function, throttled, access-logged, with CORS", () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /json/{proxy+}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{proxy+}' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
@@ -151,9 +172,10 @@ describe('ProoflineStack', () => {
   });
 
   it('alarms on API 5XX, failed executions and function errors', () => {
+    // API 5XX, one per journey, one per function (node families, API, webhooks).
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      1 + journeys.length + Object.keys(NODE_FAMILIES).length + 1,
+      1 + journeys.length + Object.keys(NODE_FAMILIES).length + 2,
     );
   });
 
