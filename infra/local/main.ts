@@ -5,7 +5,12 @@ import { startRuntime } from './runtime.js';
 /** `npm start`: Proofline on loopback, data under DATA_DIR (default ./.data, git-ignored). */
 const port = intEnv('PORT', 8080);
 const dataDir = resolve(optionalEnv('DATA_DIR') ?? '.data');
-const runtime = await startRuntime({ port, dataDir, dynamodbEndpoint: optionalEnv('DYNAMODB_ENDPOINT') });
+const runtime = await startRuntime({
+  port,
+  dataDir,
+  dynamodbEndpoint: optionalEnv('DYNAMODB_ENDPOINT'),
+  idemiaSandboxPort: intEnv('IDEMIA_SANDBOX_PORT', port === 0 ? 0 : port + 1),
+});
 
 const base = runtime.url;
 process.stdout.write(
@@ -15,6 +20,11 @@ process.stdout.write(
     `  Base URL (SDK serverConfig.baseUrl): ${base}/`,
     `  Authenticate:  POST ${base}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=Login`,
     `  Sessions:      POST ${base}/json/realms/root/realms/alpha/sessions?_action=validate`,
+    `  Webhooks:      POST ${base}/webhooks/idemia/ipa/{key}`,
+    ...(runtime.idemiaSandbox
+      ? [`  IDEMIA sandbox: ${runtime.idemiaSandbox.url} (start page, GIPS, control API /sandbox/…)`]
+      : ['  IDEMIA:        configured by IDEMIA_* variables']),
+    `  Demo page:     ${base}/`,
     `  Data:          ${dataDir}`,
     'Press Ctrl+C to stop.',
     '',

@@ -106,6 +106,8 @@ export class IdemiaSandbox {
   private readonly identities = new Map<string, Record<string, unknown>>();
   private readonly tokens = new Map<string, number>();
   private faults: Faults = {};
+  /** Token requests answered, for tests of the client's cache. */
+  tokenRequests = 0;
   private server?: Server;
   private sweeper?: NodeJS.Timeout;
   url = '';
@@ -271,6 +273,7 @@ export class IdemiaSandbox {
       if (form.client_id !== this.options.clientId || form.client_secret !== this.options.clientSecret) {
         return send(res, 400, { error: 'invalid_client' });
       }
+      this.tokenRequests++;
       const token = randomBytes(24).toString('base64url');
       const expiresIn = this.options.tokenTtlSeconds ?? 3600;
       this.tokens.set(token, Date.now() + expiresIn * 1000);
@@ -339,6 +342,13 @@ ${button('rejected', 'Rejected document')}${button('error', 'Abort (ERROR)')}${b
           : await this.redeliver(sessionId);
       if (!session) return send(res, 404, { message: 'Unknown session' });
       if (fromForm && session.gotoUrl) return send(res, 303, undefined, { location: session.gotoUrl });
+      if (fromForm) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(
+          `<!doctype html><html><body><h1>Done</h1><p>Session ${session.sessionId}: ${session.state}. You can close this page and continue on your other device.</p></body></html>`,
+        );
+        return;
+      }
       return send(res, 200, session);
     }
     if (method === 'GET' && path.startsWith('/sandbox/sessions/')) {
@@ -346,6 +356,10 @@ ${button('rejected', 'Rejected document')}${button('error', 'Abort (ERROR)')}${b
       return session ? send(res, 200, session) : send(res, 404, { message: 'Unknown session' });
     }
     if (method === 'GET' && path === '/sandbox/sessions') return send(res, 200, [...this.sessions.values()]);
+    if (method === 'POST' && path === '/sandbox/tokens/revoke') {
+      this.tokens.clear();
+      return send(res, 200, { revoked: true });
+    }
     if (method === 'POST' && path === '/sandbox/faults') {
       this.setFaults((await readJson(req)) as Faults);
       return send(res, 200, this.faults);
