@@ -1,6 +1,12 @@
 import type { JsonObject, JsonValue } from '../shared/json.js';
 import { isJsonObject } from '../shared/json.js';
-import { type Policy, required, validEmailAddressFormat, validType } from './policies.js';
+import {
+  type Policy,
+  required,
+  validEmailAddressFormat,
+  validPhoneNumberFormat,
+  validType,
+} from './policies.js';
 
 /**
  * The managed user attributes a journey can collect (AIC's `alpha_user` schema, the part Proofline stores).
@@ -19,6 +25,7 @@ export const ATTRIBUTE_NAMES = [
   'givenName',
   'sn',
   'mail',
+  'telephoneNumber',
   'preferences/marketing',
   'preferences/updates',
 ] as const;
@@ -32,6 +39,11 @@ export const ATTRIBUTES: Readonly<Record<AttributeName, AttributeDefinition>> = 
     prompt: 'Email Address',
     policies: [validType('string'), validEmailAddressFormat()],
     unique: true,
+  },
+  telephoneNumber: {
+    type: 'string',
+    prompt: 'Mobile Phone Number',
+    policies: [validType('string'), validPhoneNumberFormat()],
   },
   'preferences/marketing': { type: 'boolean', prompt: 'Send me special offers and services', policies: [] },
   'preferences/updates': { type: 'boolean', prompt: 'Send me news and updates', policies: [] },

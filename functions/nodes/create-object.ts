@@ -43,6 +43,7 @@ export const createObject = {
       ...(text(attributes.mail) ? { mail: text(attributes.mail) } : {}),
       ...(text(attributes.givenName) ? { givenName: text(attributes.givenName) } : {}),
       ...(text(attributes.sn) ? { sn: text(attributes.sn) } : {}),
+      ...(text(attributes.telephoneNumber) ? { telephoneNumber: text(attributes.telephoneNumber) } : {}),
       preferences: { marketing: preferences.marketing === true, updates: preferences.updates === true },
     };
     const passwordHash = transient.password ? await hashPassword(transient.password) : undefined;

@@ -1,6 +1,7 @@
 import type { JourneyContext, NodeInvocation } from '../engine/types.js';
 import { IdemiaClient } from '../providers/idemia/client.js';
 import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/config.js';
+import { AwsMessaging } from '../providers/messaging/aws.js';
 import { optionalEnv } from '../shared/env.js';
 import { withSecrets } from '../shared/secrets.js';
 import { storeFromEnv } from '../store/dynamo.js';
@@ -19,6 +20,7 @@ export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeS
     users: new UserRepository(store),
     ipaSessions: new IpaSessionRepository(store),
     ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
+    messaging: new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', env)),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
   };
 }

@@ -19,6 +19,18 @@ import { JourneyConfigurationError } from './errors.js';
 import { localize } from './messages.js';
 import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
 
+const DELIVERY_METHODS = ['QR_CODE', 'EMAIL', 'SMS'] as const;
+type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
+const METHOD_LABELS: Record<DeliveryMethod, Record<string, string>> = {
+  QR_CODE: { en: 'Scan a QR code', fr: 'Scanner un code QR' },
+  EMAIL: { en: 'Send me an email', fr: 'M’envoyer un e-mail' },
+  SMS: { en: 'Send me a text message', fr: 'M’envoyer un SMS' },
+};
+const DEFAULT_CHOICE_MESSAGE = {
+  en: 'Select the delivery method to start the identity verification process.',
+  fr: 'Choisissez comment recevoir le lien pour commencer la vérification d’identité.',
+};
+
 const IDENTITY_KEYS = [
   'given_name',
   'family_name',
@@ -30,8 +42,16 @@ const IDENTITY_KEYS = [
 const localized = v.record(v.string(), v.string());
 
 const configSchema = v.strictObject({
-  /** How the user gets the IPA URL. (Email, SMS, redirect and user choice: not built yet.) */
-  deliveryMethod: v.optional(v.picklist(['QR_CODE']), 'QR_CODE'),
+  /** How the user gets the IPA URL: QR code on screen, or a link by email / SMS to the profile's mail / phone. */
+  deliveryMethod: v.optional(v.picklist(DELIVERY_METHODS), 'QR_CODE'),
+  /** Let the user choose among `deliveryMethods` (ConfirmationCallback) instead of using `deliveryMethod`. */
+  allowUserChoice: v.optional(v.boolean(), false),
+  deliveryMethods: v.optional(v.pipe(v.array(v.picklist(DELIVERY_METHODS)), v.minLength(1)), [
+    'QR_CODE',
+    'EMAIL',
+    'SMS',
+  ]),
+  deliveryMethodMessage: v.optional(localized),
   /** Lowest acceptable GIPS level of assurance. */
   minimumLevelOfAssurance: v.optional(v.picklist(['LOA0', 'LOA1', 'LOA2', 'LOA3', 'LOA4']), 'LOA2'),
   /** Identity attribute (from the verified document) → profile attribute that must match. */
@@ -48,6 +68,11 @@ const configSchema = v.strictObject({
   pollingWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000)), 5000),
   qrCodeMessage: v.optional(localized),
   waitingMessage: v.optional(localized),
+  /** Email subject and body; `{{url}}` is replaced by the IPA URL. */
+  emailSubject: v.optional(localized),
+  emailText: v.optional(localized),
+  /** SMS text; `{{url}}` is replaced by the IPA URL. */
+  smsText: v.optional(localized),
 });
 type Config = v.InferOutput<typeof configSchema>;
 
@@ -58,6 +83,17 @@ const DEFAULT_QR_MESSAGE = {
 const DEFAULT_WAITING_MESSAGE = {
   en: 'Waiting for your identity verification to complete…',
   fr: "En attente de la fin de la vérification d'identité…",
+};
+
+const DEFAULT_EMAIL_SUBJECT = { en: 'Verify your identity', fr: 'Vérifiez votre identité' };
+const DEFAULT_EMAIL_TEXT = {
+  en: 'Open this link on your phone to verify your identity with your ID document and a selfie:\n\n{{url}}\n\nIt expires in 30 minutes. If you did not ask for this, ignore this message.',
+  fr: "Ouvrez ce lien sur votre téléphone pour vérifier votre identité avec votre pièce d'identité et un selfie :\n\n{{url}}\n\nIl expire dans 30 minutes. Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.",
+};
+const DEFAULT_SMS_TEXT = { en: 'Verify your identity: {{url}}', fr: 'Vérifiez votre identité : {{url}}' };
+const DEFAULT_SENT_MESSAGE = {
+  en: 'We sent you a link to verify your identity. Open it on your phone.',
+  fr: 'Nous vous avons envoyé un lien pour vérifier votre identité. Ouvrez-le sur votre téléphone.',
 };
 
 /** Shared-state key the Completion Decision sets to continue an unfinished session. */
@@ -88,23 +124,95 @@ async function waitingStep(
   ctx: NodeContext<Config>,
   session: IpaSession,
   idemia: IdemiaClient,
+  method: DeliveryMethod,
 ): Promise<NodeResult> {
   const url = idemia.startUrl(session.id);
-  const qr = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
-  const templates: CallbackTemplate[] = [
-    textOutputCallback(localize(ctx.config.qrCodeMessage, ctx.locale, DEFAULT_QR_MESSAGE)),
-    hidden('ipaSessionUrl', url),
-    hidden('ipaSessionQrCode', `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`),
-    {
-      type: 'PollingWaitCallback',
-      output: [
-        { name: 'waitTime', value: String(ctx.config.pollingWaitMs) },
-        { name: 'message', value: localize(ctx.config.waitingMessage, ctx.locale, DEFAULT_WAITING_MESSAGE) },
-      ],
-      input: [],
+  const templates: CallbackTemplate[] = [];
+  if (method === 'QR_CODE') {
+    const qr = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    templates.push(
+      textOutputCallback(localize(ctx.config.qrCodeMessage, ctx.locale, DEFAULT_QR_MESSAGE)),
+      hidden('ipaSessionUrl', url),
+      hidden('ipaSessionQrCode', `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`),
+    );
+  } else {
+    templates.push(
+      textOutputCallback(localize(undefined, ctx.locale, DEFAULT_SENT_MESSAGE)),
+      hidden('ipaSessionUrl', url),
+    );
+  }
+  templates.push({
+    type: 'PollingWaitCallback',
+    output: [
+      { name: 'waitTime', value: String(ctx.config.pollingWaitMs) },
+      { name: 'message', value: localize(ctx.config.waitingMessage, ctx.locale, DEFAULT_WAITING_MESSAGE) },
+    ],
+    input: [],
+  });
+  return { suspend: { callbacks: numberCallbacks(templates), memo: { sessionId: session.id, method } } };
+}
+
+/** Sends the IPA URL by email or SMS to the user's own address; a Failure reason when there is none. */
+async function deliver(
+  ctx: NodeContext<Config>,
+  session: IpaSession,
+  url: string,
+  method: DeliveryMethod,
+): Promise<Failure | undefined> {
+  if (method === 'QR_CODE') return undefined;
+  const { messaging } = ctx.services;
+  if (!messaging) throw new JourneyConfigurationError(`${ctx.nodeId}: messaging is not configured`);
+  const user = session.userId ? await ctx.services.users.get(session.userId) : undefined;
+  const fill = (text: string): string => text.replaceAll('{{url}}', url);
+  if (method === 'EMAIL') {
+    if (!user?.mail)
+      return { code: 'NO_EMAIL', message: 'The profile has no email address to send the link to.' };
+    await messaging.sendEmail({
+      to: user.mail,
+      subject: localize(ctx.config.emailSubject, ctx.locale, DEFAULT_EMAIL_SUBJECT),
+      text: fill(localize(ctx.config.emailText, ctx.locale, DEFAULT_EMAIL_TEXT)),
+    });
+    return undefined;
+  }
+  if (!user?.telephoneNumber)
+    return { code: 'NO_PHONE', message: 'The profile has no mobile number to send the link to.' };
+  await messaging.sendSms({
+    to: user.telephoneNumber,
+    text: fill(localize(ctx.config.smsText, ctx.locale, DEFAULT_SMS_TEXT)),
+  });
+  return undefined;
+}
+
+/** Asks the user how to receive the link (AM: TextOutputCallback + ConfirmationCallback). */
+function choiceStep(ctx: NodeContext<Config>): NodeResult {
+  const options = ctx.config.deliveryMethods.map((m) => localize(undefined, ctx.locale, METHOD_LABELS[m]));
+  return {
+    suspend: {
+      callbacks: numberCallbacks([
+        textOutputCallback(localize(ctx.config.deliveryMethodMessage, ctx.locale, DEFAULT_CHOICE_MESSAGE)),
+        {
+          type: 'ConfirmationCallback',
+          output: [
+            { name: 'prompt', value: '' },
+            { name: 'messageType', value: 0 },
+            { name: 'options', value: options },
+            { name: 'optionType', value: -1 },
+            { name: 'defaultOption', value: 0 },
+          ],
+          input: [{ suffix: '', value: 0 }],
+        },
+      ]),
+      memo: { choosing: true },
     },
-  ];
-  return { suspend: { callbacks: numberCallbacks(templates), memo: { sessionId: session.id } } };
+  };
+}
+
+/** The delivery method: configured, or chosen by the user on the choice step (undefined: ask). */
+function chosenMethod(ctx: NodeContext<Config>): DeliveryMethod | undefined {
+  if (!ctx.config.allowUserChoice) return ctx.config.deliveryMethod;
+  if (ctx.memo?.choosing !== true) return undefined;
+  const selected = ctx.input?.find((c) => c.type === 'ConfirmationCallback')?.input[0]?.value;
+  return typeof selected === 'number' ? ctx.config.deliveryMethods[selected] : undefined;
 }
 
 function hidden(id: string, value: string): CallbackTemplate {
@@ -229,8 +337,18 @@ export const idemiaIpaEvaluation = {
     const existingId = memoSession ?? continuing;
     let session = existingId ? await ipaSessions.get(existingId) : undefined;
     if (session && session.userId !== userId) session = undefined;
+    // A continued session is shown as a QR code unless the step already chose otherwise.
+    const shownAs: DeliveryMethod =
+      typeof ctx.memo?.method === 'string' &&
+      (DELIVERY_METHODS as readonly string[]).includes(ctx.memo.method)
+        ? (ctx.memo.method as DeliveryMethod)
+        : ctx.config.allowUserChoice
+          ? 'QR_CODE'
+          : ctx.config.deliveryMethod;
 
     if (!session) {
+      const method = chosenMethod(ctx);
+      if (!method) return choiceStep(ctx);
       const key = randomBytes(32).toString('base64url');
       const { sessionId } = await idemia.createSession({ callbackUrl: `${base}/webhooks/idemia/ipa/${key}` });
       const now = nowSeconds();
@@ -249,7 +367,9 @@ export const idemiaIpaEvaluation = {
         expiresAt: now + RETENTION_SECONDS,
       };
       await ipaSessions.create(session);
-      return waitingStep(ctx, session, idemia);
+      const undelivered = await deliver(ctx, session, idemia.startUrl(sessionId), method);
+      if (undelivered) return fail(ctx, 'Failure', undelivered);
+      return waitingStep(ctx, session, idemia, method);
     }
 
     if (session.result === 'SUCCESS') return { outcome: 'Success' };
@@ -268,7 +388,7 @@ export const idemiaIpaEvaluation = {
             message: 'The identity verification session expired.',
           });
         }
-        return waitingStep(ctx, session, idemia);
+        return waitingStep(ctx, session, idemia, shownAs);
       case 'HEARTBEAT_TIMEOUT':
         return fail(ctx, 'Time Out', {
           code: 'HEARTBEAT_TIMEOUT',
@@ -287,7 +407,7 @@ export const idemiaIpaEvaluation = {
     if (result.unavailable) {
       // GIPS is down for now: keep the user waiting; the next poll tries again.
       logger.warn('GIPS unavailable; evaluation postponed', { sessionId: session.id, txId: ctx.txId });
-      return waitingStep(ctx, session, idemia);
+      return waitingStep(ctx, session, idemia, shownAs);
     }
     if (ctx.config.metadataKey && result.metadata) ctx.state[ctx.config.metadataKey] = result.metadata;
     if (result.failure) {

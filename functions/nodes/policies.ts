@@ -78,6 +78,16 @@ export const validEmailAddressFormat = (): Policy => ({
       : undefined,
 });
 
+export const validPhoneNumberFormat = (): Policy => ({
+  policyId: 'valid-phone-format',
+  policyRequirements: ['VALID_PHONE_FORMAT'],
+  // E.164: + then 8 to 15 digits (what SMS delivery needs).
+  check: (value) =>
+    typeof value === 'string' && !isBlank(value) && !/^\+[1-9]\d{7,14}$/.test(value.trim())
+      ? fail('VALID_PHONE_FORMAT')
+      : undefined,
+});
+
 export const atLeastXCapitals = (numCaps: number): Policy => ({
   policyId: 'at-least-X-capitals',
   policyRequirements: ['AT_LEAST_X_CAPITAL_LETTERS'],

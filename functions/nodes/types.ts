@@ -1,6 +1,7 @@
 import type * as v from 'valibot';
 import type { SharedState, Suspension } from '../engine/types.js';
 import type { IdemiaClient } from '../providers/idemia/client.js';
+import type { MessagingPort } from '../providers/messaging/port.js';
 import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
@@ -12,6 +13,8 @@ export interface NodeServices {
   ipaSessions?: IpaSessionRepository;
   /** Undefined when IDEMIA is not configured: IDEMIA nodes then fail as misconfigured. */
   idemia?: IdemiaClient;
+  /** Email and SMS to users (undefined: not configured). */
+  messaging?: MessagingPort;
   /** Proofline's public base URL (webhooks and return URLs are built on it), without a trailing slash. */
   publicBaseUrl?: string;
 }

@@ -10,6 +10,8 @@ export interface UserProfile {
   mail?: string;
   givenName?: string;
   sn?: string;
+  /** E.164 mobile number (SMS delivery). */
+  telephoneNumber?: string;
   preferences?: { marketing?: boolean; updates?: boolean };
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import type { HttpHandler } from './http-server.js';
 
 const page = readFileSync(new URL('./public/index.html', import.meta.url), 'utf8');
@@ -30,6 +31,34 @@ export function demoHandler(journeys: readonly string[]): HttpHandler {
         'cache-control': 'no-store',
       },
       body: html,
+    };
+  };
+}
+
+/** `GET /outbox`: email and SMS the local runtime "sent", newest first, as JSON (for tests) or HTML. */
+export function outboxHandler(outbox: OutboxMessaging): HttpHandler {
+  return async (event) => {
+    const entries = [...outbox.entries].reverse();
+    const wantsHtml = (event.headers.accept ?? '').includes('text/html');
+    if (!wantsHtml) {
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: JSON.stringify(entries),
+      };
+    }
+    const escapeHtml = (value: string): string =>
+      value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const items = entries
+      .map(
+        (e) =>
+          `<li><b>${e.channel}</b> to ${escapeHtml(e.to)} at ${e.sentAt}${e.subject ? ` — ${escapeHtml(e.subject)}` : ''}<pre>${escapeHtml(e.text)}</pre></li>`,
+      )
+      .join('');
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+      body: `<!doctype html><html><head><meta charset="utf-8"><title>Outbox</title></head><body><h1>Outbox</h1><ul>${items || '<li>Nothing sent yet.</li>'}</ul></body></html>`,
     };
   };
 }

@@ -25,6 +25,7 @@ process.stdout.write(
       ? [`  IDEMIA sandbox: ${runtime.idemiaSandbox.url} (start page, GIPS, control API /sandbox/…)`]
       : ['  IDEMIA:        configured by IDEMIA_* variables']),
     `  Demo page:     ${base}/`,
+    `  Outbox:        ${base}/outbox (email and SMS that would have been sent)`,
     `  Data:          ${dataDir}`,
     'Press Ctrl+C to stop.',
     '',

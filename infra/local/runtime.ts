@@ -12,6 +12,7 @@ import { runNode } from '../../functions/nodes/run.js';
 import type { NodeServices } from '../../functions/nodes/types.js';
 import { IdemiaClient } from '../../functions/providers/idemia/client.js';
 import { idemiaConfigFromEnv, isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
+import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
 import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
@@ -20,7 +21,7 @@ import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
 import { IdemiaSandbox } from '../../sandboxes/idemia/server.js';
-import { demoHandler } from './demo.js';
+import { demoHandler, outboxHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpServer } from './http-server.js';
 
@@ -44,6 +45,8 @@ export interface Runtime {
   tables: TableNames;
   store: Store;
   engine: EmbeddedEngine;
+  /** What email and SMS would have been sent (also at GET /outbox). */
+  outbox: OutboxMessaging;
   /** The IDEMIA sandbox, when no real IDEMIA is configured. */
   idemiaSandbox?: IdemiaSandbox;
   stop(): Promise<void>;
@@ -93,7 +96,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const users = new UserRepository(store);
   const sessions = new SessionRepository(store);
   const ipaSessions = new IpaSessionRepository(store);
-  const services: NodeServices = { users, ipaSessions, idemia: new IdemiaClient(idemiaConfig) };
+  const outbox = new OutboxMessaging();
+  const services: NodeServices = {
+    users,
+    ipaSessions,
+    idemia: new IdemiaClient(idemiaConfig),
+    messaging: outbox,
+  };
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
   const engine = new EmbeddedEngine(
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, nodeHandler])),
@@ -119,6 +128,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       [
         { prefix: '/json/', handler: (event) => api(event, {} as never) },
         { prefix: '/webhooks/', handler: (event) => webhooks(event, {} as never) },
+        { prefix: '/outbox', handler: outboxHandler(outbox) },
         { prefix: '/', handler: demoHandler([...engine.journeys]) },
       ],
       options.port,
@@ -142,6 +152,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     tables,
     store,
     engine,
+    outbox,
     ...(idemiaSandbox ? { idemiaSandbox } : {}),
     async stop() {
       await idemiaSandbox?.stop();

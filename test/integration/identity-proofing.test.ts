@@ -1,4 +1,11 @@
-import { CallbackType, Config, FRAuth, type FRStep, StepType } from '@forgerock/javascript-sdk';
+import {
+  CallbackType,
+  Config,
+  type ConfirmationCallback,
+  FRAuth,
+  type FRStep,
+  StepType,
+} from '@forgerock/javascript-sdk';
 import { describe, expect, inject, it } from 'vitest';
 import {
   authenticateUrl,
@@ -31,15 +38,31 @@ const hiddenValue = (step: Step, id: string): string | undefined =>
     | string
     | undefined;
 
-/** Registers a user and signs in to IdentityProofing: returns the waiting step and the IPA session id. */
+/** Picks a delivery method on the choice step (0: QR code, 1: email). */
+function choose(step: Step, option: number): Step {
+  const copy = structuredClone(step);
+  const confirmation = copy.callbacks.find((c) => c.type === 'ConfirmationCallback');
+  if (!confirmation?.input[0]) throw new Error(`no delivery choice in ${JSON.stringify(step)}`);
+  confirmation.input[0].value = option;
+  return copy;
+}
+
+/**
+ * Registers a user (unless given) and signs in to IdentityProofing, choosing the QR code (or `option`) when
+ * asked: returns the waiting step and the IPA session id.
+ */
 async function signInToProofing(
   userName?: string,
+  option = 0,
 ): Promise<{ step: Step; sessionId: string; userName: string }> {
   const name = userName ?? uniqueName('proof');
   if (!userName) await register(name);
   const first = await start('IdentityProofing');
-  const reply = await submit<Step>('IdentityProofing', fill(first, { Username: name, Password: PASSWORD }));
+  let reply = await submit<Step>('IdentityProofing', fill(first, { Username: name, Password: PASSWORD }));
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  if (reply.body.callbacks.some((c) => c.type === 'ConfirmationCallback')) {
+    reply = await submit<Step>('IdentityProofing', choose(reply.body, option));
+  }
   const url = hiddenValue(reply.body, 'ipaSessionUrl');
   const sessionId = url ? new URL(url).searchParams.get('session-id') : null;
   if (!sessionId) throw new Error(`no IPA session URL in ${JSON.stringify(reply.body)}`);
@@ -61,6 +84,42 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(hiddenValue(step, 'ipaSessionUrl')).toMatch(/\/api\/v1\/ipa\/start\?session-id=[0-9a-f-]{36}$/);
     expect(hiddenValue(step, 'ipaSessionQrCode')).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(output(step.callbacks[3]!, 'waitTime')).toBe('5000');
+  });
+
+  it('lets the user choose how to receive the link, in their language', async () => {
+    const userName = uniqueName('choice');
+    await register(userName);
+    const first = await start('IdentityProofing');
+
+    const reply = await post<Step>(
+      authenticateUrl('IdentityProofing'),
+      fill(first, { Username: userName, Password: PASSWORD }),
+      {
+        'Accept-Language': 'fr-CH, fr;q=0.9, en;q=0.5',
+      },
+    );
+
+    expect(reply.body.callbacks.map((c) => c.type)).toEqual(['TextOutputCallback', 'ConfirmationCallback']);
+    expect(output(reply.body.callbacks[1]!, 'options')).toEqual([
+      'Scanner un code QR',
+      'M’envoyer un e-mail',
+    ]);
+  });
+
+  it('sends the link by email to the address in the profile, then completes', async () => {
+    const { step, sessionId, userName } = await signInToProofing(undefined, 1);
+
+    const outbox = (await (await fetch(`${baseUrl()}/outbox`)).json()) as Array<{ to: string; text: string }>;
+    const email = outbox.find((e) => e.to === `${userName}@example.com`);
+    expect(email?.text).toContain(`session-id=${sessionId}`);
+    expect(step.callbacks.map((c) => c.type)).toEqual([
+      'TextOutputCallback',
+      'HiddenValueCallback',
+      'PollingWaitCallback',
+    ]);
+    await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
+
+    expect((await poll(step)).body.tokenId).toEqual(expect.any(String));
   });
 
   it('keeps the client waiting while the user has not finished', async () => {
@@ -218,6 +277,10 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     step.getCallbackOfType(CallbackType.ValidatedCreateUsernameCallback).setInputValue(userName);
     step.getCallbackOfType(CallbackType.ValidatedCreatePasswordCallback).setInputValue(PASSWORD);
     let next = await FRAuth.next(step, { tree: 'IdentityProofing' });
+    (next as FRStep)
+      .getCallbackOfType<ConfirmationCallback>(CallbackType.ConfirmationCallback)
+      .setOptionIndex(0);
+    next = await FRAuth.next(next as FRStep, { tree: 'IdentityProofing' });
     const url = (next as FRStep)
       .getCallbacksOfType(CallbackType.HiddenValueCallback)[0]
       ?.getOutputValue('value') as string;
@@ -233,18 +296,15 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(next.type).toBe(StepType.LoginSuccess);
   });
 
-  it('answers a step for the authenticate URL with the Accept-Language the client prefers', async () => {
+  it('shows the QR code message in the language the client prefers', async () => {
     const userName = uniqueName('fr');
     await register(userName);
+    const headers = { 'Accept-Language': 'fr' };
     const first = await start('IdentityProofing');
+    const credentials = fill(first, { Username: userName, Password: PASSWORD });
+    const choice = await post<Step>(authenticateUrl('IdentityProofing'), credentials, headers);
 
-    const reply = await post<Step>(
-      authenticateUrl('IdentityProofing'),
-      fill(first, { Username: userName, Password: PASSWORD }),
-      {
-        'Accept-Language': 'fr-CH, fr;q=0.9, en;q=0.5',
-      },
-    );
+    const reply = await post<Step>(authenticateUrl('IdentityProofing'), choose(choice.body, 0), headers);
 
     expect(output(reply.body.callbacks[0]!, 'message')).toMatch(/^Scannez le code QR/);
   });
