@@ -5,7 +5,7 @@ import { type IdemiaSettings, ProoflineStack } from './proofline-stack.js';
 /**
  * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
  * (comma-separated, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
- * ipaStartUrl, gipsUrl, applicationId — put it in cdk.context.json or pass it with --context). Works offline without credentials for synth.
+ * ipaStartUrl, gipsUrl, applicationId — put it in cdk.context.json or pass it with --context), `emailFrom`. Works offline without credentials for synth.
  */
 const app = new App();
 const list = (key: string): string[] | undefined => {
@@ -21,6 +21,7 @@ new ProoflineStack(app, `Proofline-${stage}`, {
   realms: list('realms'),
   alarmTopicArn: app.node.tryGetContext('alarmTopicArn') as string | undefined,
   idemia: app.node.tryGetContext('idemia') as IdemiaSettings | undefined,
+  emailFrom: app.node.tryGetContext('emailFrom') as string | undefined,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -7,6 +7,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -14,6 +15,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -47,6 +49,11 @@ export interface ProoflineStackProps extends StackProps {
    * @default - IDEMIA not configured: IDEMIA nodes fail as misconfigured
    */
   readonly idemia?: IdemiaSettings;
+  /**
+   * Sender address for emails to users (an SES verified identity).
+   * @default - email delivery fails as misconfigured
+   */
+  readonly emailFrom?: string;
   /**
    * SNS topic ARN that alarms notify.
    * @default - alarms without actions
@@ -311,6 +318,16 @@ export class ProoflineStack extends Stack {
       idemiaSecret.grantRead(idemiaFunction);
       idemiaFunction.addEnvironment('IDEMIA_SECRET_ARN', idemiaSecret.secretArn);
       idemiaFunction.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+      // The IPA link by email (SES v2, from a verified identity) and by SMS (SNS publishes to phone numbers,
+      // which have no ARN).
+      if (props.emailFrom) idemiaFunction.addEnvironment('MESSAGING_EMAIL_FROM', props.emailFrom);
+      idemiaFunction.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+        }),
+      );
+      idemiaFunction.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
       if (props.idemia) {
         const settings = props.idemia;
         for (const [name, value] of Object.entries({
@@ -355,7 +372,7 @@ export class ProoflineStack extends Stack {
     );
     acknowledge(
       'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray trace segments and Step Functions log delivery take no resource-level permissions.',
+      'X-Ray trace segments, Step Functions log delivery and SNS SMS to phone numbers take no resource-level permissions.',
     );
     for (const table of [this.tables.Users, this.tables.IpaSessions]) {
       acknowledge(
@@ -363,6 +380,12 @@ export class ProoflineStack extends Stack {
         'Grants on a table include its GSIs (users: byUserName, byMail; IPA sessions: byUser), named with a wildcard.',
       );
     }
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+    acknowledge(
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:${region}:${account}:identity/*]`,
+      'Email to users may be sent from any verified SES identity of the account (the sender is configuration).',
+    );
     acknowledge(
       'AwsSolutions-SMG4',
       'The IDEMIA secret holds credentials issued by IDEMIA (client secret, GIPS-RS API key): they are rotated in the IDEMIA Experience Portal, then stored here; there is no rotation Lambda to write.',
