@@ -106,11 +106,14 @@ export class JourneyService {
     if (!parsed) throw new InvalidAuthIdError();
     const tx = await this.settled(parsed.txId);
     if (!tx || tx.realm !== realm) throw new InvalidAuthIdError();
+    if (tx.status === 'processing') throw new StepConflictError();
+    const current = secretMatches(parsed.secret, tx.stepHash);
+    const overtaken = !current && secretMatches(parsed.secret, tx.previousStepHash);
+    if (!current && !overtaken) throw new InvalidAuthIdError();
     if (journey !== undefined && journey !== tx.journey) {
       throw new JourneyRequestError(`This authId belongs to journey ${tx.journey}, not ${journey}`);
     }
-    if (tx.status === 'processing') throw new StepConflictError();
-    if (!secretMatches(parsed.secret, tx.stepHash) && secretMatches(parsed.secret, tx.previousStepHash)) {
+    if (overtaken) {
       return this.catchUp(tx).catch((error: unknown) => {
         // Another poll with the same authId caught up first.
         throw error instanceof ConcurrentUpdateError
@@ -118,9 +121,7 @@ export class JourneyService {
           : error;
       });
     }
-    if (tx.status !== 'waiting' || !tx.pending || !secretMatches(parsed.secret, tx.stepHash)) {
-      throw new InvalidAuthIdError();
-    }
+    if (tx.status !== 'waiting' || !tx.pending) throw new InvalidAuthIdError();
     const input = matchCallbacks(tx.pending.callbacks, body.callbacks);
     let claimed: Transaction;
     try {
