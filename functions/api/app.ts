@@ -91,7 +91,10 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
     if (body?.callbacks !== undefined) throw new HttpError(400, 'Callbacks were submitted without an authId');
     return stepResult(await deps.journeys.start(journey ?? deps.config.defaultJourney, realm, locale), deps);
   }
-  return stepResult(await deps.journeys.submit(realm, journey, body, locale), deps);
+  // A user back from an external redirect (the ForgeRock SDK's FRAuth.resume posts `code` and `state`).
+  const returnCode =
+    typeof query.code === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(query.code) ? query.code : undefined;
+  return stepResult(await deps.journeys.submit(realm, journey, body, locale, returnCode), deps);
 }
 
 async function sessions(event: HttpEvent, realm: string, deps: ApiDeps): Promise<HttpResult> {

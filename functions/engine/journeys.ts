@@ -100,6 +100,7 @@ export class JourneyService {
     journey: string | undefined,
     body: unknown,
     locale?: string,
+    returnCode?: string,
   ): Promise<StepResponse> {
     if (!isJsonObject(body)) throw new JourneyRequestError('The request body must be a JSON object');
     const parsed = parseAuthId(body.authId);
@@ -138,6 +139,7 @@ export class JourneyService {
       txId: tx.id,
       ...(locale ? { locale } : {}),
       resumeAt: tx.pending.node,
+      ...(returnCode ? { returnCode } : {}),
       input,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,

@@ -13,18 +13,28 @@ import { type CallbackTemplate, numberCallbacks, textOutputCallback } from '../s
 import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import { nowSeconds } from '../store/dynamo.js';
-import { hashWebhookKey, type IpaSession, type IpaSessionRepository } from '../store/ipa-sessions.js';
+import {
+  hashWebhookKey,
+  type IpaSession,
+  type IpaSessionRepository,
+  webhookKeyMatches,
+} from '../store/ipa-sessions.js';
 import { getPath } from './attributes.js';
 import { JourneyConfigurationError } from './errors.js';
 import { localize } from './messages.js';
 import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
 
-const DELIVERY_METHODS = ['QR_CODE', 'EMAIL', 'SMS'] as const;
+const DELIVERY_METHODS = ['QR_CODE', 'EMAIL', 'SMS', 'REDIRECT'] as const;
 type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
 const METHOD_LABELS: Record<DeliveryMethod, Record<string, string>> = {
   QR_CODE: { en: 'Scan a QR code', fr: 'Scanner un code QR' },
   EMAIL: { en: 'Send me an email', fr: 'M’envoyer un e-mail' },
   SMS: { en: 'Send me a text message', fr: 'M’envoyer un SMS' },
+  REDIRECT: { en: 'Continue on this device', fr: 'Continuer sur cet appareil' },
+};
+const DEFAULT_RETURNED_MESSAGE = {
+  en: 'Welcome back. Finishing your identity verification…',
+  fr: 'Bon retour. Fin de la vérification de votre identité…',
 };
 const DEFAULT_CHOICE_MESSAGE = {
   en: 'Select the delivery method to start the identity verification process.',
@@ -42,7 +52,10 @@ const IDENTITY_KEYS = [
 const localized = v.record(v.string(), v.string());
 
 const configSchema = v.strictObject({
-  /** How the user gets the IPA URL: QR code on screen, or a link by email / SMS to the profile's mail / phone. */
+  /**
+   * How the user gets the IPA URL: QR code on screen, a link by email / SMS to the profile's mail / phone, or a
+   * redirect of this browser to IPA and back (`redirectReturnUrl` + a one-time `code`).
+   */
   deliveryMethod: v.optional(v.picklist(DELIVERY_METHODS), 'QR_CODE'),
   /** Let the user choose among `deliveryMethods` (ConfirmationCallback) instead of using `deliveryMethod`. */
   allowUserChoice: v.optional(v.boolean(), false),
@@ -52,6 +65,11 @@ const configSchema = v.strictObject({
     'SMS',
   ]),
   deliveryMethodMessage: v.optional(localized),
+  /**
+   * REDIRECT: the client page IPA sends the user back to; `code` and `state` are appended (the ForgeRock SDK's
+   * FRAuth.resume posts them back with the saved step). Default: Proofline's demo page (`PUBLIC_BASE_URL/`).
+   */
+  redirectReturnUrl: v.optional(v.pipe(v.string(), v.url())),
   /** Lowest acceptable GIPS level of assurance. */
   minimumLevelOfAssurance: v.optional(v.picklist(['LOA0', 'LOA1', 'LOA2', 'LOA3', 'LOA4']), 'LOA2'),
   /** Identity attribute (from the verified document) → profile attribute that must match. */
@@ -124,11 +142,33 @@ async function waitingStep(
   ctx: NodeContext<Config>,
   session: IpaSession,
   idemia: IdemiaClient,
-  method: DeliveryMethod,
+  method: DeliveryMethod | 'RETURNED',
 ): Promise<NodeResult> {
   const url = idemia.startUrl(session.id);
   const templates: CallbackTemplate[] = [];
-  if (method === 'QR_CODE') {
+  if (method === 'REDIRECT') {
+    const redirect: CallbackTemplate = {
+      type: 'RedirectCallback',
+      output: [
+        { name: 'redirectUrl', value: url },
+        { name: 'redirectMethod', value: 'GET' },
+        { name: 'trackingCookie', value: false },
+      ],
+      input: [],
+    };
+    return {
+      suspend: {
+        callbacks: numberCallbacks([redirect, hidden('ipaSessionUrl', url)]),
+        memo: { sessionId: session.id, method },
+      },
+    };
+  }
+  if (method === 'RETURNED') {
+    templates.push(
+      textOutputCallback(localize(undefined, ctx.locale, DEFAULT_RETURNED_MESSAGE)),
+      hidden('ipaSessionUrl', url),
+    );
+  } else if (method === 'QR_CODE') {
     const qr = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     templates.push(
       textOutputCallback(localize(ctx.config.qrCodeMessage, ctx.locale, DEFAULT_QR_MESSAGE)),
@@ -159,7 +199,7 @@ async function deliver(
   url: string,
   method: DeliveryMethod,
 ): Promise<Failure | undefined> {
-  if (method === 'QR_CODE') return undefined;
+  if (method === 'QR_CODE' || method === 'REDIRECT') return undefined;
   const { messaging } = ctx.services;
   if (!messaging) throw new JourneyConfigurationError(`${ctx.nodeId}: messaging is not configured`);
   const user = session.userId ? await ctx.services.users.get(session.userId) : undefined;
@@ -213,6 +253,14 @@ function chosenMethod(ctx: NodeContext<Config>): DeliveryMethod | undefined {
   if (ctx.memo?.choosing !== true) return undefined;
   const selected = ctx.input?.find((c) => c.type === 'ConfirmationCallback')?.input[0]?.value;
   return typeof selected === 'number' ? ctx.config.deliveryMethods[selected] : undefined;
+}
+
+/** The client's return URL with the one-time code and the state the ForgeRock SDK's resume expects. */
+function returnUrl(base: string, code: string): string {
+  const url = new URL(base);
+  url.searchParams.set('code', code);
+  url.searchParams.set('state', 'idemia-ipa');
+  return url.toString();
 }
 
 function hidden(id: string, value: string): CallbackTemplate {
@@ -350,7 +398,14 @@ export const idemiaIpaEvaluation = {
       const method = chosenMethod(ctx);
       if (!method) return choiceStep(ctx);
       const key = randomBytes(32).toString('base64url');
-      const { sessionId } = await idemia.createSession({ callbackUrl: `${base}/webhooks/idemia/ipa/${key}` });
+      const returnCode = method === 'REDIRECT' ? randomBytes(32).toString('base64url') : undefined;
+      const gotoUrl = returnCode
+        ? returnUrl(ctx.config.redirectReturnUrl ?? `${base}/`, returnCode)
+        : undefined;
+      const { sessionId } = await idemia.createSession({
+        callbackUrl: `${base}/webhooks/idemia/ipa/${key}`,
+        ...(gotoUrl ? { gotoUrl } : {}),
+      });
       const now = nowSeconds();
       session = {
         id: sessionId,
@@ -361,6 +416,7 @@ export const idemiaIpaEvaluation = {
         userId,
         status: 'CREATED',
         keyHash: hashWebhookKey(key),
+        ...(returnCode ? { returnCodeHash: hashWebhookKey(returnCode) } : {}),
         notifications: 0,
         createdAt: new Date().toISOString(),
         sessionExpiresAt: now + SESSION_SECONDS,
@@ -372,6 +428,19 @@ export const idemiaIpaEvaluation = {
       return waitingStep(ctx, session, idemia, method);
     }
 
+    // Back from IPA in this browser: the one-time code must be the session's.
+    let shown: DeliveryMethod | 'RETURNED' = shownAs;
+    if (shownAs === 'REDIRECT' && ctx.returnCode) {
+      if (!session.returnCodeHash || !webhookKeyMatches(ctx.returnCode, session.returnCodeHash)) {
+        return fail(ctx, 'Failure', {
+          code: 'INVALID_RETURN_CODE',
+          message: 'The code brought back from IDEMIA is not valid.',
+        });
+      }
+      shown = 'RETURNED';
+    } else if (ctx.memo?.method === 'RETURNED') {
+      shown = 'RETURNED';
+    }
     if (session.result === 'SUCCESS') return { outcome: 'Success' };
     if (session.result === 'FAILURE') {
       const stored = session.failure ?? {};
@@ -388,7 +457,7 @@ export const idemiaIpaEvaluation = {
             message: 'The identity verification session expired.',
           });
         }
-        return waitingStep(ctx, session, idemia, shownAs);
+        return waitingStep(ctx, session, idemia, shown);
       case 'HEARTBEAT_TIMEOUT':
         return fail(ctx, 'Time Out', {
           code: 'HEARTBEAT_TIMEOUT',
@@ -407,7 +476,7 @@ export const idemiaIpaEvaluation = {
     if (result.unavailable) {
       // GIPS is down for now: keep the user waiting; the next poll tries again.
       logger.warn('GIPS unavailable; evaluation postponed', { sessionId: session.id, txId: ctx.txId });
-      return waitingStep(ctx, session, idemia, shownAs);
+      return waitingStep(ctx, session, idemia, shown);
     }
     if (ctx.config.metadataKey && result.metadata) ctx.state[ctx.config.metadataKey] = result.metadata;
     if (result.failure) {

@@ -22,6 +22,7 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     ...(context.locale ? { locale: context.locale } : {}),
     ...(resuming && context.input ? { input: context.input } : {}),
     ...(resuming && context.memo ? { memo: context.memo } : {}),
+    ...(resuming && context.returnCode ? { returnCode: context.returnCode } : {}),
     state,
     services,
   });

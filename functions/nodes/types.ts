@@ -28,6 +28,8 @@ export interface NodeContext<C> {
   /** The callbacks the client submitted for this node's step; only when the journey resumes at this node. */
   readonly input?: Callback[];
   readonly memo?: JsonObject;
+  /** The one-time `code` the user brought back from an external redirect; only when resuming at this node. */
+  readonly returnCode?: string;
   /** The client's preferred locale (from Accept-Language), e.g. `en`, `fr-fr`. */
   readonly locale?: string;
   /** Shared state; the node mutates it in place. */

@@ -18,6 +18,8 @@ export interface IpaSession {
   status: IpaSessionStatus;
   /** SHA-256 of the per-session key in the callback URL. */
   keyHash: string;
+  /** REDIRECT delivery: SHA-256 of the one-time code in the gotoUrl that brings the user back. */
+  returnCodeHash?: string;
   identityId?: string;
   proofUrl?: string;
   /** Set when Proofline has evaluated the identity. */

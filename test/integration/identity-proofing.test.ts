@@ -103,6 +103,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(output(reply.body.callbacks[1]!, 'options')).toEqual([
       'Scanner un code QR',
       'M’envoyer un e-mail',
+      'Continuer sur cet appareil',
     ]);
   });
 
@@ -120,6 +121,58 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
 
     expect((await poll(step)).body.tokenId).toEqual(expect.any(String));
+  });
+
+  it('redirects to IPA and back with a one-time code, which brings the user into the same journey', async () => {
+    const userName = uniqueName('redirect');
+    await register(userName);
+    const first = await start('IdentityProofing');
+    const choice = await submit<Step>(
+      'IdentityProofing',
+      fill(first, { Username: userName, Password: PASSWORD }),
+    );
+    const chosen = await submit<Step>('IdentityProofing', choose(choice.body, 2));
+    expect(chosen.status, JSON.stringify(chosen.body)).toBe(200);
+    const redirect = chosen.body;
+    const ipaUrl = output(redirect.callbacks[0]!, 'redirectUrl') as string;
+    const sessionId = new URL(ipaUrl).searchParams.get('session-id');
+
+    // The "user" finishes on IPA's page, which notifies Proofline and sends the browser to the gotoUrl.
+    const finished = await fetch(`${sandbox()}/sandbox/sessions/${sessionId}/complete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=verified&loa=LOA2',
+      redirect: 'manual',
+    });
+    const back = new URL(finished.headers.get('location') as string);
+    const resumed = await post<Reply>(
+      `${authenticateUrl('IdentityProofing')}&code=${back.searchParams.get('code')}&state=${back.searchParams.get('state')}`,
+      redirect,
+    );
+
+    expect(redirect.callbacks.map((c) => c.type)).toEqual(['RedirectCallback', 'HiddenValueCallback']);
+    expect(output(redirect.callbacks[0]!, 'redirectMethod')).toBe('GET');
+    expect(finished.status).toBe(303);
+    expect(`${back.origin}${back.pathname}`).toBe(`${baseUrl()}/`);
+    expect(resumed.body.tokenId).toEqual(expect.any(String));
+  });
+
+  it('refuses a wrong code brought back from the redirect', async () => {
+    const userName = uniqueName('redirect');
+    await register(userName);
+    const first = await start('IdentityProofing');
+    const choice = await submit<Step>(
+      'IdentityProofing',
+      fill(first, { Username: userName, Password: PASSWORD }),
+    );
+    const redirect = (await submit<Step>('IdentityProofing', choose(choice.body, 2))).body;
+
+    const resumed = await post<Reply>(
+      `${authenticateUrl('IdentityProofing')}&code=${'x'.repeat(43)}&state=idemia-ipa`,
+      redirect,
+    );
+
+    expect(resumed.status).toBe(401);
   });
 
   it('keeps the client waiting while the user has not finished', async () => {
