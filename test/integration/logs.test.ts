@@ -51,7 +51,32 @@ describe('logs', () => {
     );
     const signedIn = await post('Login', fill(wrong, { Username: userName, Password: PASSWORD }));
 
+    // Identity proofing: the document's data and the webhook key must not reach the logs either.
+    const proofingStart = await post('IdentityProofing');
+    const choice = await post(
+      'IdentityProofing',
+      fill(proofingStart, { Username: userName, Password: PASSWORD }),
+    );
+    (choice.callbacks[1]?.input[0] as { value: unknown }).value = 0;
+    const waiting = await post('IdentityProofing', choice);
+    const ipaUrl = waiting.callbacks.find((c) => c.type === 'HiddenValueCallback')?.output[0]
+      ?.value as string;
+    const sessionId = new URL(ipaUrl).searchParams.get('session-id') as string;
+    const completed = await runtime.idemiaSandbox?.complete(sessionId, 'verified', {
+      identity: {
+        givenNames: 'Zebedee',
+        surname: 'Quaxworth',
+        birthDate: '1901-02-03',
+        documentNumber: 'DOC-987654',
+      },
+    });
+    const proofed = await post('IdentityProofing', waiting);
+    const webhookKey = completed?.callbackUrl?.split('/').pop() as string;
+
     const logs = captured.join('');
+    expect(proofed.tokenId).toEqual(expect.any(String));
+    expect(logs).toContain('"message":"IDEMIA notification"');
+    for (const secret of ['1901-02-03', 'DOC-987654', webhookKey]) expect(logs).not.toContain(secret);
     expect(registered.tokenId).toEqual(expect.any(String));
     expect(signedIn.tokenId).toEqual(expect.any(String));
     expect(logs).toContain('"message":"Journey succeeded"');

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeInvocation } from '../../functions/engine/types.js';
+import { runNode } from '../../functions/nodes/run.js';
+import type { NodeServices } from '../../functions/nodes/types.js';
+import type { IdemiaClient } from '../../functions/providers/idemia/client.js';
+import type { IpaSession, IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
+import type { UserRepository } from '../../functions/store/users.js';
+
+/** Node-level cases the HTTP tests do not reach: the Entra variant and IDEMIA's 30-minute expiry. */
+function harness(session: IpaSession) {
+  const results: unknown[] = [];
+  const verifications: unknown[] = [];
+  const services: NodeServices = {
+    users: {
+      recordIdentityVerification: async (_id: string, v: unknown) => void verifications.push(v),
+    } as unknown as UserRepository,
+    ipaSessions: {
+      get: async (id: string) => (id === session.id ? session : undefined),
+      recordResult: async (_id: string, r: unknown) => void results.push(r),
+    } as unknown as IpaSessionRepository,
+    idemia: {
+      startUrl: (id: string) => `https://ipa.example/start?session-id=${id}`,
+      getIdentity: async () => {
+        throw new Error('the Entra variant must not fetch an identity');
+      },
+    } as unknown as IdemiaClient,
+    publicBaseUrl: 'https://proofline.example',
+  };
+  const invoke = (config: Record<string, unknown>): NodeInvocation => ({
+    node: { id: 'IpaEvaluation', type: 'IdemiaIpaEvaluationNode', config: config as never },
+    context: {
+      journey: 'IdentityProofing',
+      realm: 'alpha',
+      txId: 'tx',
+      resumeAt: 'IpaEvaluation',
+      memo: { sessionId: session.id, method: 'QR_CODE' },
+      state: { userId: 'user-1' },
+    },
+  });
+  return { services, invoke, results, verifications };
+}
+
+const session = (patch: Partial<IpaSession>): IpaSession => ({
+  id: 'session-1',
+  txId: 'tx',
+  journey: 'IdentityProofing',
+  realm: 'alpha',
+  nodeId: 'IpaEvaluation',
+  userId: 'user-1',
+  status: 'CREATED',
+  keyHash: 'x',
+  notifications: 0,
+  createdAt: new Date().toISOString(),
+  sessionExpiresAt: Math.floor(Date.now() / 1000) + 1800,
+  expiresAt: Math.floor(Date.now() / 1000) + 86400,
+  ...patch,
+});
+
+describe('IDEMIA IPA Evaluation node', () => {
+  it('completes the Entra variant on the notification alone and records the credential as issued', async () => {
+    const { services, invoke, results, verifications } = harness(session({ status: 'COMPLETED' }));
+
+    const result = await runNode(invoke({ entraVerifiedId: true }), services);
+
+    expect(result.outcome).toBe('Success');
+    expect(result.state.idemiaIpaVerifiableCredentialIssued).toBe(true);
+    expect(results).toEqual([{ result: 'SUCCESS', levelOfAssurance: 'VC' }]);
+    expect(verifications).toEqual([
+      expect.objectContaining({ provider: 'IDEMIA IPA (Entra Verified ID)', sessionId: 'session-1' }),
+    ]);
+  });
+
+  it('times out a session IDEMIA never finished once its 30 minutes are over, with the reason captured', async () => {
+    const { services, invoke } = harness(session({ sessionExpiresAt: Math.floor(Date.now() / 1000) - 1 }));
+
+    const result = await runNode(invoke({}), services);
+
+    expect(result.outcome).toBe('Time Out');
+    expect(result.state.idemiaIpaFailureReason).toEqual({
+      code: 'SESSION_EXPIRED',
+      message: 'The identity verification session expired.',
+      exception: '',
+    });
+  });
+
+  it('keeps waiting for a session still in progress', async () => {
+    const { services, invoke } = harness(session({}));
+
+    const result = await runNode(invoke({}), services);
+
+    expect(result.outcome).toBe('suspended');
+    expect(result.suspend?.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+  });
+});
