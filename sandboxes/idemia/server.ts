@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { closeServer, listenOnLoopback, readBody } from '../http.js';
 
 /**
  * A stand-in for IDEMIA IPA and GIPS that speaks their wire protocol (seed 003, VENDORS.md): Cognito token,
@@ -68,21 +68,6 @@ const DEFAULT_IDENTITY: Required<IdentityData> = {
   nationality: 'GBR',
 };
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return {};
-  if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
-    return Object.fromEntries(new URLSearchParams(text));
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
 function send(
   res: ServerResponse,
   status: number,
@@ -115,13 +100,10 @@ export class IdemiaSandbox {
   constructor(private readonly options: IdemiaSandboxOptions) {}
 
   async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch(() => {
-        if (!res.headersSent) send(res, 500, { error: 'sandbox error' });
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await listenOnLoopback(
+      (req, res) => this.handle(req, res),
+      port,
+    ));
     this.sweeper = setInterval(() => this.expire(), 250);
     this.sweeper.unref();
     return this.url;
@@ -129,11 +111,7 @@ export class IdemiaSandbox {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   /** The environment that points the real client at this sandbox. */
@@ -267,7 +245,7 @@ export class IdemiaSandbox {
     // Step 1: Cognito client-credentials token.
     if (method === 'POST' && path === '/oauth2/token') {
       if (this.faults.token === 'down') return send(res, 503, { error: 'unavailable' });
-      const form = await readJson(req);
+      const form = await readBody(req);
       if (form.grant_type !== 'client_credentials')
         return send(res, 400, { error: 'unsupported_grant_type' });
       if (form.client_id !== this.options.clientId || form.client_secret !== this.options.clientSecret) {
@@ -285,7 +263,7 @@ export class IdemiaSandbox {
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const expiry = token ? this.tokens.get(token) : undefined;
       if (!expiry || expiry < Date.now()) return send(res, 401, { message: 'Unauthorized' });
-      const body = await readJson(req);
+      const body = await readBody(req);
       const sessionId = randomUUID();
       this.sessions.set(sessionId, {
         sessionId,
@@ -329,7 +307,7 @@ ${button('rejected', 'Rejected document')}${button('error', 'Abort (ERROR)')}${b
     const control = /^\/sandbox\/sessions\/([^/]+)\/(complete|redeliver)$/.exec(path);
     if (method === 'POST' && control) {
       const sessionId = decodeURIComponent(control[1] ?? '');
-      const body = await readJson(req);
+      const body = await readBody(req);
       const fromForm = (req.headers['content-type'] ?? '').includes('form');
       const session =
         control[2] === 'complete'
@@ -361,7 +339,7 @@ ${button('rejected', 'Rejected document')}${button('error', 'Abort (ERROR)')}${b
       return send(res, 200, { revoked: true });
     }
     if (method === 'POST' && path === '/sandbox/faults') {
-      this.setFaults((await readJson(req)) as Faults);
+      this.setFaults((await readBody(req)) as Faults);
       return send(res, 200, this.faults);
     }
     send(res, 404, { message: `No sandbox endpoint at ${method} ${path}` });
