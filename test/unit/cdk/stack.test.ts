@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,10 @@ import { TABLES } from '../../../functions/store/tables.js';
 import { ProoflineStack } from '../../../infra/cloud/proofline-stack.js';
 
 const journeys = listJourneyFiles();
+const families = Object.entries(NODE_FAMILIES);
+/** Construct id of a node family's function: `identity` → `IdentityNodesFunction`. */
+const nodeFunctionId = (family: string): string =>
+  `${family[0]?.toUpperCase()}${family.slice(1)}NodesFunction`;
 
 function synthesize(configure?: (stack: ProoflineStack) => void): { app: App; stack: ProoflineStack } {
   const app = new App({
@@ -56,11 +62,12 @@ describe('ProoflineStack', () => {
     }
   });
 
-  it('keeps the users table on stack deletion', () => {
-    template.hasResource('AWS::DynamoDB::GlobalTable', {
-      DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({ GlobalSecondaryIndexes: Match.anyValue() }),
-    });
+  it('keeps the users table on stack deletion, and only it by default', () => {
+    const tables = template.findResources('AWS::DynamoDB::GlobalTable');
+    for (const table of TABLES) {
+      const logicalId = stack.getLogicalId(stack.tables[table.id].node.defaultChild as never);
+      expect(tables[logicalId]?.DeletionPolicy, table.id).toBe(table.id === 'Users' ? 'Retain' : 'Delete');
+    }
   });
 
   it('runs every function on Node.js 22, arm64, with X-Ray and a log group with retention', () => {
@@ -80,6 +87,18 @@ describe('ProoflineStack', () => {
     }
   });
 
+  it('sizes node functions for scrypt and the API within API Gateway’s 30 s', () => {
+    const fn = (id: string) => stack.node.findChild(id).node.defaultChild as never;
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const [family] of families) {
+      expect(functions[stack.getLogicalId(fn(nodeFunctionId(family)))]?.Properties).toMatchObject({
+        MemorySize: 1024,
+        Timeout: 20,
+      });
+    }
+    expect(functions[stack.getLogicalId(fn('ApiFunction'))]?.Properties).toMatchObject({ Timeout: 29 });
+  });
+
   it('makes one EXPRESS state machine per journey, logging without execution data', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', journeys.length);
     for (const { journey } of journeys) {
@@ -87,11 +106,12 @@ describe('ProoflineStack', () => {
         StateMachineName: `Proofline-test-${journey}`,
         StateMachineType: 'EXPRESS',
         LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
-        DefinitionSubstitutions: {
-          [NODE_FAMILIES.identity.substitution]: {
-            'Fn::GetAtt': [Match.stringLikeRegexp('^IdentityNodesFunction'), 'Arn'],
-          },
-        },
+        DefinitionSubstitutions: Object.fromEntries(
+          families.map(([family, { substitution }]) => [
+            substitution,
+            { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${nodeFunctionId(family)}`), 'Arn'] },
+          ]),
+        ),
       });
     }
   });
@@ -127,14 +147,15 @@ describe('ProoflineStack', () => {
   });
 
   it('lets each state machine invoke the node functions, and the API start sync executions', () => {
-    const nodeFunction = stack.node.findChild('IdentityNodesFunction') as NodejsFunction;
-    const nodeFunctionId = stack.getLogicalId(nodeFunction.node.defaultChild as never);
+    const nodeFunctionLogicalIds = families.map(([family]) =>
+      stack.getLogicalId(stack.node.findChild(nodeFunctionId(family)).node.defaultChild as never),
+    );
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p));
     const machineRolePolicies = policies.filter((p) => p.includes('StateMachineRole'));
     expect(machineRolePolicies).toHaveLength(journeys.length);
     for (const policy of machineRolePolicies) {
       expect(policy).toContain('lambda:InvokeFunction');
-      expect(policy).toContain(nodeFunctionId);
+      for (const logicalId of nodeFunctionLogicalIds) expect(policy).toContain(logicalId);
     }
     expect(
       policies.some((p) => p.includes('states:StartSyncExecution') && p.includes('ApiFunctionServiceRole')),
@@ -142,6 +163,16 @@ describe('ProoflineStack', () => {
   });
 
   it("gives the API function the journeys' ARNs and the realms", () => {
+    const apiFunction = stack.node.findChild('ApiFunction').node.defaultChild as never;
+    const arns = JSON.stringify(
+      template.findResources('AWS::Lambda::Function')[stack.getLogicalId(apiFunction)]?.Properties.Environment
+        .Variables.STATE_MACHINE_ARNS,
+    );
+    for (const { journey } of journeys) {
+      const machine = stack.stateMachines[journey]!.node.defaultChild as never;
+      expect(arns).toContain(`\\"${journey}\\":\\"`);
+      expect(arns).toContain(`{"Ref":"${stack.getLogicalId(machine)}"}`);
+    }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -201,5 +232,36 @@ describe('cdk-nag AwsSolutions', () => {
     );
 
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\]/);
+  }, 120_000);
+
+  it('acknowledges findings only where they were reviewed, not stack-wide', () => {
+    // The same finding ids as acknowledged elsewhere (IAM5 Resource::*, APIG4), on constructs added later.
+    const { app } = synthesize((stack) => {
+      new Role(stack, 'LaterRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+        new PolicyStatement({ actions: ['dynamodb:DeleteTable'], resources: ['*'] }),
+      );
+      stack.api.addRoutes({
+        path: '/admin/{proxy+}',
+        methods: [HttpMethod.POST],
+        integration: new HttpLambdaIntegration(
+          'LaterIntegration',
+          stack.node.findChild('ApiFunction') as NodejsFunction,
+        ),
+      });
+    });
+
+    let report = '';
+    try {
+      app.synth();
+    } catch (error) {
+      report = String(error);
+    }
+    expect(report).toContain('Proofline-test/LaterRole/DefaultPolicy/Resource');
+    expect(report).toContain("'AwsSolutions::AwsSolutions-IAM5[Resource::*]'");
+    expect(report).toContain('Proofline-test/Api/POST--admin--{proxy+}/Resource');
+    expect(report).toContain("'AwsSolutions::AwsSolutions-APIG4'");
+    // The reviewed constructs stay acknowledged.
+    expect(report).not.toContain('ApiFunction/ServiceRole');
+    expect(report).not.toContain('POST--json--');
   }, 120_000);
 });
