@@ -5,9 +5,7 @@ import type { AddressInfo } from 'node:net';
 
 /** A JSON or form body as an object; `{}` for an empty or unparsable body (the sandbox then answers 4XX). */
 export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readBytes(req)).toString('utf8');
   if (!text) return {};
   if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
     return Object.fromEntries(new URLSearchParams(text));
@@ -16,6 +14,28 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
     return JSON.parse(text) as Record<string, unknown>;
   } catch {
     return {};
+  }
+}
+
+export async function readBytes(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A multipart/form-data body, parsed by the platform's `Request`; undefined when it is not one. */
+export async function readMultipart(req: IncomingMessage): Promise<FormData | undefined> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('multipart/form-data')) return undefined;
+  const body = await readBytes(req);
+  try {
+    return await new Request('http://sandbox.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    }).formData();
+  } catch {
+    return undefined;
   }
 }
 

@@ -19,4 +19,9 @@ export const NODE_FAMILIES: Record<
     entry: 'functions/nodes/handler.ts',
     tables: ['Users', 'IpaSessions'],
   },
+  iproov: {
+    substitution: 'IproovNodesFunctionArn',
+    entry: 'functions/nodes/handler.ts',
+    tables: ['Users', 'IproovClaims'],
+  },
 };

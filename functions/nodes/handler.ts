@@ -1,11 +1,14 @@
 import type { JourneyContext, NodeInvocation } from '../engine/types.js';
 import { IdemiaClient } from '../providers/idemia/client.js';
 import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/config.js';
+import { IproovClient } from '../providers/iproov/client.js';
+import { iproovConfigFromEnv, isIproovConfigured } from '../providers/iproov/config.js';
 import { AwsMessaging } from '../providers/messaging/aws.js';
 import { optionalEnv } from '../shared/env.js';
 import { withSecrets } from '../shared/secrets.js';
 import { storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
+import { IproovClaimRepository } from '../store/iproov-claims.js';
 import { UserRepository } from '../store/users.js';
 import { runNode } from './run.js';
 import type { NodeServices } from './types.js';
@@ -20,6 +23,8 @@ export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeS
     users: new UserRepository(store),
     ipaSessions: new IpaSessionRepository(store),
     ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
+    ...(isIproovConfigured(env) ? { iproov: new IproovClient(iproovConfigFromEnv(env)) } : {}),
+    iproovClaims: new IproovClaimRepository(store),
     messaging: new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', env)),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
   };
@@ -27,7 +32,9 @@ export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeS
 
 /** Lambda entry point of the node families: invoked by the journeys' Task states. */
 export async function handler(event: NodeInvocation): Promise<JourneyContext> {
+  // Each family's function is given only its vendor's secret (IDEMIA_SECRET_ARN or IPROOV_SECRET_ARN).
   services ??= withSecrets(process.env, 'IDEMIA_SECRET_ARN')
+    .then((env) => withSecrets(env, 'IPROOV_SECRET_ARN'))
     .then(nodeServicesFromEnv)
     .catch((error: unknown) => {
       services = undefined; // not cached: the next invocation tries again

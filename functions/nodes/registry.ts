@@ -7,6 +7,7 @@ import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js
 import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
+import { iproovAuthentication } from './iproov-authentication.js';
 import { page } from './page.js';
 import { platformPassword } from './platform-password.js';
 import { platformUsername } from './platform-username.js';
@@ -26,6 +27,7 @@ const DEFINITIONS = [
   accountLockout,
   idemiaIpaEvaluation,
   idemiaIpaCompletionDecision,
+  iproovAuthentication,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

@@ -1,10 +1,12 @@
 import type * as v from 'valibot';
 import type { SharedState, Suspension } from '../engine/types.js';
 import type { IdemiaClient } from '../providers/idemia/client.js';
+import type { IproovClient } from '../providers/iproov/client.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
+import type { IproovClaimRepository } from '../store/iproov-claims.js';
 import type { UserRepository } from '../store/users.js';
 
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
@@ -13,6 +15,9 @@ export interface NodeServices {
   ipaSessions?: IpaSessionRepository;
   /** Undefined when IDEMIA is not configured: IDEMIA nodes then fail as misconfigured. */
   idemia?: IdemiaClient;
+  /** Undefined when iProov is not configured: iProov nodes then answer Error. */
+  iproov?: IproovClient;
+  iproovClaims?: IproovClaimRepository;
   /** Email and SMS to users (undefined: not configured). */
   messaging?: MessagingPort;
   /** Proofline's public base URL (webhooks and return URLs are built on it), without a trailing slash. */
@@ -40,7 +45,7 @@ export interface NodeContext<C> {
 export type NodeResult = { outcome: string } | { suspend: Suspension };
 
 /** The Lambda function (family) a node type runs in; one NodejsFunction per family. */
-export type NodeFamily = 'identity' | 'idemia';
+export type NodeFamily = 'identity' | 'idemia' | 'iproov';
 
 export interface NodeDefinition<C = unknown> {
   /** AM's node type id (the `_type._id` of a tree export). */

@@ -15,9 +15,14 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Construct id in CDK and the suffix of the local table name. */
-  readonly id: 'Transactions' | 'Users' | 'Sessions' | 'IpaSessions';
+  readonly id: 'Transactions' | 'Users' | 'Sessions' | 'IpaSessions' | 'IproovClaims';
   /** Environment variable that carries the physical table name to the Lambda handlers. */
-  readonly envVar: 'TRANSACTIONS_TABLE' | 'USERS_TABLE' | 'SESSIONS_TABLE' | 'IPA_SESSIONS_TABLE';
+  readonly envVar:
+    | 'TRANSACTIONS_TABLE'
+    | 'USERS_TABLE'
+    | 'SESSIONS_TABLE'
+    | 'IPA_SESSIONS_TABLE'
+    | 'IPROOV_CLAIMS_TABLE';
   readonly partitionKey: KeyAttribute;
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
   /** Attribute holding the expiry as epoch seconds; DynamoDB TTL is enabled on it. */
@@ -62,6 +67,15 @@ export const TABLES = [
         sortKey: { name: 'createdAt', type: 'S' },
       },
     ],
+    timeToLiveAttribute: 'expiresAt',
+  },
+  {
+    // One item per iProov claim a journey waits on (id = SHA-256 of its results-webhook key), deleted once the
+    // result is returned (seed 002's retention); TTL removes abandoned ones.
+    id: 'IproovClaims',
+    envVar: 'IPROOV_CLAIMS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    globalSecondaryIndexes: [],
     timeToLiveAttribute: 'expiresAt',
   },
 ] as const satisfies readonly TableDefinition[];

@@ -1,25 +1,37 @@
+import type { Context } from 'aws-lambda';
 import { apiConfigFromEnv } from '../api/config.js';
+import type { HttpEvent, HttpResult } from '../api/http.js';
 import { StepFunctionsEngine } from '../engine/aws.js';
 import { JourneyService } from '../engine/journeys.js';
-import { requireEnv } from '../shared/env.js';
+import { optionalEnv } from '../shared/env.js';
 import { storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
+import { IproovClaimRepository } from '../store/iproov-claims.js';
 import { SessionRepository } from '../store/sessions.js';
 import { TransactionRepository } from '../store/transactions.js';
 import { UserRepository } from '../store/users.js';
 import { createIdemiaWebhookHandler } from './idemia.js';
+import { createIproovWebhookHandler } from './iproov.js';
+import { routeWebhooks } from './router.js';
 
 const store = storeFromEnv();
+const journeys = new JourneyService({
+  engine: StepFunctionsEngine.fromEnv(),
+  transactions: new TransactionRepository(store),
+  sessions: new SessionRepository(store),
+  users: new UserRepository(store),
+  config: apiConfigFromEnv(),
+});
+const applicationId = optionalEnv('IDEMIA_APPLICATION_ID');
+const idemia = applicationId
+  ? createIdemiaWebhookHandler({ ipaSessions: new IpaSessionRepository(store), applicationId, journeys })
+  : undefined;
+const iproov = createIproovWebhookHandler({ claims: new IproovClaimRepository(store), journeys });
+
+const route = routeWebhooks({
+  ...(idemia ? { idemia: (event) => idemia(event, {} as Context) } : {}),
+  iproov: (event) => iproov(event, {} as Context),
+});
 
 /** Lambda entry point of the vendor webhooks (`/webhooks/…`) on AWS. */
-export const handler = createIdemiaWebhookHandler({
-  ipaSessions: new IpaSessionRepository(store),
-  applicationId: requireEnv('IDEMIA_APPLICATION_ID'),
-  journeys: new JourneyService({
-    engine: StepFunctionsEngine.fromEnv(),
-    transactions: new TransactionRepository(store),
-    sessions: new SessionRepository(store),
-    users: new UserRepository(store),
-    config: apiConfigFromEnv(),
-  }),
-});
+export const handler = (event: HttpEvent): Promise<HttpResult> => route(event);

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { bodyText, type HttpEvent, type HttpResult, json } from '../api/http.js';
+import type { HttpEvent, HttpResult } from '../api/http.js';
 import type { JourneyService } from '../engine/journeys.js';
-import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { webhookKeyMatches } from '../store/ipa-sessions.js';
+import { jsonObjectBody, problem, resumeAfter } from './common.js';
 
 export interface IdemiaWebhookDeps {
   ipaSessions: IpaSessionRepository;
@@ -15,9 +15,6 @@ export interface IdemiaWebhookDeps {
 
 const ROUTE = /^\/webhooks\/idemia\/ipa\/([A-Za-z0-9_-]{20,100})$/;
 const MAX_BYTES = 16 * 1024;
-
-const problem = (statusCode: number, message: string): HttpResult =>
-  json(statusCode, { code: statusCode, message });
 
 /**
  * IDEMIA IPA end-of-process notification (seed 003, step 4): `POST /webhooks/idemia/ipa/{key}`. The key is
@@ -30,16 +27,9 @@ export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
     const key = ROUTE.exec(event.rawPath)?.[1];
     if (!key) return problem(404, `No endpoint at ${event.rawPath}`);
-    if (event.requestContext.http.method !== 'POST') return problem(405, 'Use POST');
-    const text = bodyText(event);
-    if (Buffer.byteLength(text) > MAX_BYTES) return problem(413, `Body larger than ${MAX_BYTES} bytes`);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return problem(400, 'Body is not valid JSON');
-    }
-    if (!isJsonObject(body)) return problem(400, 'Body must be a JSON object');
+    const parsed = jsonObjectBody(event, MAX_BYTES);
+    if (parsed.refused) return parsed.refused;
+    const { body } = parsed;
     const { applicationId, sessionId, identityId, proofUrl, status, timestamp } = body;
     if (typeof sessionId !== 'string' || !/^[A-Za-z0-9-]{8,64}$/.test(sessionId))
       return problem(400, 'sessionId is missing or malformed');
@@ -64,19 +54,7 @@ export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
       ...(typeof proofUrl === 'string' ? { proofUrl } : {}),
     });
     logger.info('IDEMIA notification', { sessionId, status: status ?? 'COMPLETED', duplicate: !recorded });
-    if (recorded) {
-      // The journey continues without waiting for the client's next poll. A failure here loses nothing:
-      // the notification is recorded and the next poll evaluates it.
-      try {
-        const resumed = await deps.journeys.resumeFromEvent(session.txId);
-        logger.info('Journey resumed by IDEMIA notification', { txId: session.txId, resumed });
-      } catch (error) {
-        logger.error('Resuming the journey after an IDEMIA notification failed', {
-          txId: session.txId,
-          error: error as Error,
-        });
-      }
-    }
+    if (recorded) await resumeAfter(deps.journeys, session.txId, 'IDEMIA notification');
     return { statusCode: 204 };
   });
 }

@@ -10,6 +10,7 @@ const runtime = await startRuntime({
   dataDir,
   dynamodbEndpoint: optionalEnv('DYNAMODB_ENDPOINT'),
   idemiaSandboxPort: intEnv('IDEMIA_SANDBOX_PORT', port === 0 ? 0 : port + 1),
+  iproovSandboxPort: intEnv('IPROOV_SANDBOX_PORT', port === 0 ? 0 : port + 2),
 });
 
 const base = runtime.url;
@@ -20,10 +21,15 @@ process.stdout.write(
     `  Base URL (SDK serverConfig.baseUrl): ${base}/`,
     `  Authenticate:  POST ${base}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=Login`,
     `  Sessions:      POST ${base}/json/realms/root/realms/alpha/sessions?_action=validate`,
-    `  Webhooks:      POST ${base}/webhooks/idemia/ipa/{key}`,
+    `  Webhooks:      POST ${base}/webhooks/idemia/ipa/{key}, POST ${base}/webhooks/iproov/{key}`,
     ...(runtime.idemiaSandbox
       ? [`  IDEMIA sandbox: ${runtime.idemiaSandbox.url} (start page, GIPS, control API /sandbox/…)`]
       : ['  IDEMIA:        configured by IDEMIA_* variables']),
+    ...(runtime.iproovSandbox
+      ? [
+          `  iProov sandbox: ${runtime.iproovSandbox.url} (REST API v2, stand-in SDK page, control API /sandbox/…)`,
+        ]
+      : ['  iProov:        configured by IPROOV_* variables']),
     `  Demo page:     ${base}/`,
     `  Outbox:        ${base}/outbox (email and SMS that would have been sent)`,
     `  Data:          ${dataDir}`,

@@ -12,15 +12,21 @@ import { runNode } from '../../functions/nodes/run.js';
 import type { NodeServices } from '../../functions/nodes/types.js';
 import { IdemiaClient } from '../../functions/providers/idemia/client.js';
 import { idemiaConfigFromEnv, isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
+import { IproovClient } from '../../functions/providers/iproov/client.js';
+import { iproovConfigFromEnv, isIproovConfigured } from '../../functions/providers/iproov/config.js';
 import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
 import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
+import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
+import { createIproovWebhookHandler } from '../../functions/webhooks/iproov.js';
+import { routeWebhooks } from '../../functions/webhooks/router.js';
 import { IdemiaSandbox } from '../../sandboxes/idemia/server.js';
+import { IproovSandbox } from '../../sandboxes/iproov/server.js';
 import { demoHandler, outboxHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpServer } from './http-server.js';
@@ -35,6 +41,8 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Port of the IDEMIA sandbox (0: any). */
   idemiaSandboxPort?: number;
+  /** Port of the iProov sandbox (0: any). */
+  iproovSandboxPort?: number;
   /** How long sandbox IPA sessions live before HEARTBEAT_TIMEOUT (default IPA's 30 minutes). */
   idemiaSessionTtlMs?: number;
 }
@@ -49,6 +57,8 @@ export interface Runtime {
   outbox: OutboxMessaging;
   /** The IDEMIA sandbox, when no real IDEMIA is configured. */
   idemiaSandbox?: IdemiaSandbox;
+  /** The iProov sandbox, when no real iProov is configured. */
+  iproovSandbox?: IproovSandbox;
   stop(): Promise<void>;
 }
 
@@ -93,14 +103,30 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     idemiaEnv = { ...env, ...idemiaSandbox.env() };
   }
   const idemiaConfig = idemiaConfigFromEnv(idemiaEnv);
+  // Likewise the iProov sandbox, unless IPROOV_* settings are given.
+  let iproovSandbox: IproovSandbox | undefined;
+  let iproovEnv: NodeJS.ProcessEnv = env;
+  if (!isIproovConfigured(env)) {
+    iproovSandbox = new IproovSandbox({
+      apiKey: 'proofline-sandbox-key',
+      apiSecret: randomBytes(16).toString('hex'),
+      oauthUsername: 'proofline-sandbox-oauth',
+      oauthPassword: randomBytes(16).toString('hex'),
+    });
+    await iproovSandbox.start(options.iproovSandboxPort ?? 0);
+    iproovEnv = { ...env, ...iproovSandbox.env() };
+  }
   const users = new UserRepository(store);
   const sessions = new SessionRepository(store);
   const ipaSessions = new IpaSessionRepository(store);
+  const iproovClaims = new IproovClaimRepository(store);
   const outbox = new OutboxMessaging();
   const services: NodeServices = {
     users,
     ipaSessions,
     idemia: new IdemiaClient(idemiaConfig),
+    iproov: new IproovClient(iproovConfigFromEnv(iproovEnv)),
+    iproovClaims,
     messaging: outbox,
   };
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
@@ -116,10 +142,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     config,
   });
   const api = createApiHandler({ journeys, sessions, config });
-  const webhooks = createIdemiaWebhookHandler({
+  const idemiaWebhook = createIdemiaWebhookHandler({
     ipaSessions,
     journeys,
     applicationId: idemiaConfig.applicationId,
+  });
+  const iproovWebhook = createIproovWebhookHandler({ claims: iproovClaims, journeys });
+  const webhooks = routeWebhooks({
+    idemia: (event) => idemiaWebhook(event, {} as never),
+    iproov: (event) => iproovWebhook(event, {} as never),
   });
   let server: Server;
   let url: string;
@@ -127,7 +158,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ({ server, url } = await startHttpServer(
       [
         { prefix: '/json/', handler: (event) => api(event, {} as never) },
-        { prefix: '/webhooks/', handler: (event) => webhooks(event, {} as never) },
+        { prefix: '/webhooks/', handler: webhooks },
         { prefix: '/outbox', handler: outboxHandler(outbox) },
         { prefix: '/', handler: demoHandler([...engine.journeys]) },
       ],
@@ -142,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ));
   } catch (error) {
     await idemiaSandbox?.stop();
+    await iproovSandbox?.stop();
     await dynamo?.stop();
     throw error;
   }
@@ -154,8 +186,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     engine,
     outbox,
     ...(idemiaSandbox ? { idemiaSandbox } : {}),
+    ...(iproovSandbox ? { iproovSandbox } : {}),
     async stop() {
       await idemiaSandbox?.stop();
+      await iproovSandbox?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

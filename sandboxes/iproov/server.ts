@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback, readBody } from '../http.js';
+import { closeServer, listenOnLoopback, readBody, readMultipart } from '../http.js';
 
 /**
  * A stand-in for the iProov REST API v2 (VENDORS.md): claim tokens (single use, expiring), server-side
@@ -29,6 +29,8 @@ interface SandboxToken {
   result?: ScanResult;
   reason?: string;
   validated: boolean;
+  /** Enrolled from a reference photo (`/claim/enrol/image`) instead of a scan. */
+  fromImage?: boolean;
 }
 
 export interface IproovFaults {
@@ -50,6 +52,32 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 const error = (res: ServerResponse, status: number, code: string, description: string): void =>
   send(res, status, { error: code, error_description: description });
+
+/** The largest reference photo the sandbox accepts (bytes). */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+/** CORS for the control API: the demo page (another origin) plays the scan. */
+const CONTROL_CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST',
+  'access-control-allow-headers': 'content-type',
+};
+
+/** The stand-in for the web SDK: buttons that play the scan of `token`. */
+function scanPage(token: string): string {
+  const escaped = token.replace(/[^A-Za-z0-9]/g, '');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>iProov sandbox</title><style>body{font:16px system-ui;max-width:28rem;margin:2rem auto;padding:0 1rem}button{margin:.25rem}</style></head>
+<body><h1>iProov sandbox</h1><p>This page stands in for the iProov web SDK. Choose what the face scan does.</p>
+<p><button data-r="passed">Pass</button><button data-r="failed">Fail</button><button data-r="canceled">Cancel</button><button data-r="error">Error</button></p>
+<p id="out" role="status"></p>
+<script>
+for (const b of document.querySelectorAll('button')) b.onclick = async () => {
+  const r = await fetch('/sandbox/tokens/${escaped}/scan', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({result: b.dataset.r})});
+  document.getElementById('out').textContent = r.ok ? 'Scan: ' + b.dataset.r : 'Unknown or expired token';
+};
+</script></body></html>`;
+}
 
 export class IproovSandbox {
   readonly tokens = new Map<string, SandboxToken>();
@@ -88,6 +116,11 @@ export class IproovSandbox {
     this.faults = { ...faults };
   }
 
+  /** Tokens enrolled from a reference photo. */
+  imageEnrolments(): SandboxToken[] {
+    return [...this.tokens.values()].filter((t) => t.fromImage);
+  }
+
   /** Plays the user's face scan for a token. */
   scan(token: string, result: ScanResult, reason?: string): boolean {
     const entry = this.tokens.get(token);
@@ -110,6 +143,8 @@ export class IproovSandbox {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
     const method = req.method ?? 'GET';
+
+    if (method === 'POST' && path === '/api/v2/claim/enrol/image') return this.enrolImage(req, res);
 
     const claim = /^\/api\/v2\/claim\/(enrol|verify)\/(token|validate)$/.exec(path);
     if (method === 'POST' && claim) {
@@ -197,14 +232,28 @@ export class IproovSandbox {
       return send(res, 200, { user_id: userId, status: 'Active' });
     }
 
-    // Control API.
+    // Control API (and the stand-in SDK page).
+    if (path.startsWith('/sandbox/'))
+      for (const [name, value] of Object.entries(CONTROL_CORS)) res.setHeader(name, value);
+    if (method === 'OPTIONS' && path.startsWith('/sandbox/')) {
+      res.writeHead(204);
+      return void res.end();
+    }
+    const page = /^\/sandbox\/scan\/([^/]+)$/.exec(path);
+    if (method === 'GET' && page) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(scanPage(decodeURIComponent(page[1] ?? '')));
+    }
     const scan = /^\/sandbox\/tokens\/([^/]+)\/scan$/.exec(path);
     if (method === 'POST' && scan) {
       const body = await readBody(req);
+      const result = body.result ?? 'passed';
+      if (result !== 'passed' && result !== 'failed' && result !== 'canceled' && result !== 'error')
+        return error(res, 400, 'invalid_request', 'result must be passed, failed, canceled or error');
       const ok = this.scan(
         decodeURIComponent(scan[1] ?? ''),
-        (body.result as ScanResult) ?? 'passed',
-        body.reason as string | undefined,
+        result,
+        typeof body.reason === 'string' ? body.reason : undefined,
       );
       return ok ? send(res, 200, { ok: true }) : error(res, 404, 'not_found', 'Unknown token');
     }
@@ -214,5 +263,30 @@ export class IproovSandbox {
     }
     if (method === 'GET' && path === '/sandbox/users') return send(res, 200, [...this.enrolled]);
     error(res, 404, 'not_found', `No sandbox endpoint at ${method} ${path}`);
+  }
+
+  /** `POST /claim/enrol/image`: enrols the token's user from a JPEG, consuming the enrol token. */
+  private async enrolImage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = await readMultipart(req);
+    if (!form) return error(res, 400, 'invalid_request', 'Expected multipart/form-data');
+    if (form.get('api_key') !== this.options.apiKey || form.get('secret') !== this.options.apiSecret)
+      return error(res, 401, 'unauthorized_client', 'Invalid API key or secret');
+    const token = form.get('token');
+    const entry = typeof token === 'string' ? this.tokens.get(token) : undefined;
+    if (entry?.type !== 'enrol' || entry.validated)
+      return error(res, 400, 'invalid_token', 'Unknown or used enrol token');
+    const source = form.get('source');
+    if (source !== null && source !== 'oid' && source !== 'eid' && source !== 'selfie')
+      return error(res, 400, 'invalid_request', 'source must be oid, eid or selfie');
+    const image = form.get('image');
+    if (!(image instanceof Blob)) return error(res, 400, 'invalid_request', 'image is required');
+    if (image.size > MAX_IMAGE_BYTES) return error(res, 400, 'invalid_image', 'Image too large');
+    const bytes = new Uint8Array(await image.arrayBuffer());
+    if (bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff)
+      return error(res, 400, 'invalid_image', 'Image is not a JPEG');
+    entry.validated = true;
+    entry.fromImage = true;
+    this.enrolled.add(entry.userId);
+    return send(res, 200, { success: true, token: entry.token, type: 'enrol' });
   }
 }

@@ -112,3 +112,47 @@ export async function login(
 
 export const output = (callback: Step['callbacks'][number], name: string): unknown =>
   callback.output.find((o) => o.name === name)?.value;
+
+export const iproovSandboxUrl = (): string => inject('iproovSandboxUrl');
+
+/** The `iproov` object of a step's MetadataCallback (token, baseUrl, type, SDK options…). */
+export function iproovData(step: Step): Record<string, unknown> {
+  const metadata = step.callbacks.find((c) => c.type === 'MetadataCallback');
+  const data = metadata ? (output(metadata, 'data') as { iproov?: Record<string, unknown> }) : undefined;
+  if (!data?.iproov) throw new Error(`no iProov metadata in ${JSON.stringify(step)}`);
+  return data.iproov;
+}
+
+/** Plays the user's face scan in the iProov sandbox (what the web SDK would do with iProov). */
+export async function scanFace(
+  token: string,
+  result: 'passed' | 'failed' | 'canceled' | 'error',
+): Promise<void> {
+  const response = await fetch(`${iproovSandboxUrl()}/sandbox/tokens/${token}/scan`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ result }),
+  });
+  if (!response.ok) throw new Error(`scan ${token}: ${response.status}`);
+}
+
+/** Sets the `iproovResult` HiddenValueCallback to the web SDK's event, as a client does. */
+export function reportFace(step: Step, event: string): Step {
+  const copy = structuredClone(step);
+  const hidden = copy.callbacks.find(
+    (c) => c.type === 'HiddenValueCallback' && output(c, 'id') === 'iproovResult',
+  );
+  if (!hidden?.input[0]) throw new Error(`no iproovResult in ${JSON.stringify(step)}`);
+  hidden.input[0].value = event;
+  return copy;
+}
+
+/** Scans the face in the sandbox and reports the SDK's event on the step: the next reply. */
+export async function completeFace<T = Record<string, unknown>>(
+  journey: string,
+  step: Step,
+  result: 'passed' | 'failed' | 'canceled' | 'error' = 'passed',
+): Promise<HttpReply<T>> {
+  await scanFace(iproovData(step).token as string, result);
+  return submit<T>(journey, reportFace(step, result === 'canceled' ? 'canceled' : result));
+}

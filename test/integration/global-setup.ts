@@ -7,6 +7,7 @@ declare module 'vitest' {
     dynamodbEndpoint: string;
     tables: Record<string, string>;
     idemiaSandboxUrl: string;
+    iproovSandboxUrl: string;
   }
 }
 
@@ -23,5 +24,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('dynamodbEndpoint', runtime.dynamodbEndpoint);
   project.provide('tables', runtime.tables);
   project.provide('idemiaSandboxUrl', runtime.idemiaSandbox?.url ?? '');
+  project.provide('iproovSandboxUrl', runtime.iproovSandbox?.url ?? '');
   return () => runtime.stop();
 }

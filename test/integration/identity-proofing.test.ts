@@ -4,18 +4,23 @@ import {
   type ConfirmationCallback,
   FRAuth,
   type FRStep,
+  type HiddenValueCallback,
+  type MetadataCallback,
   StepType,
 } from '@forgerock/javascript-sdk';
 import { describe, expect, inject, it } from 'vitest';
 import {
   authenticateUrl,
   baseUrl,
+  completeFace,
   fill,
+  iproovData,
   output,
   PASSWORD,
   post,
   register,
   type Step,
+  scanFace,
   start,
   submit,
   uniqueName,
@@ -71,6 +76,15 @@ async function signInToProofing(
 
 const poll = (step: Step) => submit<Reply>('IdentityProofing', step);
 
+/** The last step of a proven identity: the face is bound with iProov (Combined), then the session. */
+async function bindFace(reply: { status: number; body: Reply }): Promise<Reply> {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  expect(iproovData(reply.body).token).toEqual(expect.any(String));
+  const done = await completeFace<Reply>('IdentityProofing', reply.body);
+  expect(done.status, JSON.stringify(done.body)).toBe(200);
+  return done.body;
+}
+
 describe('IdentityProofing with IDEMIA IPA', () => {
   it('shows the IPA URL as a QR code, a hidden value and a polling wait', async () => {
     const { step } = await signInToProofing();
@@ -120,7 +134,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     ]);
     await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
 
-    expect((await poll(step)).body.tokenId).toEqual(expect.any(String));
+    expect((await bindFace(await poll(step))).tokenId).toEqual(expect.any(String));
   });
 
   it('redirects to IPA and back with a one-time code, which brings the user into the same journey', async () => {
@@ -154,7 +168,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(output(redirect.callbacks[0]!, 'redirectMethod')).toBe('GET');
     expect(finished.status).toBe(303);
     expect(`${back.origin}${back.pathname}`).toBe(`${baseUrl()}/`);
-    expect(resumed.body.tokenId).toEqual(expect.any(String));
+    expect((await bindFace(resumed)).tokenId).toEqual(expect.any(String));
   });
 
   it('refuses a wrong code brought back from the redirect', async () => {
@@ -195,14 +209,16 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     const reply = await poll(step);
 
     expect((session.deliveries as Array<{ status: number }>).map((d) => d.status)).toEqual([204]);
-    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-    expect(reply.body.tokenId).toEqual(expect.any(String));
-    // Completion Decision: a verified user is not asked again.
+    const enrolment = reply.body;
+    expect(iproovData(enrolment).type).toBe('enrol');
+    expect((await bindFace(reply)).tokenId).toEqual(expect.any(String));
+    // Completion Decision: a verified user is not asked again; their face is now verified, not enrolled.
     const again = await submit<Reply>(
       'IdentityProofing',
       fill(await start('IdentityProofing'), { Username: userName, Password: PASSWORD }),
     );
-    expect(again.body.tokenId).toEqual(expect.any(String));
+    expect(iproovData(again.body).type).toBe('verify');
+    expect((await bindFace(again)).tokenId).toEqual(expect.any(String));
   });
 
   it('records duplicate, concurrent and late notifications once', async () => {
@@ -231,7 +247,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(duplicates.map((d) => d.status)).toEqual([204, 204, 204]);
     expect(await duplicates[0]!.text()).toBe('');
     expect((redelivered.deliveries as Array<{ status: number }>).map((d) => d.status)).toEqual([204, 204]);
-    expect(reply.body.tokenId).toEqual(expect.any(String));
+    expect((await bindFace(reply)).tokenId).toEqual(expect.any(String));
     expect(late.status).toBe(204);
   });
 
@@ -298,10 +314,11 @@ describe('IdentityProofing with IDEMIA IPA', () => {
 
     await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
     let reply = await poll(step);
-    for (let i = 0; i < 5 && !reply.body.tokenId; i++) reply = await poll(reply.body);
+    for (let i = 0; i < 5 && reply.body.callbacks?.at(-1)?.type === 'PollingWaitCallback'; i++)
+      reply = await poll(reply.body);
     await control('/sandbox/faults', {});
 
-    expect(reply.body.tokenId).toEqual(expect.any(String));
+    expect((await bindFace(reply)).tokenId).toEqual(expect.any(String));
   });
 
   it('continues an unfinished session in a new journey (Completion Decision: Not Completed)', async () => {
@@ -340,11 +357,25 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     await control(`/sandbox/sessions/${new URL(url).searchParams.get('session-id')}/complete`, {
       outcome: 'verified',
     });
-    for (let polls = 0; next.type === StepType.Step && polls < 5; polls++) {
+    for (
+      let polls = 0;
+      next.type === StepType.Step &&
+      (next as FRStep).getCallbacksOfType(CallbackType.MetadataCallback).length === 0 &&
+      polls < 5;
+      polls++
+    ) {
       step = next as FRStep;
       expect(step.getCallbackOfType(CallbackType.PollingWaitCallback)).toBeDefined();
       next = await FRAuth.next(step, { tree: 'IdentityProofing' });
     }
+    // The face step, read and answered through the SDK's own callback classes.
+    step = next as FRStep;
+    const { iproov } = step.getCallbackOfType<MetadataCallback>(CallbackType.MetadataCallback).getData<{
+      iproov: { token: string };
+    }>();
+    await scanFace(iproov.token, 'passed');
+    step.getCallbackOfType<HiddenValueCallback>(CallbackType.HiddenValueCallback).setInputValue('passed');
+    next = await FRAuth.next(step, { tree: 'IdentityProofing' });
 
     expect(next.type).toBe(StepType.LoginSuccess);
   });

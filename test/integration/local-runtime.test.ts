@@ -8,7 +8,9 @@ describe('embedded runtime extras', () => {
 
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
-    expect(html).toContain('<meta name="journeys" content=\'["IdentityProofing","Login","Registration"]\'>');
+    expect(html).toContain(
+      '<meta name="journeys" content=\'["IProovLogin","IdentityProofing","Login","Registration"]\'>',
+    );
   });
 
   it('answers CORS preflights for configured origins only', async () => {

@@ -70,7 +70,14 @@ describe('logs', () => {
         documentNumber: 'DOC-987654',
       },
     });
-    const proofed = await post('IdentityProofing', waiting);
+    const face = await post('IdentityProofing', waiting);
+    const metadata = face.callbacks.find((c) => c.type === 'MetadataCallback')?.output[0]?.value as {
+      iproov: { token: string };
+    };
+    runtime.iproovSandbox?.scan(metadata.iproov.token, 'passed');
+    const hidden = face.callbacks.find((c) => c.type === 'HiddenValueCallback');
+    (hidden?.input[0] as { value: unknown }).value = 'passed';
+    const proofed = await post('IdentityProofing', face);
     const webhookKey = completed?.callbackUrl?.split('/').pop() as string;
 
     const logs = captured.join('');

@@ -54,6 +54,11 @@ let cachedToken: { key: string; value: string; expiresAt: number } | undefined;
 export class IproovClient {
   constructor(readonly config: IproovConfig) {}
 
+  /** The platform the web SDK connects to (its `base_url`): the tenant, without `/api/v2`. */
+  get platformUrl(): string {
+    return this.config.baseUrl.replace(/\/api\/v2$/, '');
+  }
+
   private async json(what: string, path: string, init: RequestInit): Promise<Response> {
     return callProvider({
       provider: PROVIDER,
@@ -116,6 +121,28 @@ export class IproovClient {
     if (typeof body.passed !== 'boolean')
       throw new ProviderRequestError(PROVIDER, 502, 'validate response without passed');
     return body;
+  }
+
+  /**
+   * Enrols a reference photo against an enrol token (`POST /claim/enrol/image`, multipart: api_key, secret,
+   * rotation, source, token, image): the user is then enrolled with that face and can be verified against it.
+   * `source`: `oid` optical (a printed document's photo), `eid` electronic (a chip's), `selfie`.
+   */
+  async enrolImage(request: {
+    token: string;
+    jpeg: Uint8Array;
+    source?: 'oid' | 'eid' | 'selfie';
+  }): Promise<void> {
+    const form = new FormData();
+    form.set('api_key', this.config.apiKey);
+    form.set('secret', this.config.apiSecret);
+    form.set('rotation', '0');
+    form.set('source', request.source ?? 'oid');
+    form.set('token', request.token);
+    form.set('image', new Blob([request.jpeg], { type: 'image/jpeg' }), 'image.jpg');
+    const response = await this.json('enrol photo', '/claim/enrol/image', { method: 'POST', body: form });
+    if (!response.ok) throw await refused(response, 'enrol photo');
+    await response.body?.cancel();
   }
 
   /** OAuth client-credentials token for user management, cached until shortly before it expires. */

@@ -1,0 +1,525 @@
+import { randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+import { ProviderRequestError } from '../providers/errors.js';
+import type { AssuranceType, ClaimType, IproovClient, ValidateResponse } from '../providers/iproov/client.js';
+import {
+  type CallbackTemplate,
+  inputValue,
+  numberCallbacks,
+  textOutputCallback,
+} from '../shared/callbacks.js';
+import { isJsonObject, type JsonObject } from '../shared/json.js';
+import { logger } from '../shared/logger.js';
+import { nowSeconds } from '../store/dynamo.js';
+import { hashWebhookKey } from '../store/ipa-sessions.js';
+import { type IproovClaim, type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
+import type { User } from '../store/users.js';
+import { getPath } from './attributes.js';
+import { localize } from './messages.js';
+import { transientOf } from './page-support.js';
+import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
+
+/** The web SDK's terminal events, as the client reports them in the `iproovResult` HiddenValueCallback. */
+export const SDK_EVENTS = [
+  'passed',
+  'failed',
+  'canceled',
+  'error',
+  'unsupported',
+  'permission_denied',
+  'no_camera',
+] as const;
+type SdkEvent = (typeof SDK_EVENTS)[number];
+/** Events meaning the device or the connection failed: no point retrying on this device. */
+const DEVICE_EVENTS: readonly SdkEvent[] = ['error', 'unsupported', 'permission_denied', 'no_camera'];
+
+export const RESULT_CALLBACK_ID = 'iproovResult';
+/** Shared-state outputs (seed 000's names, including its spelling of the photo's). */
+export const VALIDATE_RESPONSE_KEY = 'iProovValidateResponse';
+export const VALIDATE_PHOTO_KEY = 'iProoveValidatePhoto';
+const ATTEMPTS_KEY = 'iproovAttempts';
+
+const localized = v.record(v.string(), v.string());
+const color = v.pipe(v.string(), v.maxLength(64));
+
+/** The web SDK's presentation options (seed 000), passed to the client under the SDK's attribute names. */
+const sdkSchema = v.strictObject({
+  version: v.optional(v.picklist(['5.0.0', '5.0.1']), '5.0.0'),
+  filter: v.optional(v.picklist(['classic', 'shaded', 'vibrant', 'clear', 'blur']), 'shaded'),
+  customTitle: v.optional(v.string()),
+  titleTextColor: v.optional(color),
+  surroundColor: v.optional(color),
+  promptTextColor: v.optional(color),
+  promptBackgroundColor: v.optional(color),
+  headerBackgroundColor: v.optional(color),
+  promptRoundedCorners: v.optional(v.boolean()),
+  /** Where the SDK loads its assets from (your CDN in production). */
+  assetsUrl: v.optional(v.pipe(v.string(), v.url())),
+  /** URL or data URI of your logo; `null` shows none; omitted shows iProov's. */
+  logo: v.optional(v.nullable(v.string())),
+  /** Seconds for the backend to acknowledge a message (SDK minimum and default: 20). */
+  networkTimeout: v.optional(v.pipe(v.number(), v.integer(), v.minValue(20)), 20),
+  ariaLive: v.optional(v.picklist(['assertive', 'polite', 'off']), 'assertive'),
+  debug: v.optional(v.boolean(), false),
+  /** Slot name → markup, for clients that render the SDK's slots. */
+  slots: v.optional(v.record(v.string(), v.string())),
+});
+
+const configSchema = v.pipe(
+  v.strictObject({
+    /** GPA: Genuine Presence Assurance; LA: Liveness Assurance. */
+    assuranceType: v.optional(v.picklist(['GPA', 'LA']), 'GPA'),
+    /** Enrol; Verify; Combined: enrol when iProov does not know the user yet, else verify. */
+    authenticationType: v.optional(v.picklist(['Enrol', 'Verify', 'Combined']), 'Enrol'),
+    /**
+     * Who is scanned (seed 002's in-browser modes): `profile`, the journey's user by their unique-ID attribute;
+     * `livenessOnly`, any real face passes and no enrolment is left behind; `referencePhoto`, the face must
+     * match a JPEG data URL found in shared state (enrolled for the check, deleted after the result).
+     */
+    mode: v.optional(v.picklist(['profile', 'livenessOnly', 'referencePhoto']), 'profile'),
+    /** The profile attribute holding the user's iProov user id (seed 000's "User Unique ID Attribute"). */
+    userIdAttribute: v.optional(v.pipe(v.string(), v.minLength(1)), 'id'),
+    referencePhotoKey: v.optional(v.pipe(v.string(), v.minLength(1)), 'iproovReferencePhoto'),
+    /** Largest reference photo accepted, in bytes (it travels in the transaction: DynamoDB's 400 KB item). */
+    maxReferencePhotoBytes: v.optional(
+      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(250_000)),
+      200_000,
+    ),
+    referencePhotoSource: v.optional(v.picklist(['oid', 'eid', 'selfie']), 'oid'),
+    /** Scans per journey before Failure (seed 002: 3). */
+    maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10)), 3),
+    /** Put the frame iProov returns in shared state (`iProoveValidatePhoto`); removed when the journey ends. */
+    returnPhoto: v.optional(v.boolean(), false),
+    /** The `resource` iProov records for the claim. */
+    resource: v.optional(v.pipe(v.string(), v.minLength(1)), 'Proofline'),
+    riskProfile: v.optional(v.string()),
+    /**
+     * The scan is expected on another device (a native app that calls the results webhook, `resultsUrl` in the
+     * metadata): the step also carries a PollingWaitCallback, so the client waits and polls.
+     */
+    crossDevice: v.optional(v.boolean(), false),
+    pollingWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000)), 5000),
+    /** Shared-state key for `{code, message}` when the outcome is Error or Failure. */
+    errorReasonKey: v.optional(v.pipe(v.string(), v.minLength(1)), 'iProovErrorReason'),
+    message: v.optional(localized),
+    /** Shown before another attempt; `{{remaining}}` is replaced by the attempts left. */
+    retryMessage: v.optional(localized),
+    sdk: v.optional(sdkSchema, {}),
+  }),
+  v.check(
+    (c) => c.assuranceType === 'LA' || (c.sdk.filter !== 'clear' && c.sdk.filter !== 'blur'),
+    'sdk.filter clear and blur are for Liveness Assurance (assuranceType LA) only',
+  ),
+);
+type Config = v.InferOutput<typeof configSchema>;
+
+const DEFAULT_MESSAGE = {
+  en: 'Scan your face to continue.',
+  fr: 'Scannez votre visage pour continuer.',
+};
+const DEFAULT_RETRY_MESSAGE = {
+  en: 'The face scan did not succeed. Try again ({{remaining}} attempts left).',
+  fr: "Le scan du visage n'a pas abouti. Réessayez ({{remaining}} essais restants).",
+};
+const DEFAULT_WAITING_MESSAGE = {
+  en: 'Waiting for the face scan to complete…',
+  fr: 'En attente de la fin du scan du visage…',
+};
+
+/** A token lives minutes at iProov; the claim record a little longer. */
+const CLAIM_SECONDS = 30 * 60;
+
+interface Reason {
+  code: string;
+  message: string;
+}
+
+const assurance = (config: Config): AssuranceType =>
+  config.assuranceType === 'LA' ? 'liveness' : 'genuine_presence';
+
+function error(ctx: NodeContext<Config>, reason: Reason): NodeResult {
+  logger.error('iProov node error', {
+    nodeId: ctx.nodeId,
+    txId: ctx.txId,
+    code: reason.code,
+    reason: reason.message,
+  });
+  ctx.state[ctx.config.errorReasonKey] = { ...reason };
+  return { outcome: 'Error' };
+}
+
+/** The SDK options as the web SDK's `<iproov-me>` attributes (snake_case), only those that are set. */
+function sdkOptions(sdk: Config['sdk']): JsonObject {
+  const options: JsonObject = {
+    filter: sdk.filter,
+    network_timeout: sdk.networkTimeout,
+    aria_live: sdk.ariaLive,
+    debug: sdk.debug,
+  };
+  const optional: Array<[string, string | boolean | null | undefined]> = [
+    ['custom_title', sdk.customTitle],
+    ['title_text_color', sdk.titleTextColor],
+    ['surround_color', sdk.surroundColor],
+    ['prompt_text_color', sdk.promptTextColor],
+    ['prompt_background_color', sdk.promptBackgroundColor],
+    ['header_background_color', sdk.headerBackgroundColor],
+    ['prompt_rounded_corners', sdk.promptRoundedCorners],
+    ['assets_url', sdk.assetsUrl],
+    ['logo', sdk.logo],
+  ];
+  for (const [name, value] of optional) if (value !== undefined) options[name] = value;
+  if (sdk.slots) options.slots = sdk.slots;
+  return options;
+}
+
+function hiddenResult(): CallbackTemplate {
+  return {
+    type: 'HiddenValueCallback',
+    output: [
+      { name: 'value', value: '' },
+      { name: 'id', value: RESULT_CALLBACK_ID },
+    ],
+    input: [{ suffix: '', value: RESULT_CALLBACK_ID }],
+  };
+}
+
+/** The scan step: messages, the SDK's metadata, the result slot (and polling when the scan is elsewhere). */
+function scanStep(ctx: NodeContext<Config>, claim: IproovClaim, resultsUrl: string | undefined): NodeResult {
+  const { config } = ctx;
+  const iproov = ctx.services.iproov as IproovClient;
+  const transient = transientOf(ctx as NodeContext<unknown>);
+  const templates: CallbackTemplate[] = (transient.messages ?? []).map((m) =>
+    textOutputCallback(m.message, m.messageType),
+  );
+  delete transient.messages;
+  templates.push(textOutputCallback(localize(config.message, ctx.locale, DEFAULT_MESSAGE)));
+  templates.push({
+    type: 'MetadataCallback',
+    output: [
+      {
+        name: 'data',
+        value: {
+          iproov: {
+            token: claim.token,
+            baseUrl: iproov.platformUrl,
+            type: claim.type,
+            assuranceType: assurance(config),
+            sdkVersion: config.sdk.version,
+            ...sdkOptions(config.sdk),
+            ...(resultsUrl ? { resultsUrl } : {}),
+          },
+        },
+      },
+    ],
+    input: [],
+  });
+  templates.push(hiddenResult());
+  if (config.crossDevice) {
+    templates.push({
+      type: 'PollingWaitCallback',
+      output: [
+        { name: 'waitTime', value: String(config.pollingWaitMs) },
+        { name: 'message', value: localize(undefined, ctx.locale, DEFAULT_WAITING_MESSAGE) },
+      ],
+      input: [],
+    });
+  }
+  return {
+    suspend: {
+      callbacks: numberCallbacks(templates),
+      memo: { claimId: claim.id, ...(resultsUrl ? { resultsUrl } : {}) },
+    },
+  };
+}
+
+async function findUser(ctx: NodeContext<Config>): Promise<User | undefined> {
+  const { users } = ctx.services;
+  if (ctx.state.userId) return users.get(ctx.state.userId);
+  if (ctx.state.username) return users.findByUserName(ctx.state.username);
+  return undefined;
+}
+
+/** A JPEG data URL's bytes, or why it is not acceptable. */
+export function parseReferencePhoto(
+  value: unknown,
+  maxBytes: number,
+): { jpeg: Uint8Array } | { reason: Reason } {
+  const invalid = (message: string): { reason: Reason } => ({
+    reason: { code: 'REFERENCE_PHOTO_INVALID', message },
+  });
+  if (value === undefined || value === null || value === '')
+    return { reason: { code: 'REFERENCE_PHOTO_MISSING', message: 'No reference photo in shared state.' } };
+  if (typeof value !== 'string') return invalid('The reference photo must be a data URL string.');
+  const match = /^data:image\/jpeg;base64,([A-Za-z0-9+/]+={0,2})$/.exec(value.trim());
+  if (!match?.[1]) return invalid('The reference photo must be a JPEG data URL (data:image/jpeg;base64,…).');
+  // Checked before decoding: base64 is 4/3 of the bytes.
+  if (Math.floor((match[1].length * 3) / 4) > maxBytes + 2) {
+    return {
+      reason: {
+        code: 'REFERENCE_PHOTO_TOO_LARGE',
+        message: `The reference photo is larger than ${maxBytes} bytes.`,
+      },
+    };
+  }
+  const jpeg = new Uint8Array(Buffer.from(match[1], 'base64'));
+  if (jpeg.length > maxBytes) {
+    return {
+      reason: {
+        code: 'REFERENCE_PHOTO_TOO_LARGE',
+        message: `The reference photo is larger than ${maxBytes} bytes.`,
+      },
+    };
+  }
+  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8 || jpeg[2] !== 0xff)
+    return invalid('The reference photo is not a JPEG image.');
+  return { jpeg };
+}
+
+const refusedReason = (code: string, error: ProviderRequestError): Reason => ({
+  code,
+  message: error.message,
+});
+
+/** Claims a token for this attempt and suspends with the scan step; Error when the user or config cannot. */
+async function start(
+  ctx: NodeContext<Config>,
+  iproov: IproovClient,
+  claims: IproovClaimRepository,
+): Promise<NodeResult> {
+  const { config } = ctx;
+  let iproovUserId: string;
+  let type: ClaimType;
+  let temporary = false;
+  try {
+    if (config.mode === 'profile') {
+      const user = await findUser(ctx);
+      if (!user) return error(ctx, { code: 'USER_NOT_FOUND', message: 'No user is identified for iProov.' });
+      if (user.accountStatus !== 'active')
+        return error(ctx, { code: 'ACCOUNT_INACTIVE', message: 'The account is not active.' });
+      const id = getPath(user as unknown as JsonObject, config.userIdAttribute);
+      if (typeof id !== 'string' || id === '') {
+        return error(ctx, {
+          code: 'USER_ID_ATTRIBUTE_MISSING',
+          message: `The profile has no ${config.userIdAttribute} to identify the user at iProov.`,
+        });
+      }
+      ctx.state.userId = user.id;
+      iproovUserId = id;
+      type =
+        config.authenticationType === 'Enrol'
+          ? 'enrol'
+          : config.authenticationType === 'Verify'
+            ? 'verify'
+            : (await iproov.isEnrolled(id))
+              ? 'verify'
+              : 'enrol';
+    } else if (config.mode === 'livenessOnly') {
+      // A throw-away user: any real face passes, and the enrolment is deleted after the result.
+      iproovUserId = `proofline-liveness-${randomBytes(16).toString('hex')}`;
+      type = 'enrol';
+      temporary = true;
+    } else {
+      const photo = parseReferencePhoto(ctx.state[config.referencePhotoKey], config.maxReferencePhotoBytes);
+      if ('reason' in photo) return error(ctx, photo.reason);
+      iproovUserId = `proofline-reference-${randomBytes(16).toString('hex')}`;
+      temporary = true;
+      const enrol = await iproov.claimToken('enrol', {
+        userId: iproovUserId,
+        assuranceType: assurance(config),
+        resource: config.resource,
+      });
+      try {
+        await iproov.enrolImage({
+          token: enrol.token,
+          jpeg: photo.jpeg,
+          source: config.referencePhotoSource,
+        });
+      } catch (cause) {
+        if (cause instanceof ProviderRequestError)
+          return error(ctx, refusedReason('REFERENCE_PHOTO_REJECTED', cause));
+        throw cause;
+      }
+      type = 'verify';
+    }
+  } catch (cause) {
+    if (cause instanceof ProviderRequestError) return error(ctx, refusedReason('IPROOV_REFUSED', cause));
+    throw cause;
+  }
+
+  let token: string;
+  try {
+    ({ token } = await iproov.claimToken(type, {
+      userId: iproovUserId,
+      assuranceType: assurance(config),
+      resource: config.resource,
+      ...(config.riskProfile ? { riskProfile: config.riskProfile } : {}),
+    }));
+  } catch (cause) {
+    if (temporary) await iproov.deleteUser(iproovUserId).catch(() => undefined);
+    if (cause instanceof ProviderRequestError) {
+      return error(
+        ctx,
+        refusedReason(
+          type === 'verify' && config.mode === 'profile' ? 'VERIFY_REFUSED' : 'IPROOV_REFUSED',
+          cause,
+        ),
+      );
+    }
+    throw cause;
+  }
+  const key = randomBytes(32).toString('base64url');
+  const claim: IproovClaim = {
+    id: hashWebhookKey(key),
+    txId: ctx.txId,
+    journey: ctx.journey,
+    realm: ctx.realm,
+    nodeId: ctx.nodeId,
+    token,
+    type,
+    iproovUserId,
+    temporary,
+    createdAt: new Date().toISOString(),
+    expiresAt: nowSeconds() + CLAIM_SECONDS,
+  };
+  await claims.create(claim);
+  // Where a native app that ran the scan reports it (results webhook); the browser may hand it over by QR code.
+  const base = ctx.services.publicBaseUrl;
+  const resultsUrl = base ? `${base}/webhooks/iproov/${key}` : undefined;
+  return scanStep(ctx, claim, resultsUrl);
+}
+
+/** The SDK event the client reported; undefined when it left the callback untouched (or sent junk). */
+function reportedEvent(ctx: NodeContext<Config>): SdkEvent | undefined {
+  const callback = ctx.input?.find(
+    (c) =>
+      c.type === 'HiddenValueCallback' &&
+      c.output.some((o) => o.name === 'id' && o.value === RESULT_CALLBACK_ID),
+  );
+  const value = callback ? inputValue(callback) : undefined;
+  return (SDK_EVENTS as readonly unknown[]).includes(value) ? (value as SdkEvent) : undefined;
+}
+
+/** The claim is over: forget it, delete a throw-away enrolment, drop a reference photo on a final outcome. */
+async function finish(
+  ctx: NodeContext<Config>,
+  claim: IproovClaim,
+  iproov: IproovClient,
+  claims: IproovClaimRepository,
+  final: boolean,
+): Promise<void> {
+  await claims.finish(claim.id);
+  if (claim.temporary) {
+    await iproov.deleteUser(claim.iproovUserId).catch((cause: unknown) => {
+      // Not fatal to the user's journey; the operator must know an enrolment outlived its check.
+      logger.error('Deleting a temporary iProov enrolment failed', {
+        nodeId: ctx.nodeId,
+        error: cause as Error,
+      });
+    });
+  }
+  if (final && ctx.config.mode === 'referencePhoto') delete ctx.state[ctx.config.referencePhotoKey];
+}
+
+function attemptCounts(ctx: NodeContext<Config>): JsonObject {
+  const counts = ctx.state[ATTEMPTS_KEY];
+  return isJsonObject(counts) ? counts : {};
+}
+
+/** Counts a scan that did not pass toward the journey's limit; returns the attempts used. */
+function countAttempt(ctx: NodeContext<Config>): number {
+  const counts = attemptCounts(ctx);
+  const used = (typeof counts[ctx.nodeId] === 'number' ? (counts[ctx.nodeId] as number) : 0) + 1;
+  ctx.state[ATTEMPTS_KEY] = { ...counts, [ctx.nodeId]: used };
+  return used;
+}
+
+/**
+ * iProov Authentication (seed 000): claims an iProov token for the user (Enrol, Verify or Combined; or seed
+ * 002's liveness-only and reference-photo modes), hands it to the client's web SDK in a MetadataCallback and
+ * waits for the SDK's event in the `iproovResult` HiddenValueCallback, or for a native app's report on the
+ * results webhook. The result is always validated server-side with iProov: the client's word is never trusted.
+ */
+export const iproovAuthentication = {
+  type: 'IproovAuthenticationNode',
+  displayName: 'iProov Authentication',
+  family: 'iproov',
+  configSchema,
+  outcomes: () => ['Success', 'Failure', 'Retry', 'Error', 'Cancel'],
+  suspends: true,
+  async process(ctx): Promise<NodeResult> {
+    const { iproov, iproovClaims: claims, publicBaseUrl } = ctx.services;
+    if (!iproov || !claims || (ctx.config.crossDevice && !publicBaseUrl)) {
+      return error(ctx, {
+        code: 'NOT_CONFIGURED',
+        message: 'iProov is not configured (IPROOV_* settings, and PUBLIC_BASE_URL for cross-device scans).',
+      });
+    }
+    const claimId = typeof ctx.memo?.claimId === 'string' ? ctx.memo.claimId : undefined;
+    const claim = claimId ? await claims.get(claimId) : undefined;
+    if (!claim || isFinished(claim)) return start(ctx, iproov, claims);
+
+    const event = reportedEvent(ctx);
+    if (!event && !claim.reportedAt) {
+      // Nothing reported yet (a poll, or a client that did not set the result): the same scan step.
+      return scanStep(ctx, claim, typeof ctx.memo?.resultsUrl === 'string' ? ctx.memo.resultsUrl : undefined);
+    }
+    if (event === 'canceled') {
+      await finish(ctx, claim, iproov, claims, true);
+      return { outcome: 'Cancel' };
+    }
+    if (event && DEVICE_EVENTS.includes(event)) {
+      await finish(ctx, claim, iproov, claims, true);
+      ctx.state[ctx.config.errorReasonKey] = {
+        code: `SDK_${event.toUpperCase()}`,
+        message: 'The face scan could not run on this device or connection.',
+      };
+      return { outcome: 'Failure' };
+    }
+
+    // `passed`, `failed`, or a native app's report: iProov says what happened.
+    let response: ValidateResponse;
+    try {
+      response = await iproov.validate(claim.type, { userId: claim.iproovUserId, token: claim.token });
+    } catch (cause) {
+      if (!(cause instanceof ProviderRequestError)) throw cause;
+      // Expired or already validated: this scan cannot count.
+      response = { passed: false, reason: 'validation_refused' };
+      logger.warn('iProov refused validation', { nodeId: ctx.nodeId, txId: ctx.txId, status: cause.status });
+    }
+    const { frame, ...withoutFrame } = response;
+    ctx.state[VALIDATE_RESPONSE_KEY] = withoutFrame as JsonObject;
+    if (ctx.config.returnPhoto && typeof frame === 'string') ctx.state[VALIDATE_PHOTO_KEY] = frame;
+    const passed =
+      response.passed === true && (event === 'passed' || (event === undefined && !!claim.reportedAt));
+    const used = countAttempt(ctx);
+    const final = passed || used >= ctx.config.maxAttempts;
+    await finish(ctx, claim, iproov, claims, final);
+    logger.info('iProov result', {
+      nodeId: ctx.nodeId,
+      txId: ctx.txId,
+      type: claim.type,
+      passed,
+      attempt: used,
+      ...(typeof response.reason === 'string' ? { reason: response.reason } : {}),
+    });
+    if (passed) return { outcome: 'Success' };
+    if (!final) {
+      const remaining = ctx.config.maxAttempts - used;
+      transientOf(ctx as NodeContext<unknown>).messages = [
+        {
+          message: localize(ctx.config.retryMessage, ctx.locale, DEFAULT_RETRY_MESSAGE).replaceAll(
+            '{{remaining}}',
+            String(remaining),
+          ),
+          messageType: '1',
+        },
+      ];
+      return { outcome: 'Retry' };
+    }
+    ctx.state[ctx.config.errorReasonKey] = {
+      code: 'NOT_PASSED',
+      message: `The face scan did not pass after ${used} attempts.`,
+    };
+    return { outcome: 'Failure' };
+  },
+} satisfies NodeDefinition<Config>;

@@ -1,0 +1,55 @@
+import { timingSafeEqual } from 'node:crypto';
+import middy from '@middy/core';
+import type { HttpEvent, HttpResult } from '../api/http.js';
+import type { JourneyService } from '../engine/journeys.js';
+import { logger } from '../shared/logger.js';
+import { hashWebhookKey } from '../store/ipa-sessions.js';
+import { type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
+import { jsonObjectBody, problem, resumeAfter } from './common.js';
+
+export interface IproovWebhookDeps {
+  claims: IproovClaimRepository;
+  journeys: JourneyService;
+}
+
+const ROUTE = /^\/webhooks\/iproov\/([A-Za-z0-9_-]{20,100})$/;
+const MAX_BYTES = 4 * 1024;
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * iProov results webhook: `POST /webhooks/iproov/{key}` with `{"token": "…"}`, called by a native app that ran
+ * the scan on another device. The key is per claim (only its hash is stored) and the token must be the claim's.
+ * The report is recorded once and the waiting journey resumed: its iProov node then validates the token with
+ * iProov, so a report says only "look now", never "passed". Repeats answer 204 with no further effect; bad
+ * input is a 4XX with no effect.
+ */
+export function createIproovWebhookHandler(deps: IproovWebhookDeps) {
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
+    const key = ROUTE.exec(event.rawPath)?.[1];
+    if (!key) return problem(404, `No endpoint at ${event.rawPath}`);
+    const parsed = jsonObjectBody(event, MAX_BYTES);
+    if (parsed.refused) return parsed.refused;
+    const { token } = parsed.body;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 200)
+      return problem(400, 'token is missing or malformed');
+    const claim = await deps.claims.get(hashWebhookKey(key));
+    if (!claim) return problem(404, 'Unknown or expired claim');
+    if (isFinished(claim)) {
+      logger.info('iProov report for a finished claim', { duplicate: true });
+      return { statusCode: 204 };
+    }
+    if (!sameToken(token, claim.token)) {
+      logger.warn('iProov report refused', { txId: claim.txId, reason: 'token mismatch' });
+      return problem(403, 'Not a report for this claim');
+    }
+    const recorded = await deps.claims.markReported(claim.id);
+    logger.info('iProov report', { txId: claim.txId, nodeId: claim.nodeId, duplicate: !recorded });
+    if (recorded) await resumeAfter(deps.journeys, claim.txId, 'iProov report');
+    return { statusCode: 204 };
+  });
+}
