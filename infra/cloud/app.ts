@@ -1,11 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type IdemiaSettings, ProoflineStack } from './proofline-stack.js';
+import { type IdemiaSettings, type IproovSettings, ProoflineStack } from './proofline-stack.js';
 
 /**
  * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
  * (comma-separated, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
- * ipaStartUrl, gipsUrl, applicationId — put it in cdk.context.json or pass it with --context), `emailFrom`. Works offline without credentials for synth.
+ * ipaStartUrl, gipsUrl, applicationId), `iproov` (object: baseUrl, apiKey, oauthUsername) — put those in
+ * cdk.context.json or pass them with --context —, `emailFrom`. Works offline without credentials for synth.
  */
 const app = new App();
 const list = (key: string): string[] | undefined => {
@@ -21,6 +22,7 @@ new ProoflineStack(app, `Proofline-${stage}`, {
   realms: list('realms'),
   alarmTopicArn: app.node.tryGetContext('alarmTopicArn') as string | undefined,
   idemia: app.node.tryGetContext('idemia') as IdemiaSettings | undefined,
+  iproov: app.node.tryGetContext('iproov') as IproovSettings | undefined,
   emailFrom: app.node.tryGetContext('emailFrom') as string | undefined,
 });
 

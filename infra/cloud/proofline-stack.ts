@@ -67,6 +67,12 @@ export interface ProoflineStackProps extends StackProps {
    */
   readonly idemia?: IdemiaSettings;
   /**
+   * iProov service-provider settings (seed 000: tenant + `/api/v2`, API key, OAuth user). The API secret and
+   * the OAuth password go in the stack's `IproovSecret` (Secrets Manager) after deployment.
+   * @default - iProov not configured: iProov nodes answer Error (NOT_CONFIGURED)
+   */
+  readonly iproov?: IproovSettings;
+  /**
    * Sender address for emails to users (an SES verified identity).
    * @default - email delivery fails as misconfigured
    */
@@ -95,6 +101,13 @@ export interface IdemiaSettings {
   readonly ipaStartUrl: string;
   readonly gipsUrl: string;
   readonly applicationId: string;
+}
+
+export interface IproovSettings {
+  /** `https://{tenant}/api/v2`, tenant `eu.rp.secure.iproov.me` or `us.rp.secure.iproov.me`. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly oauthUsername: string;
 }
 
 /**
@@ -237,6 +250,7 @@ export class ProoflineStack extends Stack {
     const families = Object.entries(NODE_FAMILIES) as Array<[NodeFamily, (typeof NODE_FAMILIES)[NodeFamily]]>;
     const nodeFunctions: Record<string, IFunction> = {};
     let idemiaFunction: NodejsFunction | undefined;
+    let iproovFunction: NodejsFunction | undefined;
     for (const [family, { substitution, entry, tables }] of families) {
       const fn = lambda(
         `${family[0]?.toUpperCase()}${family.slice(1)}NodesFunction`,
@@ -249,6 +263,7 @@ export class ProoflineStack extends Stack {
       );
       grantTables(fn, tables);
       if (family === 'idemia') idemiaFunction = fn;
+      if (family === 'iproov') iproovFunction = fn;
       nodeFunctions[substitution] = fn;
     }
 
@@ -431,6 +446,28 @@ export class ProoflineStack extends Stack {
         })) {
           idemiaFunction.addEnvironment(name, value);
         }
+      }
+    }
+
+    // iProov: service-provider details as environment, the API secret and OAuth password in Secrets Manager.
+    const iproovSecret = new Secret(this, 'IproovSecret', {
+      description: 'iProov secrets: JSON {"IPROOV_API_SECRET": "…", "IPROOV_OAUTH_PASSWORD": "…"}',
+      secretObjectValue: {},
+    });
+    acknowledgeNag(
+      iproovSecret,
+      'AwsSolutions-SMG4',
+      'The iProov secret holds credentials issued by iProov (API secret, OAuth password): they are rotated in the iProov portal, then stored here; there is no rotation Lambda to write.',
+    );
+    if (iproovFunction) {
+      iproovSecret.grantRead(iproovFunction);
+      iproovFunction.addEnvironment('IPROOV_SECRET_ARN', iproovSecret.secretArn);
+      // The results-webhook URL handed to native apps is built on it.
+      iproovFunction.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+      if (props.iproov) {
+        iproovFunction.addEnvironment('IPROOV_BASE_URL', props.iproov.baseUrl);
+        iproovFunction.addEnvironment('IPROOV_API_KEY', props.iproov.apiKey);
+        iproovFunction.addEnvironment('IPROOV_OAUTH_USERNAME', props.iproov.oauthUsername);
       }
     }
     webhookFunction.addEnvironment('IDEMIA_APPLICATION_ID', props.idemia?.applicationId ?? 'not-configured');

@@ -116,14 +116,35 @@ describe('ProoflineStack', () => {
     }
   });
 
-  it('gives each node family only its tables, and IDEMIA its secret from Secrets Manager', () => {
+  it('gives each node family only its tables, and each vendor family its own secret from Secrets Manager', () => {
     const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
     const policyOf = (name: string): string =>
       JSON.stringify(policies.find(([id]) => id.startsWith(name))?.[1]);
-    const ipaTable = stack.getLogicalId(stack.tables.IpaSessions.node.defaultChild as never);
+    const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
+      stack.getLogicalId(construct.node.defaultChild as never);
+    const ipaTable = logicalId(stack.tables.IpaSessions);
+    const claimsTable = logicalId(stack.tables.IproovClaims);
+    const idemiaSecret = logicalId(stack.node.findChild('IdemiaSecret'));
+    const iproovSecret = logicalId(stack.node.findChild('IproovSecret'));
     expect(policyOf('IdentityNodesFunctionServiceRole')).not.toContain(ipaTable);
+    expect(policyOf('IdentityNodesFunctionServiceRole')).not.toContain(claimsTable);
+    expect(policyOf('IdentityNodesFunctionServiceRole')).not.toContain('secretsmanager:');
     expect(policyOf('IdemiaNodesFunctionServiceRole')).toContain(ipaTable);
-    expect(policyOf('IdemiaNodesFunctionServiceRole')).toContain('secretsmanager:GetSecretValue');
+    expect(policyOf('IdemiaNodesFunctionServiceRole')).not.toContain(claimsTable);
+    expect(policyOf('IdemiaNodesFunctionServiceRole')).toContain(idemiaSecret);
+    expect(policyOf('IdemiaNodesFunctionServiceRole')).not.toContain(iproovSecret);
+    expect(policyOf('IproovNodesFunctionServiceRole')).toContain(claimsTable);
+    expect(policyOf('IproovNodesFunctionServiceRole')).not.toContain(ipaTable);
+    expect(policyOf('IproovNodesFunctionServiceRole')).toContain(iproovSecret);
+    expect(policyOf('IproovNodesFunctionServiceRole')).not.toContain(idemiaSecret);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          IPROOV_SECRET_ARN: Match.anyValue(),
+          PUBLIC_BASE_URL: Match.anyValue(),
+        }),
+      },
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -132,7 +153,7 @@ describe('ProoflineStack', () => {
         }),
       },
     });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
   });
 
   it('substitutes every placeholder the ASL files use', () => {
