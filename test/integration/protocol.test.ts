@@ -202,15 +202,33 @@ describe('OpenAPI document', () => {
     paths: Record<string, Record<string, unknown>>;
   };
 
-  it.each(Object.keys(openapi.paths))('documents %s, which the API serves', async (path) => {
-    const url = `${baseUrl()}${path.replace('{realm}', 'alpha')}`;
-    const query = path.endsWith('sessions')
-      ? '?_action=validate'
-      : '?authIndexType=service&authIndexValue=Login';
+  const webhooks = Object.keys(openapi.paths).filter((path) => path.startsWith('/webhooks/'));
 
-    const reply = await post(`${url}${query}`);
+  it.each(webhooks)('documents %s, which answers an unknown key with 404', async (path) => {
+    const reply = await post(`${baseUrl()}${path.replace('{key}', 'A'.repeat(43))}`, {
+      sessionId: '00000000-0000-0000-0000-000000000000',
+      applicationId: 'x',
+      timestamp: 1,
+      token: 'x',
+    });
 
     expect(Object.keys(openapi.paths[path]!)).toEqual(['post']);
-    expect(reply.status).toBe(200);
+    expect(reply.status).toBe(404);
+    expect(reply.body).toMatchObject({ code: 404, message: expect.any(String) });
   });
+
+  it.each(Object.keys(openapi.paths).filter((path) => !webhooks.includes(path)))(
+    'documents %s, which the API serves',
+    async (path) => {
+      const url = `${baseUrl()}${path.replace('{realm}', 'alpha')}`;
+      const query = path.endsWith('sessions')
+        ? '?_action=validate'
+        : '?authIndexType=service&authIndexValue=Login';
+
+      const reply = await post(`${url}${query}`);
+
+      expect(Object.keys(openapi.paths[path]!)).toEqual(['post']);
+      expect(reply.status).toBe(200);
+    },
+  );
 });
