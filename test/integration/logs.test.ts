@@ -72,7 +72,7 @@ describe('logs', () => {
     });
     const face = await post('IdentityProofing', waiting);
     const metadata = face.callbacks.find((c) => c.type === 'MetadataCallback')?.output[0]?.value as {
-      iproov: { token: string };
+      iproov: { token: string; resultsUrl: string };
     };
     runtime.iproovSandbox?.scan(metadata.iproov.token, 'passed');
     const hidden = face.callbacks.find((c) => c.type === 'HiddenValueCallback');
@@ -84,6 +84,11 @@ describe('logs', () => {
     expect(proofed.tokenId).toEqual(expect.any(String));
     expect(logs).toContain('"message":"IDEMIA notification"');
     for (const secret of ['1901-02-03', 'DOC-987654', webhookKey]) expect(logs).not.toContain(secret);
+    // The iProov token and the results-webhook key are credentials too.
+    expect(logs).toContain('"message":"iProov result"');
+    for (const secret of [metadata.iproov.token, metadata.iproov.resultsUrl.split('/').pop() as string]) {
+      expect(logs).not.toContain(secret);
+    }
     expect(registered.tokenId).toEqual(expect.any(String));
     expect(signedIn.tokenId).toEqual(expect.any(String));
     expect(logs).toContain('"message":"Journey succeeded"');
