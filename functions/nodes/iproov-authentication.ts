@@ -305,14 +305,8 @@ async function start(
       }
       ctx.state.userId = user.id;
       iproovUserId = id;
-      type =
-        config.authenticationType === 'Enrol'
-          ? 'enrol'
-          : config.authenticationType === 'Verify'
-            ? 'verify'
-            : (await iproov.isEnrolled(id))
-              ? 'verify'
-              : 'enrol';
+      // Combined tries Verify first: iProov refuses a verify token (400) for a user it does not know.
+      type = config.authenticationType === 'Enrol' ? 'enrol' : 'verify';
     } else if (config.mode === 'livenessOnly') {
       // A throw-away user: any real face passes, and the enrolment is deleted after the result.
       iproovUserId = `proofline-liveness-${randomBytes(16).toString('hex')}`;
@@ -346,14 +340,26 @@ async function start(
     throw cause;
   }
 
+  const claimToken = async (claimType: ClaimType): Promise<string> =>
+    (
+      await iproov.claimToken(claimType, {
+        userId: iproovUserId,
+        assuranceType: assurance(config),
+        resource: config.resource,
+        ...(config.riskProfile ? { riskProfile: config.riskProfile } : {}),
+      })
+    ).token;
   let token: string;
   try {
-    ({ token } = await iproov.claimToken(type, {
-      userId: iproovUserId,
-      assuranceType: assurance(config),
-      resource: config.resource,
-      ...(config.riskProfile ? { riskProfile: config.riskProfile } : {}),
-    }));
+    try {
+      token = await claimToken(type);
+    } catch (cause) {
+      const unknownUser = cause instanceof ProviderRequestError && cause.status === 400;
+      if (!(unknownUser && config.mode === 'profile' && config.authenticationType === 'Combined'))
+        throw cause;
+      type = 'enrol';
+      token = await claimToken(type);
+    }
   } catch (cause) {
     if (temporary) await iproov.deleteUser(iproovUserId).catch(() => undefined);
     if (cause instanceof ProviderRequestError) {
