@@ -431,7 +431,7 @@ function attemptCounts(ctx: NodeContext<Config>): JsonObject {
   return isJsonObject(counts) ? counts : {};
 }
 
-/** Counts a scan that did not pass toward the journey's limit; returns the attempts used. */
+/** Counts a validated scan toward the node's limit in this journey; returns the scans used so far. */
 function countAttempt(ctx: NodeContext<Config>): number {
   const counts = attemptCounts(ctx);
   const used = (typeof counts[ctx.nodeId] === 'number' ? (counts[ctx.nodeId] as number) : 0) + 1;
