@@ -9,6 +9,7 @@ import { withSecrets } from '../shared/secrets.js';
 import { storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { IproovClaimRepository } from '../store/iproov-claims.js';
+import { S3ProofStore } from '../store/proofs.js';
 import { UserRepository } from '../store/users.js';
 import { runNode } from './run.js';
 import type { NodeServices } from './types.js';
@@ -19,12 +20,14 @@ let services: Promise<NodeServices> | undefined;
 export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeServices {
   const store = storeFromEnv(env);
   const publicBaseUrl = optionalEnv('PUBLIC_BASE_URL', env)?.replace(/\/$/, '');
+  const proofBucket = optionalEnv('PROOF_BUCKET', env);
   return {
     users: new UserRepository(store),
     ipaSessions: new IpaSessionRepository(store),
     ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
     ...(isIproovConfigured(env) ? { iproov: new IproovClient(iproovConfigFromEnv(env)) } : {}),
     iproovClaims: new IproovClaimRepository(store),
+    ...(proofBucket ? { proofs: new S3ProofStore(proofBucket) } : {}),
     messaging: new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', env)),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
   };

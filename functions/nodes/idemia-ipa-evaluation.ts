@@ -19,6 +19,7 @@ import {
   type IpaSessionRepository,
   webhookKeyMatches,
 } from '../store/ipa-sessions.js';
+import { proofKey } from '../store/proofs.js';
 import { getPath } from './attributes.js';
 import { JourneyConfigurationError } from './errors.js';
 import { localize } from './messages.js';
@@ -78,6 +79,11 @@ const configSchema = v.strictObject({
   metadataKey: v.optional(v.string()),
   /** Shared-state key for the verified identity attributes; omitted: not stored. */
   verifiedDataKey: v.optional(v.string()),
+  /**
+   * Keep IDEMIA's proof archive (`proofUrl`) after a success: encrypted, for the retention period of the proof
+   * store (S3 bucket or local folder). Its key is recorded on the IPA session.
+   */
+  storeProof: v.optional(v.boolean(), false),
   /** Shared-state key for `{code, message}` when the node fails; omitted: not captured. */
   failureReasonKey: v.optional(v.string(), 'idemiaIpaFailureReason'),
   /** IPA for Microsoft Entra: the user receives a verifiable credential; no identity retrieval. */
@@ -359,6 +365,34 @@ async function evaluate(
 }
 
 /**
+ * Fetches the proof archive from GIPS and keeps it in the proof store; its key, or undefined when it could not
+ * be kept. The user's journey does not fail for it: the operator is told (the proof stays at IDEMIA's GIPS for
+ * its own retention period, and can be fetched again from `proofUrl`).
+ */
+async function storeProof(
+  ctx: NodeContext<Config>,
+  session: IpaSession,
+  idemia: IdemiaClient,
+): Promise<string | undefined> {
+  const { proofs } = ctx.services;
+  if (!proofs)
+    throw new JourneyConfigurationError(`${ctx.nodeId}: storeProof needs a proof store (PROOF_BUCKET)`);
+  if (!session.proofUrl) {
+    logger.error('IDEMIA proof not stored: the notification had no proofUrl', { sessionId: session.id });
+    return undefined;
+  }
+  const key = proofKey(session.userId ?? 'unknown', session.id);
+  try {
+    await proofs.put(key, await idemia.getProof(session.proofUrl));
+    logger.info('IDEMIA proof stored', { sessionId: session.id });
+    return key;
+  } catch (error) {
+    logger.error('IDEMIA proof not stored', { sessionId: session.id, error: error as Error });
+    return undefined;
+  }
+}
+
+/**
  * IDEMIA IPA Evaluation: PingOne Verify Evaluation's semantics on IDEMIA IPA (seeds 001 and 003). Starts an
  * IPA session (or continues the one the Completion Decision found), shows its URL as a QR code, and waits —
  * polled by the client, or resumed by IDEMIA's end-of-process webhook — then evaluates the identity fetched
@@ -491,7 +525,12 @@ export const idemiaIpaEvaluation = {
       ctx.state[ctx.config.verifiedDataKey] = result.verified;
     if (ctx.config.entraVerifiedId) ctx.state.idemiaIpaVerifiableCredentialIssued = true;
     const loa = result.loa ?? 'VC';
-    await ipaSessions.recordResult(session.id, { result: 'SUCCESS', levelOfAssurance: loa });
+    const stored = ctx.config.storeProof ? await storeProof(ctx, session, idemia) : undefined;
+    await ipaSessions.recordResult(session.id, {
+      result: 'SUCCESS',
+      levelOfAssurance: loa,
+      ...(stored ? { proofKey: stored } : {}),
+    });
     await ctx.services.users.recordIdentityVerification(userId, {
       provider: ctx.config.entraVerifiedId ? 'IDEMIA IPA (Entra Verified ID)' : 'IDEMIA IPA',
       levelOfAssurance: loa,

@@ -7,6 +7,7 @@ import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
 import type { IproovClaimRepository } from '../store/iproov-claims.js';
+import type { ProofStore } from '../store/proofs.js';
 import type { UserRepository } from '../store/users.js';
 
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
@@ -18,6 +19,8 @@ export interface NodeServices {
   /** Undefined when iProov is not configured: iProov nodes then answer Error. */
   iproov?: IproovClient;
   iproovClaims?: IproovClaimRepository;
+  /** Where IDEMIA proof archives are kept (undefined: not configured). */
+  proofs?: ProofStore;
   /** Email and SMS to users (undefined: not configured). */
   messaging?: MessagingPort;
   /** Proofline's public base URL (webhooks and return URLs are built on it), without a trailing slash. */

@@ -26,6 +26,8 @@ export interface IpaSession {
   result?: IpaSessionResult;
   levelOfAssurance?: string;
   failure?: JsonObject;
+  /** Where the proof archive is kept (proof store key), when the node stores it. */
+  proofKey?: string;
   notifications: number;
   createdAt: string;
   notifiedAt?: string;
@@ -113,14 +115,14 @@ export class IpaSessionRepository {
   /** Stores Proofline's evaluation (once). */
   async recordResult(
     id: string,
-    result: { result: IpaSessionResult; levelOfAssurance?: string; failure?: JsonObject },
+    result: { result: IpaSessionResult; levelOfAssurance?: string; failure?: JsonObject; proofKey?: string },
   ): Promise<void> {
     await this.store.doc.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { id },
         UpdateExpression:
-          'SET #result = :result, evaluatedAt = :now, levelOfAssurance = :loa, failure = :failure',
+          'SET #result = :result, evaluatedAt = :now, levelOfAssurance = :loa, failure = :failure, proofKey = :proofKey',
         ConditionExpression: 'attribute_exists(id)',
         ExpressionAttributeNames: { '#result': 'result' },
         ExpressionAttributeValues: {
@@ -128,6 +130,7 @@ export class IpaSessionRepository {
           ':now': new Date().toISOString(),
           ':loa': result.levelOfAssurance ?? null,
           ':failure': result.failure ?? null,
+          ':proofKey': result.proofKey ?? null,
         },
       }),
     );

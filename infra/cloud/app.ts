@@ -6,7 +6,7 @@ import { type IdemiaSettings, type IproovSettings, ProoflineStack } from './proo
  * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
  * (comma-separated, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
  * ipaStartUrl, gipsUrl, applicationId), `iproov` (object: baseUrl, apiKey, oauthUsername) — put those in
- * cdk.context.json or pass them with --context —, `emailFrom`. Works offline without credentials for synth.
+ * cdk.context.json or pass them with --context —, `emailFrom`, `proofRetentionDays` (default 90). Works offline without credentials for synth.
  */
 const app = new App();
 const list = (key: string): string[] | undefined => {
@@ -24,6 +24,9 @@ new ProoflineStack(app, `Proofline-${stage}`, {
   idemia: app.node.tryGetContext('idemia') as IdemiaSettings | undefined,
   iproov: app.node.tryGetContext('iproov') as IproovSettings | undefined,
   emailFrom: app.node.tryGetContext('emailFrom') as string | undefined,
+  proofRetentionDays: app.node.tryGetContext('proofRetentionDays')
+    ? Number(app.node.tryGetContext('proofRetentionDays'))
+    : undefined,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -24,9 +24,11 @@ import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-c
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -87,6 +89,11 @@ export interface ProoflineStackProps extends StackProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly ephemeralTablesRemovalPolicy?: RemovalPolicy;
+  /**
+   * How long IDEMIA proof archives are kept in the proof bucket (a lifecycle rule deletes them after).
+   * @default 90
+   */
+  readonly proofRetentionDays?: number;
   /**
    * Log retention of every log group.
    * @default RetentionDays.ONE_MONTH
@@ -434,6 +441,46 @@ export class ProoflineStack extends Stack {
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:${region}:${account}:identity/*]`,
         'Email to users may be sent from any verified SES identity of the account (the sender is configuration).',
       );
+      // IDEMIA proof archives: encrypted with the stack's own KMS key (rotated), TLS only, never public, deleted
+      // by a lifecycle rule after the retention period. The IDEMIA function may only write them.
+      const proofKey = new Key(this, 'ProofKey', {
+        description: 'Proofline: encrypts IDEMIA proof archives',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const proofBucket = new Bucket(this, 'ProofBucket', {
+        encryption: BucketEncryption.KMS,
+        encryptionKey: proofKey,
+        bucketKeyEnabled: true,
+        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        lifecycleRules: [
+          {
+            expiration: Duration.days(props.proofRetentionDays ?? 90),
+            abortIncompleteMultipartUploadAfter: Duration.days(1),
+          },
+        ],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      acknowledgeNag(
+        proofBucket,
+        'AwsSolutions-S1',
+        'Only the IDEMIA node function writes proofs, and nothing reads them through Proofline; CloudTrail data events are the place to audit object access if the deployer wants it.',
+      );
+      idemiaFunction.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [proofBucket.arnForObjects('proofs/*')],
+        }),
+      );
+      proofKey.grant(idemiaFunction, 'kms:GenerateDataKey');
+      idemiaFunction.addEnvironment('PROOF_BUCKET', proofBucket.bucketName);
+      acknowledgeNag(
+        idemiaFunction,
+        `AwsSolutions-IAM5[Resource::<${this.getLogicalId(proofBucket.node.defaultChild as CfnElement)}.Arn>/proofs/*]`,
+        'The IDEMIA function writes one object per proofed session under proofs/ (keys are user and session ids); it cannot read or delete them.',
+      );
+      new CfnOutput(this, 'ProofBucketName', { value: proofBucket.bucketName });
       if (props.idemia) {
         const settings = props.idemia;
         for (const [name, value] of Object.entries({

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createApiHandler } from '../../functions/api/app.js';
@@ -18,6 +21,7 @@ import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
 import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
+import { LocalProofStore } from '../../functions/store/proofs.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
@@ -59,6 +63,9 @@ export interface Runtime {
   idemiaSandbox?: IdemiaSandbox;
   /** The iProov sandbox, when no real iProov is configured. */
   iproovSandbox?: IproovSandbox;
+  /** IDEMIA proof archives, encrypted (under DATA_DIR/proofs, or a temporary folder for in-memory runs). */
+  proofs: LocalProofStore;
+  proofsDir: string;
   stop(): Promise<void>;
 }
 
@@ -68,6 +75,41 @@ const localClient = (endpoint: string): DynamoDBClient =>
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+
+/**
+ * The local proof store: `<dataDir>/proofs` with its key in `<dataDir>/proof.key` (0600, made on first run) or
+ * `PROOF_ENCRYPTION_KEY` (base64, 32 bytes); without a data folder, a temporary folder and a key in memory.
+ * Proofs older than `PROOF_RETENTION_DAYS` (default 90) are swept at start and hourly.
+ */
+async function localProofStore(
+  dataDir: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<{ proofs: LocalProofStore; dir: string; temporary: boolean; sweeper: NodeJS.Timeout }> {
+  const configured = env.PROOF_ENCRYPTION_KEY ? Buffer.from(env.PROOF_ENCRYPTION_KEY, 'base64') : undefined;
+  let key = configured;
+  let dir: string;
+  if (dataDir) {
+    dir = join(dataDir, 'proofs');
+    await mkdir(dir, { recursive: true });
+    if (!key) {
+      const keyFile = join(dataDir, 'proof.key');
+      key = await readFile(keyFile).catch(async () => {
+        const fresh = randomBytes(32);
+        await writeFile(keyFile, fresh, { mode: 0o600 });
+        return fresh;
+      });
+      await chmod(keyFile, 0o600);
+    }
+  } else {
+    dir = await mkdtemp(join(tmpdir(), 'proofline-proofs-'));
+  }
+  const proofs = new LocalProofStore(dir, key ?? randomBytes(32));
+  const retentionDays = Number(env.PROOF_RETENTION_DAYS ?? 90);
+  await proofs.sweep(retentionDays);
+  const sweeper = setInterval(() => void proofs.sweep(retentionDays).catch(() => undefined), 3600_000);
+  sweeper.unref();
+  return { proofs, dir, temporary: !dataDir, sweeper };
+}
 
 /**
  * Proofline on one machine: DynamoDB Local, the tables, the same ASL files on the embedded interpreter, the
@@ -120,6 +162,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sessions = new SessionRepository(store);
   const ipaSessions = new IpaSessionRepository(store);
   const iproovClaims = new IproovClaimRepository(store);
+  const proofStore = await localProofStore(options.dataDir, env);
   const outbox = new OutboxMessaging();
   const services: NodeServices = {
     users,
@@ -127,6 +170,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     idemia: new IdemiaClient(idemiaConfig),
     iproov: new IproovClient(iproovConfigFromEnv(iproovEnv)),
     iproovClaims,
+    proofs: proofStore.proofs,
     messaging: outbox,
   };
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
@@ -172,6 +216,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     ));
   } catch (error) {
+    clearInterval(proofStore.sweeper);
     await idemiaSandbox?.stop();
     await iproovSandbox?.stop();
     await dynamo?.stop();
@@ -187,7 +232,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     outbox,
     ...(idemiaSandbox ? { idemiaSandbox } : {}),
     ...(iproovSandbox ? { iproovSandbox } : {}),
+    proofs: proofStore.proofs,
+    proofsDir: proofStore.dir,
     async stop() {
+      clearInterval(proofStore.sweeper);
+      if (proofStore.temporary) await rm(proofStore.dir, { recursive: true, force: true });
       await idemiaSandbox?.stop();
       await iproovSandbox?.stop();
       await new Promise<void>((resolve) => {

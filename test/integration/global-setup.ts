@@ -8,6 +8,7 @@ declare module 'vitest' {
     tables: Record<string, string>;
     idemiaSandboxUrl: string;
     iproovSandboxUrl: string;
+    proofsDir: string;
   }
 }
 
@@ -25,5 +26,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('tables', runtime.tables);
   project.provide('idemiaSandboxUrl', runtime.idemiaSandbox?.url ?? '');
   project.provide('iproovSandboxUrl', runtime.iproovSandbox?.url ?? '');
+  project.provide('proofsDir', runtime.proofsDir);
   return () => runtime.stop();
 }

@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CallbackType,
   Config,
@@ -209,6 +211,14 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     const reply = await poll(step);
 
     expect((session.deliveries as Array<{ status: number }>).map((d) => d.status)).toEqual([204]);
+    // The proof archive is kept, encrypted (not a gzip stream on disk).
+    const stored = (await readdir(inject('proofsDir'), { recursive: true })).find((f) =>
+      f.endsWith(`${sessionId}.tar.gz.enc`),
+    );
+    expect(stored).toBeDefined();
+    const bytes = await readFile(join(inject('proofsDir'), stored as string));
+    expect(bytes.length).toBeGreaterThan(28);
+    expect(bytes.subarray(0, 2)).not.toEqual(Buffer.from([0x1f, 0x8b]));
     const enrolment = reply.body;
     expect(iproovData(enrolment).type).toBe('enrol');
     expect((await bindFace(reply)).tokenId).toEqual(expect.any(String));

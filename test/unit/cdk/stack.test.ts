@@ -156,6 +156,38 @@ describe('ProoflineStack', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
   });
 
+  it('keeps IDEMIA proofs in a KMS-encrypted, private, TLS-only bucket that expires them; only IDEMIA writes', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })],
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const writers = policies.filter(([, p]) => JSON.stringify(p).includes('s3:PutObject')).map(([id]) => id);
+    expect(writers).toHaveLength(1);
+    expect(writers[0]).toMatch(/^IdemiaNodesFunctionServiceRole/);
+    expect(JSON.stringify(policies.find(([id]) => id === writers[0]))).not.toMatch(/s3:(Get|Delete)/);
+  });
+
   it('substitutes every placeholder the ASL files use', () => {
     const substitutions = new Set(Object.values(NODE_FAMILIES).map((f) => f.substitution));
     for (const file of journeys) {
