@@ -5,6 +5,8 @@ import { targetName } from './target.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     e2eLocalBaseUrl: string;
+    e2eIdemiaSandboxUrl: string;
+    e2eIproovSandboxUrl: string;
   }
 }
 
@@ -15,5 +17,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const { startRuntime } = await import('../../infra/local/runtime.js');
   const runtime = await startRuntime({ port: 0 });
   project.provide('e2eLocalBaseUrl', runtime.url);
+  project.provide('e2eIdemiaSandboxUrl', runtime.idemiaSandbox?.url ?? '');
+  project.provide('e2eIproovSandboxUrl', runtime.iproovSandbox?.url ?? '');
   return () => runtime.stop();
 }

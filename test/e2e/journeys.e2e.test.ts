@@ -1,58 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { resolveTarget } from './target.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authenticate, fill, PASSWORD, post, type Reply, register, sessions, target } from './client.js';
 
 /**
  * The same journeys against any target, through the public HTTP API only (AM's callbacks protocol), with
  * fresh user names so the suite can run again and again against a shared stage.
  */
-const target = resolveTarget(
-  process.env.E2E_TARGET && process.env.E2E_TARGET !== 'local' ? undefined : inject('e2eLocalBaseUrl'),
-);
 if (target.skipReason) process.stdout.write(`e2e target ${target.name} skipped: ${target.skipReason}\n`);
 
-interface Step {
-  authId: string;
-  callbacks: Array<{
-    type: string;
-    output: Array<{ name: string; value: unknown }>;
-    input: Array<{ name: string; value: unknown }>;
-  }>;
-}
-type Reply = { status: number; body: Record<string, unknown> & Partial<Step> };
-
-const PASSWORD = 'E2e-Secret-Passw0rd';
-
 describe.skipIf(!target.baseUrl)(`journeys (${target.name})`, () => {
-  const base = target.baseUrl as string;
-  const authenticate = (journey: string) =>
-    `${base}json/realms/root/realms/${target.realm}/authenticate?authIndexType=service&authIndexValue=${journey}`;
-  const sessions = (action: string) =>
-    `${base}json/realms/root/realms/${target.realm}/sessions?_action=${action}`;
-
-  async function post(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'Accept-API-Version': 'resource=2.1, protocol=1.0',
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Reply['body']) : {} };
-  }
-
-  const fill = (step: Reply['body'], values: unknown[]): Reply['body'] => {
-    const copy = structuredClone(step);
-    copy.callbacks?.forEach((callback, index) => {
-      const first = callback.input[0];
-      if (first && values[index] !== undefined) first.value = values[index];
-    });
-    return copy;
-  };
-
   async function login(userName: string, password: string): Promise<Reply> {
     const start = await post(authenticate('Login'));
     return post(authenticate('Login'), fill(start.body, [userName, password]));
@@ -62,10 +18,7 @@ describe.skipIf(!target.baseUrl)(`journeys (${target.name})`, () => {
   let token: string;
 
   beforeAll(async () => {
-    const start = await post(authenticate('Registration'));
-    expect(start.status).toBe(200);
-    const values = [userName, 'Edith', 'Clarke', `${userName}@example.com`, false, true, PASSWORD];
-    const done = await post(authenticate('Registration'), fill(start.body, values));
+    const done = await register(userName);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     token = done.body.tokenId as string;
   });

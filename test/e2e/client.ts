@@ -1,0 +1,63 @@
+import { inject } from 'vitest';
+import { resolveTarget, type Target } from './target.js';
+
+/** The target of this run, and AM's callbacks protocol over its public HTTP API (shared by the e2e files). */
+export const target: Target = resolveTarget(
+  process.env.E2E_TARGET && process.env.E2E_TARGET !== 'local' ? undefined : inject('e2eLocalBaseUrl'),
+);
+
+export interface Step {
+  authId: string;
+  callbacks: Array<{
+    type: string;
+    output: Array<{ name: string; value: unknown }>;
+    input: Array<{ name: string; value: unknown }>;
+  }>;
+}
+export type Reply = { status: number; body: Record<string, unknown> & Partial<Step> };
+
+export const PASSWORD = 'E2e-Secret-Passw0rd';
+
+export const authenticate = (journey: string): string =>
+  `${target.baseUrl}json/realms/root/realms/${target.realm}/authenticate?authIndexType=service&authIndexValue=${journey}`;
+
+export const sessions = (action: string): string =>
+  `${target.baseUrl}json/realms/root/realms/${target.realm}/sessions?_action=${action}`;
+
+export async function post(
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'Accept-API-Version': 'resource=2.1, protocol=1.0',
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Reply['body']) : {} };
+}
+
+/** Fills the first input of each callback, by position. */
+export const fill = (step: Reply['body'], values: unknown[]): Reply['body'] => {
+  const copy = structuredClone(step);
+  copy.callbacks?.forEach((callback, index) => {
+    const first = callback.input[0];
+    if (first && values[index] !== undefined) first.value = values[index];
+  });
+  return copy;
+};
+
+export const output = (callback: Step['callbacks'][number], name: string): unknown =>
+  callback.output.find((o) => o.name === name)?.value;
+
+/** Registers `userName` through the Registration journey. */
+export async function register(userName: string): Promise<Reply> {
+  const start = await post(authenticate('Registration'));
+  const values = [userName, 'Edith', 'Clarke', `${userName}@example.com`, false, true, PASSWORD];
+  return post(authenticate('Registration'), fill(start.body, values));
+}
