@@ -1,4 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  CallbackType,
+  Config,
+  FRAuth,
+  type FRStep,
+  type HiddenValueCallback,
+  type MetadataCallback,
+  StepType,
+  type TextOutputCallback,
+} from '@forgerock/javascript-sdk';
 import { describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../functions/store/dynamo.js';
 import {
@@ -76,6 +86,29 @@ describe('IProovLogin', () => {
       { iPlanetDirectoryPro: done.body.tokenId as string },
     );
     expect(session.body).toMatchObject({ valid: true });
+  });
+
+  it('is driven by the unmodified ForgeRock SDK: a failed scan, the message, then a passed one', async () => {
+    const userName = await provenUser();
+    Config.set({ serverConfig: { baseUrl: `${baseUrl()}/`, timeout: 10_000 }, realmPath: 'alpha' });
+    const scanWithSdk = async (step: FRStep, result: 'passed' | 'failed') => {
+      const { iproov } = step
+        .getCallbackOfType<MetadataCallback>(CallbackType.MetadataCallback)
+        .getData<{ iproov: { token: string } }>();
+      await scanFace(iproov.token, result);
+      step.getCallbackOfType<HiddenValueCallback>(CallbackType.HiddenValueCallback).setInputValue(result);
+      return FRAuth.next(step, { tree: 'IProovLogin' });
+    };
+
+    const first = (await FRAuth.next(undefined, { tree: 'IProovLogin' })) as FRStep;
+    first.getCallbackOfType(CallbackType.ValidatedCreateUsernameCallback).setInputValue(userName);
+    const scan = (await FRAuth.next(first, { tree: 'IProovLogin' })) as FRStep;
+    const again = (await scanWithSdk(scan, 'failed')) as FRStep;
+    const message = again.getCallbacksOfType<TextOutputCallback>(CallbackType.TextOutputCallback)[0];
+    const done = await scanWithSdk(again, 'passed');
+
+    expect(message?.getMessage()).toMatch(/Try again \(2 attempts left\)/);
+    expect(done.type).toBe(StepType.LoginSuccess);
   });
 
   it('lets the user try again with a message, and fails after the third failed scan', async () => {
