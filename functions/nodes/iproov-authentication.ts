@@ -508,7 +508,17 @@ export const iproovAuthentication = {
       attempt: used,
       ...(typeof response.reason === 'string' ? { reason: response.reason } : {}),
     });
-    if (passed) return { outcome: 'Success' };
+    if (passed) {
+      // A verified face is a successful authentication: failure counters on the user start again (as a correct
+      // password does in the Identity Store Decision).
+      const user =
+        ctx.config.mode === 'profile' && ctx.state.userId
+          ? await ctx.services.users.get(ctx.state.userId)
+          : undefined;
+      if (user && Object.keys(user.retryCounts ?? {}).length > 0)
+        await ctx.services.users.resetRetryCounts(user.id);
+      return { outcome: 'Success' };
+    }
     if (!final) {
       const remaining = ctx.config.maxAttempts - used;
       transientOf(ctx as NodeContext<unknown>).messages = [

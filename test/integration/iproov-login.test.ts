@@ -17,6 +17,7 @@ import {
   fill,
   iproovData,
   iproovSandboxUrl,
+  login,
   output,
   PASSWORD,
   post,
@@ -129,6 +130,34 @@ describe('IProovLogin', () => {
     ]);
     expect(last.status).toBe(401);
     expect(last.body).toMatchObject(LOGIN_FAILURE);
+  });
+
+  it('locks the account after 3 journeys of failed scans; a verified face starts the count again', async () => {
+    const failJourney = async (userName: string): Promise<Reply> => {
+      let reply = { status: 200, body: await faceStep(userName) };
+      for (let scan = 0; scan < 3 && reply.status === 200; scan++) {
+        reply = await completeFace<Reply>('IProovLogin', reply.body, 'failed');
+      }
+      return reply.body;
+    };
+    const resilient = await provenUser();
+    const locked = await provenUser();
+
+    // resilient: 2 failed journeys, a success, then 2 more failures — never 3 in a row.
+    for (let i = 0; i < 2; i++) await failJourney(resilient);
+    expect((await completeFace<Reply>('IProovLogin', await faceStep(resilient))).body.tokenId).toBeDefined();
+    for (let i = 0; i < 2; i++) await failJourney(resilient);
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push(await failJourney(locked));
+    const afterwards = await submit<Reply>(
+      'IProovLogin',
+      fill(await start('IProovLogin'), { Username: locked }),
+    );
+
+    expect(outcomes.map((o) => o.code)).toEqual([401, 401, 401]);
+    expect(afterwards.status).toBe(401);
+    expect((await login(locked, PASSWORD)).body.tokenId).toBeUndefined();
+    expect((await login(resilient, PASSWORD)).body.tokenId).toEqual(expect.any(String));
   });
 
   it('does not sign in a client that reports "passed" for a scan iProov failed', async () => {
