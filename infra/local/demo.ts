@@ -7,17 +7,33 @@ const page = readFileSync(new URL('./public/index.html', import.meta.url), 'utf8
 const escapeAttribute = (value: string): string =>
   value.replace(/&/g, '&amp;').replace(/'/g, '&#39;').replace(/</g, '&lt;');
 
-/** `GET /`: a page that runs any journey through the callbacks API and renders whatever step comes back. */
-export function demoHandler(journeys: readonly string[]): HttpHandler {
+/**
+ * `GET /`: a page that runs any journey through the callbacks API and renders whatever step comes back. With
+ * the iProov sandbox, its iProov steps get buttons that play the face scan there (the page may call it).
+ */
+export function demoHandler(
+  journeys: readonly string[],
+  options: { iproovSandboxUrl?: string } = {},
+): HttpHandler {
   const notFound = (path: string) => ({
     statusCode: 404,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code: 404, reason: 'Not Found', message: `No endpoint at ${path}` }),
   });
-  const html = page.replace(
-    '<meta charset="utf-8">',
-    `<meta charset="utf-8">\n<meta name="journeys" content='${escapeAttribute(JSON.stringify(journeys))}'>`,
-  );
+  const sandbox = options.iproovSandboxUrl;
+  const meta = [
+    `<meta name="journeys" content='${escapeAttribute(JSON.stringify(journeys))}'>`,
+    ...(sandbox ? [`<meta name="iproov-sandbox" content='${escapeAttribute(sandbox)}'>`] : []),
+  ];
+  const html = page.replace('<meta charset="utf-8">', `<meta charset="utf-8">\n${meta.join('\n')}`);
+  const csp = [
+    "default-src 'self'",
+    "script-src 'unsafe-inline'",
+    "style-src 'unsafe-inline'",
+    // IDEMIA's QR code is an SVG data URL.
+    "img-src 'self' data:",
+    `connect-src 'self'${sandbox ? ` ${sandbox}` : ''}`,
+  ].join('; ');
   return async (event) => {
     if (event.rawPath !== '/' || event.requestContext.http.method !== 'GET') {
       return notFound(event.rawPath);
@@ -26,8 +42,7 @@ export function demoHandler(journeys: readonly string[]): HttpHandler {
       statusCode: 200,
       headers: {
         'content-type': 'text/html; charset=utf-8',
-        'content-security-policy':
-          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+        'content-security-policy': csp,
         'cache-control': 'no-store',
       },
       body: html,

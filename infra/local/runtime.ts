@@ -204,7 +204,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         { prefix: '/json/', handler: (event) => api(event, {} as never) },
         { prefix: '/webhooks/', handler: webhooks },
         { prefix: '/outbox', handler: outboxHandler(outbox) },
-        { prefix: '/', handler: demoHandler([...engine.journeys]) },
+        {
+          prefix: '/',
+          handler: demoHandler([...engine.journeys], {
+            ...(iproovSandbox ? { iproovSandboxUrl: iproovSandbox.url } : {}),
+          }),
+        },
       ],
       options.port,
       '127.0.0.1',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authenticateUrl, baseUrl } from './am-client.js';
+import { authenticateUrl, baseUrl, iproovSandboxUrl } from './am-client.js';
 
 describe('embedded runtime extras', () => {
   it('serves a demo page that knows every journey', async () => {
@@ -11,6 +11,27 @@ describe('embedded runtime extras', () => {
     expect(html).toContain(
       '<meta name="journeys" content=\'["IProovLogin","IdentityProofing","Login","Registration"]\'>',
     );
+  });
+
+  it('lets the demo page show QR codes and play iProov scans in the sandbox, and nothing else', async () => {
+    const sandbox = iproovSandboxUrl();
+    const response = await fetch(`${baseUrl()}/`);
+    const html = await response.text();
+    const csp = response.headers.get('content-security-policy') ?? '';
+    const preflight = await fetch(`${sandbox}/sandbox/tokens/x/scan`, {
+      method: 'OPTIONS',
+      headers: { Origin: baseUrl(), 'Access-Control-Request-Method': 'POST' },
+    });
+    const scanPage = await fetch(`${sandbox}/sandbox/scan/abc123`);
+
+    expect(html).toContain(`<meta name="iproov-sandbox" content='${sandbox}'>`);
+    expect(csp).toContain("img-src 'self' data:");
+    expect(csp).toContain(`connect-src 'self' ${sandbox}`);
+    expect(csp).toContain("default-src 'self'");
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(scanPage.headers.get('content-type')).toContain('text/html');
+    expect(await scanPage.text()).toContain('/sandbox/tokens/abc123/scan');
   });
 
   it('answers CORS preflights for configured origins only', async () => {
