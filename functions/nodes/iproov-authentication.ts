@@ -137,13 +137,14 @@ interface Reason {
 const assurance = (config: Config): AssuranceType =>
   config.assuranceType === 'LA' ? 'liveness' : 'genuine_presence';
 
+/** Reasons that are the user's or account's state, not a fault: logged as warnings, not errors. */
+const ACCOUNT_REASONS = new Set(['USER_NOT_FOUND', 'ACCOUNT_INACTIVE', 'VERIFY_REFUSED']);
+
+/** The Error outcome (seed 000): the reason goes to shared state and to the log (errors at error level). */
 function error(ctx: NodeContext<Config>, reason: Reason): NodeResult {
-  logger.error('iProov node error', {
-    nodeId: ctx.nodeId,
-    txId: ctx.txId,
-    code: reason.code,
-    reason: reason.message,
-  });
+  const fields = { nodeId: ctx.nodeId, txId: ctx.txId, code: reason.code, reason: reason.message };
+  if (ACCOUNT_REASONS.has(reason.code)) logger.warn('iProov node: account cannot be scanned', fields);
+  else logger.error('iProov node error', fields);
   ctx.state[ctx.config.errorReasonKey] = { ...reason };
   return { outcome: 'Error' };
 }
