@@ -114,14 +114,7 @@ export class JourneyService {
     if (journey !== undefined && journey !== tx.journey) {
       throw new JourneyRequestError(`This authId belongs to journey ${tx.journey}, not ${journey}`);
     }
-    if (overtaken) {
-      return this.catchUp(tx).catch((error: unknown) => {
-        // Another poll with the same authId caught up first.
-        throw error instanceof ConcurrentUpdateError
-          ? new InvalidAuthIdError(undefined, { cause: error })
-          : error;
-      });
-    }
+    if (overtaken) return this.caughtUp(tx);
     if (tx.status !== 'waiting' || !tx.pending) throw new InvalidAuthIdError();
     const input = matchCallbacks(tx.pending.callbacks, body.callbacks);
     let claimed: Transaction;
@@ -129,7 +122,16 @@ export class JourneyService {
       claimed = await this.deps.transactions.claim(tx);
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
-      const current = await this.deps.transactions.get(tx.id);
+      // Someone else took the step first. A vendor's event (a webhook resume) overtakes the client's step: once
+      // it has run, this poll gets the current step, as if it had come a moment later. Another submission of
+      // the same step (a double click) gets 409 while it runs, 401 after.
+      const current = await this.settled(tx.id);
+      if (
+        current &&
+        current.status !== 'processing' &&
+        secretMatches(parsed.secret, current.previousStepHash)
+      )
+        return this.caughtUp(current);
       if (current?.status === 'processing') throw new StepConflictError(undefined, { cause: error });
       throw new InvalidAuthIdError(undefined, { cause: error });
     }
@@ -188,6 +190,15 @@ export class JourneyService {
       logger.info('Journey failed', { journey: tx.journey, txId: tx.id });
     }
     return 'resumed';
+  }
+
+  private caughtUp(tx: Transaction): Promise<StepResponse> {
+    return this.catchUp(tx).catch((error: unknown) => {
+      // Another poll with the same authId caught up first.
+      throw error instanceof ConcurrentUpdateError
+        ? new InvalidAuthIdError(undefined, { cause: error })
+        : error;
+    });
   }
 
   /** A transaction that is being processed is given a few seconds to finish (a poll racing a webhook). */

@@ -1,7 +1,5 @@
 import { bodyText, type HttpEvent, type HttpResult, json } from '../api/http.js';
-import type { JourneyService } from '../engine/journeys.js';
 import { isJsonObject, type JsonObject } from '../shared/json.js';
-import { logger } from '../shared/logger.js';
 
 /** Webhook errors: `{code, message}` with the HTTP status; never a 5XX for a caller's mistake. */
 export const problem = (statusCode: number, message: string): HttpResult =>
@@ -23,17 +21,4 @@ export function jsonObjectBody(
     return { refused: problem(400, 'Body is not valid JSON') };
   }
   return isJsonObject(body) ? { body } : { refused: problem(400, 'Body must be a JSON object') };
-}
-
-/**
- * Resumes the journey a recorded vendor event concerns, without waiting for the client's next poll. A failure
- * here loses nothing: the event is recorded, and the next poll acts on it.
- */
-export async function resumeAfter(journeys: JourneyService, txId: string, event: string): Promise<void> {
-  try {
-    const resumed = await journeys.resumeFromEvent(txId);
-    logger.info(`Journey resumed by ${event}`, { txId, resumed });
-  } catch (error) {
-    logger.error(`Resuming the journey after ${event} failed`, { txId, error: error as Error });
-  }
 }

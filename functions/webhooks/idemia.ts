@@ -1,14 +1,15 @@
 import middy from '@middy/core';
 import type { HttpEvent, HttpResult } from '../api/http.js';
-import type { JourneyService } from '../engine/journeys.js';
 import { logger } from '../shared/logger.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { webhookKeyMatches } from '../store/ipa-sessions.js';
-import { jsonObjectBody, problem, resumeAfter } from './common.js';
+import { jsonObjectBody, problem } from './common.js';
+import type { Resume } from './resume.js';
 
 export interface IdemiaWebhookDeps {
   ipaSessions: IpaSessionRepository;
-  journeys: JourneyService;
+  /** Resumes the waiting journey after the answer (see resume.ts). */
+  resume: Resume;
   /** The IPA application id notifications must carry. */
   applicationId: string;
 }
@@ -54,7 +55,7 @@ export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
       ...(typeof proofUrl === 'string' ? { proofUrl } : {}),
     });
     logger.info('IDEMIA notification', { sessionId, status: status ?? 'COMPLETED', duplicate: !recorded });
-    if (recorded) await resumeAfter(deps.journeys, session.txId, 'IDEMIA notification');
+    if (recorded) await deps.resume(session.txId, 'IDEMIA notification');
     return { statusCode: 204 };
   });
 }

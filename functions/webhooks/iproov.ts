@@ -1,15 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import middy from '@middy/core';
 import type { HttpEvent, HttpResult } from '../api/http.js';
-import type { JourneyService } from '../engine/journeys.js';
 import { logger } from '../shared/logger.js';
 import { hashWebhookKey } from '../store/ipa-sessions.js';
 import { type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
-import { jsonObjectBody, problem, resumeAfter } from './common.js';
+import { jsonObjectBody, problem } from './common.js';
+import type { Resume } from './resume.js';
 
 export interface IproovWebhookDeps {
   claims: IproovClaimRepository;
-  journeys: JourneyService;
+  /** Resumes the waiting journey after the answer (see resume.ts). */
+  resume: Resume;
 }
 
 const ROUTE = /^\/webhooks\/iproov\/([A-Za-z0-9_-]{20,100})$/;
@@ -49,7 +50,7 @@ export function createIproovWebhookHandler(deps: IproovWebhookDeps) {
     }
     const recorded = await deps.claims.markReported(claim.id);
     logger.info('iProov report', { txId: claim.txId, nodeId: claim.nodeId, duplicate: !recorded });
-    if (recorded) await resumeAfter(deps.journeys, claim.txId, 'iProov report');
+    if (recorded) await deps.resume(claim.txId, 'iProov report');
     return { statusCode: 204 };
   });
 }

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ArnFormat,
   type CfnElement,
   CfnOutput,
   Duration,
@@ -180,12 +181,14 @@ export class ProoflineStack extends Stack {
       memorySize: number,
       timeout: Duration,
       wildcardReason?: string,
+      functionName?: string,
     ): NodejsFunction => {
       const logGroup = new LogGroup(this, `${functionId}Logs`, {
         retention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
       const fn = new NodejsFunction(this, functionId, {
+        ...(functionName ? { functionName } : {}),
         entry: resolve(REPO_ROOT, entry),
         handler: 'handler',
         projectRoot: REPO_ROOT,
@@ -389,11 +392,29 @@ export class ProoflineStack extends Stack {
     );
 
     // Vendor webhooks: record notifications and resume waiting journeys.
+    // Named, so that it may invoke itself (asynchronously, to resume journeys after answering the vendor)
+    // without a dependency cycle between the function and its role's policy.
+    const webhookFunctionName = `${this.stackName}-webhooks`.slice(0, 64);
     const webhookFunction = lambda(
       'WebhookFunction',
       'functions/webhooks/handler.ts',
       512,
       Duration.seconds(29),
+      undefined,
+      webhookFunctionName,
+    );
+    webhookFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: webhookFunctionName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
     );
     webhookFunction.addEnvironment('STATE_MACHINE_ARNS', stateMachineArns);
     grantTables(

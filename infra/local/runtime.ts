@@ -28,6 +28,7 @@ import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
 import { createIproovWebhookHandler } from '../../functions/webhooks/iproov.js';
+import { resumeInBackground } from '../../functions/webhooks/resume.js';
 import { routeWebhooks } from '../../functions/webhooks/router.js';
 import { IdemiaSandbox } from '../../sandboxes/idemia/server.js';
 import { IproovSandbox } from '../../sandboxes/iproov/server.js';
@@ -186,12 +187,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     config,
   });
   const api = createApiHandler({ journeys, sessions, config });
+  // Webhooks answer first and resume the journey in the background, as the Lambda does with a self-invocation.
+  const resume = resumeInBackground(journeys);
   const idemiaWebhook = createIdemiaWebhookHandler({
     ipaSessions,
-    journeys,
+    resume,
     applicationId: idemiaConfig.applicationId,
   });
-  const iproovWebhook = createIproovWebhookHandler({ claims: iproovClaims, journeys });
+  const iproovWebhook = createIproovWebhookHandler({ claims: iproovClaims, resume });
   const webhooks = routeWebhooks({
     idemia: (event) => idemiaWebhook(event, {} as never),
     iproov: (event) => iproovWebhook(event, {} as never),
@@ -241,6 +244,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     proofsDir: proofStore.dir,
     async stop() {
       clearInterval(proofStore.sweeper);
+      await resume.settle();
       if (proofStore.temporary) await rm(proofStore.dir, { recursive: true, force: true });
       await idemiaSandbox?.stop();
       await iproovSandbox?.stop();

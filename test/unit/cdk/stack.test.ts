@@ -188,6 +188,16 @@ describe('ProoflineStack', () => {
     expect(JSON.stringify(policies.find(([id]) => id === writers[0]))).not.toMatch(/s3:(Get|Delete)/);
   });
 
+  it('lets the webhook function invoke itself (resumes after answering the vendor), and nothing else', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'Proofline-test-webhooks' });
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const invokers = policies.filter(([, p]) =>
+      JSON.stringify(p).includes(':function:Proofline-test-webhooks'),
+    );
+    expect(invokers.map(([id]) => id)).toEqual([expect.stringMatching(/^WebhookFunctionServiceRole/)]);
+    expect(JSON.stringify(invokers[0]?.[1])).toContain('lambda:InvokeFunction');
+  });
+
   it('substitutes every placeholder the ASL files use', () => {
     const substitutions = new Set(Object.values(NODE_FAMILIES).map((f) => f.substitution));
     for (const file of journeys) {
