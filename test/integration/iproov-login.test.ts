@@ -51,7 +51,16 @@ async function provenUser(): Promise<string> {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ outcome: 'verified' }),
   });
-  const face = await submit<Step>('IdentityProofing', waiting.body);
+  // Poll as the SDK would: another test file may be injecting a GIPS outage into the shared sandbox, which
+  // postpones the evaluation to a later poll.
+  let face = await submit<Step>('IdentityProofing', waiting.body);
+  for (
+    let polls = 0;
+    polls < 10 && !face.body.callbacks.some((c) => c.type === 'MetadataCallback');
+    polls++
+  ) {
+    face = await submit<Step>('IdentityProofing', face.body);
+  }
   const done = await completeFace<Reply>('IdentityProofing', face.body);
   if (!done.body.tokenId) throw new Error(`proofing ${userName}: ${JSON.stringify(done.body)}`);
   return userName;
