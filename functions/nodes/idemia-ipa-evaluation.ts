@@ -229,9 +229,23 @@ async function deliver(
   return undefined;
 }
 
+/**
+ * The delivery methods this user can receive: email only with a `mail`, SMS only with a `telephoneNumber` on
+ * the profile (offering a channel that cannot reach the user would only fail the journey).
+ */
+async function offeredMethods(ctx: NodeContext<Config>, userId: string): Promise<DeliveryMethod[]> {
+  const needsProfile = ctx.config.deliveryMethods.some((m) => m === 'EMAIL' || m === 'SMS');
+  const user = needsProfile ? await ctx.services.users.get(userId) : undefined;
+  const offered = ctx.config.deliveryMethods.filter(
+    (m) => (m !== 'EMAIL' || Boolean(user?.mail)) && (m !== 'SMS' || Boolean(user?.telephoneNumber)),
+  );
+  // QR code works for everyone; it stands in when nothing configured can reach the user.
+  return offered.length > 0 ? offered : ['QR_CODE'];
+}
+
 /** Asks the user how to receive the link (AM: TextOutputCallback + ConfirmationCallback). */
-function choiceStep(ctx: NodeContext<Config>): NodeResult {
-  const options = ctx.config.deliveryMethods.map((m) => localize(undefined, ctx.locale, METHOD_LABELS[m]));
+function choiceStep(ctx: NodeContext<Config>, offered: readonly DeliveryMethod[]): NodeResult {
+  const options = offered.map((m) => localize(undefined, ctx.locale, METHOD_LABELS[m]));
   return {
     suspend: {
       callbacks: numberCallbacks([
@@ -248,17 +262,22 @@ function choiceStep(ctx: NodeContext<Config>): NodeResult {
           input: [{ suffix: '', value: 0 }],
         },
       ]),
-      memo: { choosing: true },
+      memo: { choosing: true, offered: [...offered] },
     },
   };
 }
 
-/** The delivery method: configured, or chosen by the user on the choice step (undefined: ask). */
+/** The delivery method: configured, or chosen by the user among those offered (undefined: ask). */
 function chosenMethod(ctx: NodeContext<Config>): DeliveryMethod | undefined {
   if (!ctx.config.allowUserChoice) return ctx.config.deliveryMethod;
   if (ctx.memo?.choosing !== true) return undefined;
+  const offered = Array.isArray(ctx.memo.offered)
+    ? ctx.memo.offered.filter((m): m is DeliveryMethod =>
+        (DELIVERY_METHODS as readonly unknown[]).includes(m),
+      )
+    : ctx.config.deliveryMethods;
   const selected = ctx.input?.find((c) => c.type === 'ConfirmationCallback')?.input[0]?.value;
-  return typeof selected === 'number' ? ctx.config.deliveryMethods[selected] : undefined;
+  return typeof selected === 'number' ? offered[selected] : undefined;
 }
 
 /** The client's return URL with the one-time code and the state the ForgeRock SDK's resume expects. */
@@ -430,7 +449,7 @@ export const idemiaIpaEvaluation = {
 
     if (!session) {
       const method = chosenMethod(ctx);
-      if (!method) return choiceStep(ctx);
+      if (!method) return choiceStep(ctx, await offeredMethods(ctx, userId));
       const key = randomBytes(32).toString('base64url');
       const returnCode = method === 'REDIRECT' ? randomBytes(32).toString('base64url') : undefined;
       const gotoUrl = returnCode

@@ -11,6 +11,9 @@ import {
   StepType,
 } from '@forgerock/javascript-sdk';
 import { describe, expect, inject, it } from 'vitest';
+import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { hashPassword } from '../../functions/store/password.js';
+import { UserRepository } from '../../functions/store/users.js';
 import {
   authenticateUrl,
   baseUrl,
@@ -137,6 +140,45 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
 
     expect((await bindFace(await poll(step))).tokenId).toEqual(expect.any(String));
+  });
+
+  it('offers SMS only to a user with a mobile number, and sends the link there', async () => {
+    const userName = uniqueName('sms');
+    const users = new UserRepository({
+      doc: createDocumentClient(inject('dynamodbEndpoint')),
+      tables: inject('tables') as TableNames,
+    });
+    await users.create(
+      { userName, givenName: 'Ada', sn: 'Lovelace', telephoneNumber: '+447700900123' },
+      await hashPassword(PASSWORD),
+    );
+    const signedIn = await submit<Step>(
+      'IdentityProofing',
+      fill(await start('IdentityProofing'), { Username: userName, Password: PASSWORD }),
+    );
+    const options = signedIn.body.callbacks.find((c) => c.type === 'ConfirmationCallback');
+
+    const waiting = await submit<Step>('IdentityProofing', choose(signedIn.body, 1));
+    const outbox = (await (await fetch(`${baseUrl()}/outbox`)).json()) as Array<{
+      channel: string;
+      to: string;
+      text: string;
+    }>;
+    const sms = outbox.find((m) => m.to === '+447700900123');
+    const sessionId = new URL(hiddenValue(waiting.body, 'ipaSessionUrl') as string).searchParams.get(
+      'session-id',
+    );
+    await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
+
+    // No email address on this profile: no email option; a mobile number: the SMS option.
+    expect(output(options!, 'options')).toEqual([
+      'Scan a QR code',
+      'Send me a text message',
+      'Continue on this device',
+    ]);
+    expect(sms).toMatchObject({ channel: 'sms' });
+    expect(sms?.text).toContain(`session-id=${sessionId}`);
+    expect((await bindFace(await poll(waiting.body))).tokenId).toEqual(expect.any(String));
   });
 
   it('redirects to IPA and back with a one-time code, which brings the user into the same journey', async () => {
