@@ -95,8 +95,8 @@ const DEFAULT_MESSAGE = {
   fr: 'Scannez votre visage pour continuer.',
 };
 const DEFAULT_RETRY_MESSAGE = {
-  en: 'The face scan did not succeed. Try again ({{remaining}} attempts left).',
-  fr: "Le scan du visage n'a pas abouti. Réessayez ({{remaining}} essais restants).",
+  en: 'The face scan did not succeed. Try again (attempts left: {{remaining}}).',
+  fr: "Le scan du visage n'a pas abouti. Réessayez (essais restants : {{remaining}}).",
 };
 const DEFAULT_WAITING_MESSAGE = {
   en: 'Waiting for the face scan to complete…',

@@ -117,7 +117,7 @@ describe('IProovLogin', () => {
     const message = again.getCallbacksOfType<TextOutputCallback>(CallbackType.TextOutputCallback)[0];
     const done = await scanWithSdk(again, 'passed');
 
-    expect(message?.getMessage()).toMatch(/Try again \(2 attempts left\)/);
+    expect(message?.getMessage()).toMatch(/Try again \(attempts left: 2\)/);
     expect(done.type).toBe(StepType.LoginSuccess);
   });
 
@@ -134,8 +134,8 @@ describe('IProovLogin', () => {
     const last = await completeFace<Reply>('IProovLogin', step, 'failed');
 
     expect(messages).toEqual([
-      'The face scan did not succeed. Try again (2 attempts left).',
-      'The face scan did not succeed. Try again (1 attempts left).',
+      'The face scan did not succeed. Try again (attempts left: 2).',
+      'The face scan did not succeed. Try again (attempts left: 1).',
     ]);
     expect(last.status).toBe(401);
     expect(last.body).toMatchObject(LOGIN_FAILURE);

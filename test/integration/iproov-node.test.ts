@@ -201,7 +201,7 @@ describe('iProov Authentication node', () => {
 
     expect(outcomes).toEqual(['Retry', 'Retry', 'Failure']);
     expect(retryMessage).toEqual([
-      { name: 'message', value: 'The face scan did not succeed. Try again (2 attempts left).' },
+      { name: 'message', value: 'The face scan did not succeed. Try again (attempts left: 2).' },
       { name: 'messageType', value: '1' },
     ]);
     expect(state.iProovErrorReason).toMatchObject({ code: 'NOT_PASSED' });
