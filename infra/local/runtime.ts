@@ -18,6 +18,8 @@ import { idemiaConfigFromEnv, isIdemiaConfigured } from '../../functions/provide
 import { IproovClient } from '../../functions/providers/iproov/client.js';
 import { iproovConfigFromEnv, isIproovConfigured } from '../../functions/providers/iproov/config.js';
 import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
+import { intEnv } from '../../functions/shared/env.js';
+import { ConfigurationError } from '../../functions/shared/errors.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
 import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
@@ -87,6 +89,10 @@ async function localProofStore(
   env: NodeJS.ProcessEnv,
 ): Promise<{ proofs: LocalProofStore; dir: string; temporary: boolean; sweeper: NodeJS.Timeout }> {
   const configured = env.PROOF_ENCRYPTION_KEY ? Buffer.from(env.PROOF_ENCRYPTION_KEY, 'base64') : undefined;
+  if (configured && configured.length !== 32) {
+    throw new ConfigurationError('PROOF_ENCRYPTION_KEY must be the base64 of 32 random bytes (AES-256)');
+  }
+  const retentionDays = intEnv('PROOF_RETENTION_DAYS', 90, env);
   let key = configured;
   let dir: string;
   if (dataDir) {
@@ -105,7 +111,6 @@ async function localProofStore(
     dir = await mkdtemp(join(tmpdir(), 'proofline-proofs-'));
   }
   const proofs = new LocalProofStore(dir, key ?? randomBytes(32));
-  const retentionDays = Number(env.PROOF_RETENTION_DAYS ?? 90);
   await proofs.sweep(retentionDays);
   const sweeper = setInterval(() => void proofs.sweep(retentionDays).catch(() => undefined), 3600_000);
   sweeper.unref();
@@ -118,6 +123,8 @@ async function localProofStore(
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const env = options.env ?? process.env;
+  // First, so that a wrong setting fails before anything is started.
+  const proofStore = await localProofStore(options.dataDir, env);
   const dynamo: LocalDynamo | undefined = options.dynamodbEndpoint
     ? undefined
     : await startDynamoDbLocal(options.dataDir, localClient);
@@ -163,7 +170,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sessions = new SessionRepository(store);
   const ipaSessions = new IpaSessionRepository(store);
   const iproovClaims = new IproovClaimRepository(store);
-  const proofStore = await localProofStore(options.dataDir, env);
   const outbox = new OutboxMessaging();
   const services: NodeServices = {
     users,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { authenticateUrl, baseUrl, iproovSandboxUrl } from './am-client.js';
 
 describe('embedded runtime extras', () => {
@@ -32,6 +32,25 @@ describe('embedded runtime extras', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect(scanPage.headers.get('content-type')).toContain('text/html');
     expect(await scanPage.text()).toContain('/sandbox/tokens/abc123/scan');
+  });
+
+  it('refuses to start with a proof encryption key that is not 32 bytes, saying which setting', async () => {
+    const { startRuntime } = await import('../../infra/local/runtime.js');
+
+    await expect(
+      startRuntime({
+        port: 0,
+        dynamodbEndpoint: inject('dynamodbEndpoint'),
+        env: { ...process.env, PROOF_ENCRYPTION_KEY: Buffer.from('too short').toString('base64') },
+      }),
+    ).rejects.toThrow(/PROOF_ENCRYPTION_KEY must be the base64 of 32/);
+    await expect(
+      startRuntime({
+        port: 0,
+        dynamodbEndpoint: inject('dynamodbEndpoint'),
+        env: { PROOF_RETENTION_DAYS: 'soon' },
+      }),
+    ).rejects.toThrow(/PROOF_RETENTION_DAYS must be a non-negative integer/);
   });
 
   it('answers CORS preflights for configured origins only', async () => {
