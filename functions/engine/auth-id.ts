@@ -1,4 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashSecret, newSecret } from '../shared/secret-hash.js';
+
+export { secretMatches } from '../shared/secret-hash.js';
 
 /**
  * authId = `<transaction id>.<step secret>`: 128 random bits name the transaction, 256 random bits prove the
@@ -14,10 +17,9 @@ export interface ParsedAuthId {
 
 export const newTransactionId = (): string => randomBytes(16).toString('base64url');
 
-export const newStepSecret = (): string => randomBytes(32).toString('base64url');
+export const newStepSecret = newSecret;
 
-export const hashStepSecret = (secret: string): string =>
-  createHash('sha256').update(secret).digest('base64url');
+export const hashStepSecret = hashSecret;
 
 export const formatAuthId = (txId: string, secret: string): string => `${txId}.${secret}`;
 
@@ -27,12 +29,4 @@ export function parseAuthId(authId: unknown): ParsedAuthId | undefined {
   const [txId, secret, ...rest] = authId.split('.');
   if (rest.length > 0 || !txId || !secret || !PART.test(txId) || !PART.test(secret)) return undefined;
   return { txId, secret };
-}
-
-/** Constant-time check of a step secret against the stored hash. */
-export function secretMatches(secret: string, storedHash: string | undefined): boolean {
-  if (!storedHash) return false;
-  const actual = Buffer.from(hashStepSecret(secret));
-  const expected = Buffer.from(storedHash);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import * as v from 'valibot';
 import { ProviderRequestError, ProviderUnavailableError } from '../providers/errors.js';
@@ -12,13 +11,9 @@ import {
 import { type CallbackTemplate, numberCallbacks, textOutputCallback } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
 import { nowSeconds } from '../store/dynamo.js';
-import {
-  hashWebhookKey,
-  type IpaSession,
-  type IpaSessionRepository,
-  webhookKeyMatches,
-} from '../store/ipa-sessions.js';
+import type { IpaSession, IpaSessionRepository } from '../store/ipa-sessions.js';
 import { proofKey } from '../store/proofs.js';
 import { getPath } from './attributes.js';
 import { JourneyConfigurationError } from './errors.js';
@@ -450,8 +445,8 @@ export const idemiaIpaEvaluation = {
     if (!session) {
       const method = chosenMethod(ctx);
       if (!method) return choiceStep(ctx, await offeredMethods(ctx, userId));
-      const key = randomBytes(32).toString('base64url');
-      const returnCode = method === 'REDIRECT' ? randomBytes(32).toString('base64url') : undefined;
+      const key = newSecret();
+      const returnCode = method === 'REDIRECT' ? newSecret() : undefined;
       const gotoUrl = returnCode
         ? returnUrl(ctx.config.redirectReturnUrl ?? `${base}/`, returnCode)
         : undefined;
@@ -468,8 +463,8 @@ export const idemiaIpaEvaluation = {
         nodeId: ctx.nodeId,
         userId,
         status: 'CREATED',
-        keyHash: hashWebhookKey(key),
-        ...(returnCode ? { returnCodeHash: hashWebhookKey(returnCode) } : {}),
+        keyHash: hashSecret(key),
+        ...(returnCode ? { returnCodeHash: hashSecret(returnCode) } : {}),
         notifications: 0,
         createdAt: new Date().toISOString(),
         sessionExpiresAt: now + SESSION_SECONDS,
@@ -484,7 +479,7 @@ export const idemiaIpaEvaluation = {
     // Back from IPA in this browser: the one-time code must be the session's.
     let shown: DeliveryMethod | 'RETURNED' = shownAs;
     if (shownAs === 'REDIRECT' && ctx.returnCode) {
-      if (!session.returnCodeHash || !webhookKeyMatches(ctx.returnCode, session.returnCodeHash)) {
+      if (!session.returnCodeHash || !secretMatches(ctx.returnCode, session.returnCodeHash)) {
         return fail(ctx, 'Failure', {
           code: 'INVALID_RETURN_CODE',
           message: 'The code brought back from IDEMIA is not valid.',

@@ -8,10 +8,10 @@ import {
   numberCallbacks,
   textOutputCallback,
 } from '../shared/callbacks.js';
-import { isJsonObject, type JsonObject } from '../shared/json.js';
+import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { hashSecret, newSecret } from '../shared/secret-hash.js';
 import { nowSeconds } from '../store/dynamo.js';
-import { hashWebhookKey } from '../store/ipa-sessions.js';
 import { type IproovClaim, type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
 import type { User } from '../store/users.js';
 import { getPath } from './attributes.js';
@@ -38,7 +38,6 @@ export const RESULT_CALLBACK_ID = 'iproovResult';
 /** Shared-state outputs (seed 000's names, including its spelling of the photo's). */
 export const VALIDATE_RESPONSE_KEY = 'iProovValidateResponse';
 export const VALIDATE_PHOTO_KEY = 'iProoveValidatePhoto';
-const ATTEMPTS_KEY = 'iproovAttempts';
 
 const localized = v.record(v.string(), v.string());
 
@@ -218,7 +217,6 @@ async function start(
       }
       ctx.state.userId = user.id;
       iproovUserId = id;
-      // Combined tries Verify first: iProov refuses a verify token (400) for a user it does not know.
       type = config.authenticationType === 'Enrol' ? 'enrol' : 'verify';
     } else if (config.mode === 'livenessOnly') {
       // A throw-away user: any real face passes, and the enrolment is deleted after the result.
@@ -253,42 +251,29 @@ async function start(
     throw cause;
   }
 
-  const claimToken = async (claimType: ClaimType): Promise<string> =>
-    (
-      await iproov.claimToken(claimType, {
-        userId: iproovUserId,
-        assuranceType: assurance(config),
-        resource: config.resource,
-        ...(config.riskProfile ? { riskProfile: config.riskProfile } : {}),
-      })
-    ).token;
+  const request = {
+    userId: iproovUserId,
+    assuranceType: assurance(config),
+    resource: config.resource,
+    ...(config.riskProfile ? { riskProfile: config.riskProfile } : {}),
+  };
+  const verifyOnly = config.mode === 'profile' && config.authenticationType === 'Verify';
   let token: string;
   try {
-    try {
-      token = await claimToken(type);
-    } catch (cause) {
-      const unknownUser = cause instanceof ProviderRequestError && cause.status === 400;
-      if (!(unknownUser && config.mode === 'profile' && config.authenticationType === 'Combined'))
-        throw cause;
-      type = 'enrol';
-      token = await claimToken(type);
+    if (config.mode === 'profile' && config.authenticationType === 'Combined') {
+      ({ token, type } = await iproov.claimVerifyOrEnrolToken(request));
+    } else {
+      ({ token } = await iproov.claimToken(type, request));
     }
   } catch (cause) {
     if (temporary) await iproov.deleteUser(iproovUserId).catch(() => undefined);
-    if (cause instanceof ProviderRequestError) {
-      return error(
-        ctx,
-        refusedReason(
-          type === 'verify' && config.mode === 'profile' ? 'VERIFY_REFUSED' : 'IPROOV_REFUSED',
-          cause,
-        ),
-      );
-    }
+    if (cause instanceof ProviderRequestError)
+      return error(ctx, refusedReason(verifyOnly ? 'VERIFY_REFUSED' : 'IPROOV_REFUSED', cause));
     throw cause;
   }
-  const key = randomBytes(32).toString('base64url');
+  const key = newSecret();
   const claim: IproovClaim = {
-    id: hashWebhookKey(key),
+    id: hashSecret(key),
     txId: ctx.txId,
     journey: ctx.journey,
     realm: ctx.realm,
@@ -339,16 +324,13 @@ async function finish(
   if (final && ctx.config.mode === 'referencePhoto') delete ctx.state[ctx.config.referencePhotoKey];
 }
 
-function attemptCounts(ctx: NodeContext<Config>): JsonObject {
-  const counts = ctx.state[ATTEMPTS_KEY];
-  return isJsonObject(counts) ? counts : {};
-}
-
-/** Counts a validated scan toward the node's limit in this journey; returns the scans used so far. */
+/**
+ * Counts a validated scan toward the node's limit in this journey, in the shared state's per-journey counters
+ * (`retryCounts`, keyed by node id, as a Retry Limit Decision that does not save to the user keeps them).
+ */
 function countAttempt(ctx: NodeContext<Config>): number {
-  const counts = attemptCounts(ctx);
-  const used = (typeof counts[ctx.nodeId] === 'number' ? (counts[ctx.nodeId] as number) : 0) + 1;
-  ctx.state[ATTEMPTS_KEY] = { ...counts, [ctx.nodeId]: used };
+  const used = (ctx.state.retryCounts?.[ctx.nodeId] ?? 0) + 1;
+  ctx.state.retryCounts = { ...ctx.state.retryCounts, [ctx.nodeId]: used };
   return used;
 }
 

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../shared/json.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
@@ -36,14 +35,6 @@ export interface IpaSession {
   sessionExpiresAt: number;
   /** Retention of this record (TTL, epoch seconds). */
   expiresAt: number;
-}
-
-export const hashWebhookKey = (key: string): string => createHash('sha256').update(key).digest('base64url');
-
-export function webhookKeyMatches(key: string, keyHash: string): boolean {
-  const actual = Buffer.from(hashWebhookKey(key));
-  const expected = Buffer.from(keyHash);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 export class IpaSessionRepository {

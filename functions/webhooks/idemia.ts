@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { HttpEvent, HttpResult } from '../api/http.js';
 import { logger } from '../shared/logger.js';
+import { secretMatches } from '../shared/secret-hash.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
-import { webhookKeyMatches } from '../store/ipa-sessions.js';
 import { jsonObjectBody, problem } from './common.js';
 import type { Resume } from './resume.js';
 
@@ -45,7 +45,7 @@ export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
     }
     const session = await deps.ipaSessions.get(sessionId);
     if (!session) return problem(404, 'Unknown session');
-    if (!webhookKeyMatches(key, session.keyHash) || applicationId !== deps.applicationId) {
+    if (!secretMatches(key, session.keyHash) || applicationId !== deps.applicationId) {
       logger.warn('IDEMIA notification refused', { sessionId, reason: 'key or applicationId mismatch' });
       return problem(403, 'Not a notification for this session');
     }

@@ -1,8 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import middy from '@middy/core';
 import type { HttpEvent, HttpResult } from '../api/http.js';
 import { logger } from '../shared/logger.js';
-import { hashWebhookKey } from '../store/ipa-sessions.js';
+import { hashSecret, sameSecret } from '../shared/secret-hash.js';
 import { type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
 import { jsonObjectBody, problem } from './common.js';
 import type { Resume } from './resume.js';
@@ -15,12 +14,6 @@ export interface IproovWebhookDeps {
 
 const ROUTE = /^\/webhooks\/iproov\/([A-Za-z0-9_-]{20,100})$/;
 const MAX_BYTES = 4 * 1024;
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * iProov results webhook: `POST /webhooks/iproov/{key}` with `{"token": "…"}`, called by a native app that ran
@@ -38,13 +31,13 @@ export function createIproovWebhookHandler(deps: IproovWebhookDeps) {
     const { token } = parsed.body;
     if (typeof token !== 'string' || token.length === 0 || token.length > 200)
       return problem(400, 'token is missing or malformed');
-    const claim = await deps.claims.get(hashWebhookKey(key));
+    const claim = await deps.claims.get(hashSecret(key));
     if (!claim) return problem(404, 'Unknown or expired claim');
     if (isFinished(claim)) {
       logger.info('iProov report for a finished claim', { duplicate: true });
       return { statusCode: 204 };
     }
-    if (!sameToken(token, claim.token)) {
+    if (!sameSecret(token, claim.token)) {
       logger.warn('iProov report refused', { txId: claim.txId, reason: 'token mismatch' });
       return problem(403, 'Not a report for this claim');
     }

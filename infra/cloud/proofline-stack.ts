@@ -431,20 +431,31 @@ export class ProoflineStack extends Stack {
       'Vendors call webhooks without AWS credentials or tokens: each notification is authenticated by the handler with the per-session secret key in its URL (only its hash is stored, compared in constant time) and the application id.',
     );
 
+    /**
+     * A vendor's secrets in Secrets Manager (a JSON object of variable names, laid over the environment at cold
+     * start), readable by that vendor's node function only, which also learns the public base URL its webhooks
+     * and links are built on. The vendor issues and rotates the credentials: no rotation Lambda.
+     */
+    const vendorSecret = (id: string, fn: NodejsFunction, arnVariable: string, description: string): void => {
+      const secret = new Secret(this, id, { description, secretObjectValue: {} });
+      acknowledgeNag(
+        secret,
+        'AwsSolutions-SMG4',
+        `${description}: credentials issued by the vendor, rotated in its portal and then stored here; there is no rotation Lambda to write.`,
+      );
+      secret.grantRead(fn);
+      fn.addEnvironment(arnVariable, secret.secretArn);
+      fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+    };
+
     // IDEMIA: endpoint details as environment, the two secrets in Secrets Manager.
-    const idemiaSecret = new Secret(this, 'IdemiaSecret', {
-      description: 'IDEMIA IPA secrets: JSON {"IDEMIA_CLIENT_SECRET": "…", "IDEMIA_GIPS_API_KEY": "…"}',
-      secretObjectValue: {},
-    });
-    acknowledgeNag(
-      idemiaSecret,
-      'AwsSolutions-SMG4',
-      'The IDEMIA secret holds credentials issued by IDEMIA (client secret, GIPS-RS API key): they are rotated in the IDEMIA Experience Portal, then stored here; there is no rotation Lambda to write.',
-    );
     if (idemiaFunction) {
-      idemiaSecret.grantRead(idemiaFunction);
-      idemiaFunction.addEnvironment('IDEMIA_SECRET_ARN', idemiaSecret.secretArn);
-      idemiaFunction.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+      vendorSecret(
+        'IdemiaSecret',
+        idemiaFunction,
+        'IDEMIA_SECRET_ARN',
+        'IDEMIA IPA secrets: JSON {"IDEMIA_CLIENT_SECRET": "…", "IDEMIA_GIPS_API_KEY": "…"}',
+      );
       // The IPA link by email (SES v2, from a verified identity) and by SMS (SNS publishes to phone numbers,
       // which have no ARN).
       if (props.emailFrom) idemiaFunction.addEnvironment('MESSAGING_EMAIL_FROM', props.emailFrom);
@@ -518,20 +529,13 @@ export class ProoflineStack extends Stack {
     }
 
     // iProov: service-provider details as environment, the API secret and OAuth password in Secrets Manager.
-    const iproovSecret = new Secret(this, 'IproovSecret', {
-      description: 'iProov secrets: JSON {"IPROOV_API_SECRET": "…", "IPROOV_OAUTH_PASSWORD": "…"}',
-      secretObjectValue: {},
-    });
-    acknowledgeNag(
-      iproovSecret,
-      'AwsSolutions-SMG4',
-      'The iProov secret holds credentials issued by iProov (API secret, OAuth password): they are rotated in the iProov portal, then stored here; there is no rotation Lambda to write.',
-    );
     if (iproovFunction) {
-      iproovSecret.grantRead(iproovFunction);
-      iproovFunction.addEnvironment('IPROOV_SECRET_ARN', iproovSecret.secretArn);
-      // The results-webhook URL handed to native apps is built on it.
-      iproovFunction.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+      vendorSecret(
+        'IproovSecret',
+        iproovFunction,
+        'IPROOV_SECRET_ARN',
+        'iProov secrets: JSON {"IPROOV_API_SECRET": "…", "IPROOV_OAUTH_PASSWORD": "…"}',
+      );
       if (props.iproov) {
         iproovFunction.addEnvironment('IPROOV_BASE_URL', props.iproov.baseUrl);
         iproovFunction.addEnvironment('IPROOV_API_KEY', props.iproov.apiKey);

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { post as amPost } from '../integration/am-client.js';
 import { resolveTarget, type Target } from './target.js';
 
 /** The target of this run, and AM's callbacks protocol over its public HTTP API (shared by the e2e files). */
@@ -24,23 +25,9 @@ export const authenticate = (journey: string): string =>
 export const sessions = (action: string): string =>
   `${target.baseUrl}json/realms/root/realms/${target.realm}/sessions?_action=${action}`;
 
-export async function post(
-  url: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'Accept-API-Version': 'resource=2.1, protocol=1.0',
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Reply['body']) : {} };
-}
+/** A POST in AM's protocol: the integration tests' client (it reads no runtime of its own). */
+export const post = (url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
+  amPost<Reply['body']>(url, body, headers);
 
 /** Fills the first input of each callback, by position. */
 export const fill = (step: Reply['body'], values: unknown[]): Reply['body'] => {

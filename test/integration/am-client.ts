@@ -14,6 +14,9 @@ export interface Step {
   description?: string;
 }
 
+/** What a journey answers: a step, a session (`tokenId`), or AM's error (`code`, `reason`, `message`). */
+export type AmReply = Step & { tokenId?: string; code?: number; reason?: string; message?: string };
+
 export interface HttpReply<T = Record<string, unknown>> {
   status: number;
   body: T;

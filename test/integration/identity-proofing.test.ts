@@ -15,6 +15,7 @@ import { createDocumentClient, type TableNames } from '../../functions/store/dyn
 import { hashPassword } from '../../functions/store/password.js';
 import { UserRepository } from '../../functions/store/users.js';
 import {
+  type AmReply,
   authenticateUrl,
   baseUrl,
   completeFace,
@@ -32,7 +33,7 @@ import {
 } from './am-client.js';
 
 const sandbox = (): string => inject('idemiaSandboxUrl');
-type Reply = Step & { tokenId?: string; code?: number; message?: string };
+type Reply = AmReply;
 
 async function control(path: string, body?: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${sandbox()}${path}`, {

@@ -53,6 +53,30 @@ describe('IproovClient', () => {
     expect(verified).toMatchObject({ passed: false, reason: 'ambiguous_outcome' });
   });
 
+  it('claims verify for an enrolled user and enrol for a new one (Combined), without hiding other refusals', async () => {
+    const enrolled = nextUser();
+    const request = (userId: string) => ({
+      userId,
+      assuranceType: 'genuine_presence' as const,
+      resource: 'proofline',
+    });
+    const first = await client.claimToken('enrol', request(enrolled));
+    sandbox.scan(first.token, 'passed');
+    await client.validate('enrol', { userId: enrolled, token: first.token });
+    const wrongSecret = new IproovClient({ ...client.config, apiSecret: 'wrong' });
+
+    const known = await client.claimVerifyOrEnrolToken(request(enrolled));
+    const unknown = await client.claimVerifyOrEnrolToken(request(nextUser()));
+
+    expect(known.type).toBe('verify');
+    expect(sandbox.tokens.get(known.token)?.type).toBe('verify');
+    expect(unknown.type).toBe('enrol');
+    expect(sandbox.tokens.get(unknown.token)?.type).toBe('enrol');
+    await expect(wrongSecret.claimVerifyOrEnrolToken(request(enrolled))).rejects.toMatchObject({
+      status: 401,
+    });
+  });
+
   it('validates a token once: a replay is refused', async () => {
     const userId = nextUser();
     const { token } = await client.claimToken('enrol', {

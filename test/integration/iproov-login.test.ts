@@ -10,8 +10,10 @@ import {
   type TextOutputCallback,
 } from '@forgerock/javascript-sdk';
 import { describe, expect, inject, it } from 'vitest';
+import { hashSecret } from '../../functions/shared/secret-hash.js';
 import { createDocumentClient } from '../../functions/store/dynamo.js';
 import {
+  type AmReply,
   baseUrl,
   completeFace,
   fill,
@@ -30,7 +32,7 @@ import {
   uniqueName,
 } from './am-client.js';
 
-type Reply = Step & { tokenId?: string; code?: number; reason?: string; message?: string };
+type Reply = AmReply;
 
 /** A user whose identity is proven and whose face is enrolled, through IdentityProofing. */
 async function provenUser(): Promise<string> {
@@ -289,8 +291,7 @@ describe('IProovLogin', () => {
     const tables = inject('tables');
     const txId = step.authId.split('.')[0];
     const claimKey = resultsUrl.split('/').pop() as string;
-    const { createHash } = await import('node:crypto');
-    const claimId = createHash('sha256').update(claimKey).digest('base64url');
+    const claimId = hashSecret(claimKey);
 
     const { Item: tx } = await doc.send(
       new GetCommand({ TableName: tables.Transactions, Key: { id: txId } }),

@@ -241,6 +241,27 @@ describe('iProov Authentication node', () => {
     expect(metadata(replayed).token).not.toBe(metadata(step).token);
   });
 
+  it('crossDevice: the step also asks the client to poll, and a report on the results webhook is what counts', async () => {
+    const userId = await newUser();
+    const step = await run({ crossDevice: true, pollingWaitMs: 3000 }, { userId });
+    const polling = step.suspend?.callbacks.at(-1);
+    const { publicBaseUrl: _none, ...withoutBase } = services;
+
+    const unconfigured = await runNode(
+      {
+        node: { id: NODE, type: 'IproovAuthenticationNode', config: { crossDevice: true } },
+        context: { journey: 'Test', realm: 'alpha', txId: 'tx', state: { userId } },
+      },
+      withoutBase,
+    );
+
+    expect(polling?.type).toBe('PollingWaitCallback');
+    expect(polling?.output).toContainEqual({ name: 'waitTime', value: '3000' });
+    expect(metadata(step).resultsUrl).toEqual(expect.stringContaining('/webhooks/iproov/'));
+    expect(unconfigured.outcome).toBe('Error');
+    expect(unconfigured.state.iProovErrorReason).toMatchObject({ code: 'NOT_CONFIGURED' });
+  });
+
   it('answers Error when iProov is not configured or refuses the credentials', async () => {
     const userId = await newUser();
     const { iproov: _unused, ...unconfigured } = services;

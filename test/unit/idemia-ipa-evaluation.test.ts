@@ -91,4 +91,59 @@ describe('IDEMIA IPA Evaluation node', () => {
     expect(result.outcome).toBe('suspended');
     expect(result.suspend?.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
   });
+
+  describe('storeProof', () => {
+    const proofUrl = 'https://gips.example/gips/v1/identities/id-1/proof';
+    /** A verified session whose identity passes, with a proof store that keeps or refuses the archive. */
+    function proofHarness(put: (key: string, archive: Uint8Array) => Promise<void>) {
+      const { services, invoke, results } = harness(
+        session({ status: 'COMPLETED', identityId: 'id-1', proofUrl }),
+      );
+      const fetched: string[] = [];
+      services.idemia = {
+        startUrl: (id: string) => `https://ipa.example/start?session-id=${id}`,
+        getIdentity: async () => ({ globalStatus: { status: 'VERIFIED', levelOfAssurance: 'LOA3' } }),
+        getProof: async (url: string) => {
+          fetched.push(url);
+          return Buffer.from('proof archive');
+        },
+      } as unknown as IdemiaClient;
+      services.proofs = { put };
+      return { services, invoke, results, fetched };
+    }
+
+    it('keeps the proof archive under the user and session, and records where', async () => {
+      const stored: Array<[string, string]> = [];
+      const { services, invoke, results, fetched } = proofHarness(async (key, archive) => {
+        stored.push([key, Buffer.from(archive).toString()]);
+      });
+
+      const result = await runNode(invoke({ storeProof: true }), services);
+
+      expect(result.outcome).toBe('Success');
+      expect(fetched).toEqual([proofUrl]);
+      expect(stored).toEqual([['proofs/user-1/session-1.tar.gz', 'proof archive']]);
+      expect(results).toEqual([
+        { result: 'SUCCESS', levelOfAssurance: 'LOA3', proofKey: 'proofs/user-1/session-1.tar.gz' },
+      ]);
+    });
+
+    it('still succeeds, without a proof key, when the archive cannot be kept', async () => {
+      const { services, invoke, results } = proofHarness(async () => {
+        throw new Error('bucket unavailable');
+      });
+
+      const result = await runNode(invoke({ storeProof: true }), services);
+
+      expect(result.outcome).toBe('Success');
+      expect(results).toEqual([{ result: 'SUCCESS', levelOfAssurance: 'LOA3' }]);
+    });
+
+    it('fetches no proof unless asked to', async () => {
+      const { services, invoke, fetched } = proofHarness(async () => undefined);
+
+      expect((await runNode(invoke({}), services)).outcome).toBe('Success');
+      expect(fetched).toEqual([]);
+    });
+  });
 });

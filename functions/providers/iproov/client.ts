@@ -100,6 +100,22 @@ export class IproovClient {
     return body;
   }
 
+  /**
+   * Combined (seed 000): a verify token when iProov knows the user, else an enrol token. iProov refuses a verify
+   * claim for a user it has not enrolled with 400, so that refusal means "enrol" (a misconfiguration then fails
+   * the enrol claim as well). One call for an enrolled user, and no dependence on the user look-up API.
+   */
+  async claimVerifyOrEnrolToken(
+    request: Parameters<IproovClient['claimToken']>[1],
+  ): Promise<ClaimedToken & { type: ClaimType }> {
+    try {
+      return { ...(await this.claimToken('verify', request)), type: 'verify' };
+    } catch (error) {
+      if (!(error instanceof ProviderRequestError && error.status === 400)) throw error;
+      return { ...(await this.claimToken('enrol', request)), type: 'enrol' };
+    }
+  }
+
   /** Validates a token server-side, once: the only source of truth for the result. */
   async validate(
     type: ClaimType,
