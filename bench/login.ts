@@ -11,6 +11,8 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 const { startRuntime } = await import('../infra/local/runtime.js');
 const { runNode } = await import('../functions/nodes/run.js');
 const { UserRepository } = await import('../functions/store/users.js');
+const { AttemptRepository } = await import('../functions/store/attempts.js');
+const { passwordHasher } = await import('../functions/store/password-hasher.js');
 const { hashPassword, verifyPassword } = await import('../functions/store/password.js');
 
 interface Result {
@@ -104,7 +106,11 @@ try {
     };
   };
   const pageNode = login.States.Credentials.Parameters.Payload.node;
-  const services = { users: new UserRepository(runtime.store) };
+  const services = {
+    users: new UserRepository(runtime.store),
+    attempts: new AttemptRepository(runtime.store),
+    passwords: passwordHasher,
+  };
   const context = () => ({ journey: 'Login', realm: 'alpha', txId: `bench-${next++}`, state: {} });
 
   const results: Result[] = [];

@@ -157,6 +157,24 @@ export function lintJourney(journey: string, definition: JsonValue): JourneyGrap
     });
   }
 
+  const configs = new Map<string, { type: string; config: unknown }>();
+  for (const node of graph.nodes) {
+    const state = states[node.id] as JsonObject;
+    const raw = ((state.Parameters as JsonObject).Payload as JsonObject).node as JsonObject;
+    configs.set(node.id, {
+      type: node.type,
+      config: parseNodeConfig(getNodeDefinition(node.type), raw.config, node.id),
+    });
+  }
+  for (const node of graph.nodes) {
+    const definitionOfType = getNodeDefinition(node.type);
+    const problem = definitionOfType.checkJourney?.(
+      { id: node.id, config: configs.get(node.id)?.config, routes: node.routes },
+      (id) => configs.get(id),
+    );
+    if (problem) fail(`${node.id}: ${problem}`);
+  }
+
   const reached = new Set<string>([ROUTER]);
   const queue = [ROUTER];
   while (queue.length > 0) {

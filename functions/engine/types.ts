@@ -22,6 +22,8 @@ export interface TransientState {
   messages?: PageMessage[];
   /** Failed policies per attribute name, shown when the next page renders. */
   failedPolicies?: Record<string, PolicyFailure[]>;
+  /** Failures an Identity Store Decision already counted, per Retry Limit Decision node id (its reservation). */
+  countedAttempts?: Record<string, number>;
 }
 
 /** AM's shared state, as Proofline's nodes use it. */

@@ -1,12 +1,20 @@
 import * as v from 'valibot';
+import { accountKey, PERMANENT } from '../store/attempts.js';
+import { nowSeconds } from '../store/dynamo.js';
 import type { NodeDefinition } from './types.js';
 
 const configSchema = v.strictObject({
   lockAction: v.optional(v.picklist(['LOCK', 'UNLOCK']), 'LOCK'),
+  /** How long a LOCK lasts; then the account's failure count starts afresh. 0: until unlocked (AIC's default). */
+  lockDurationMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(525_600)), 0),
 });
 type Config = v.InferOutput<typeof configSchema>;
 
-/** Account Lockout: sets the account of the user named in shared state inactive (LOCK) or active (UNLOCK). */
+/**
+ * Account Lockout: locks (LOCK) or unlocks (UNLOCK) the account named in shared state. The lock is kept with the
+ * account's failure counters (ADR 8), for any username whether or not a user holds it, so that a lock says
+ * nothing about who has an account; the Identity Store Decision refuses to evaluate a password while it lasts.
+ */
 export const accountLockout = {
   type: 'AccountLockoutNode',
   displayName: 'Account Lockout',
@@ -15,13 +23,14 @@ export const accountLockout = {
   outcomes: () => ['outcome'],
   suspends: false,
   async process(ctx) {
-    const user = ctx.state.username ? await ctx.services.users.findByUserName(ctx.state.username) : undefined;
-    if (user) {
-      await ctx.services.users.setAccountStatus(
-        user.id,
-        ctx.config.lockAction === 'LOCK' ? 'inactive' : 'active',
-      );
-      if (ctx.config.lockAction === 'UNLOCK') await ctx.services.users.resetRetryCounts(user.id);
+    const username = ctx.state.username;
+    if (!username) return { outcome: 'outcome' };
+    const key = accountKey(ctx.realm, username);
+    if (ctx.config.lockAction === 'UNLOCK') {
+      await ctx.services.attempts.unlock(key);
+    } else {
+      const minutes = ctx.config.lockDurationMinutes;
+      await ctx.services.attempts.lock(key, minutes === 0 ? PERMANENT : nowSeconds() + minutes * 60);
     }
     return { outcome: 'outcome' };
   },

@@ -2,7 +2,6 @@ import * as v from 'valibot';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import { UniqueConstraintError } from '../store/errors.js';
-import { hashPassword } from '../store/password.js';
 import type { UserProfile } from '../store/users.js';
 import { transientOf } from './page-support.js';
 import type { NodeDefinition } from './types.js';
@@ -46,7 +45,10 @@ export const createObject = {
       ...(text(attributes.telephoneNumber) ? { telephoneNumber: text(attributes.telephoneNumber) } : {}),
       preferences: { marketing: preferences.marketing === true, updates: preferences.updates === true },
     };
-    const passwordHash = transient.password ? await hashPassword(transient.password) : undefined;
+    const password = transient.password;
+    // Consumed here: no later node, Lambda payload or execution output carries it.
+    delete transient.password;
+    const passwordHash = password ? await ctx.services.passwords.hash(password) : undefined;
     try {
       const user = await ctx.services.users.create(profile, passwordHash);
       ctx.state.userId = user.id;

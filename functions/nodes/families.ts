@@ -12,7 +12,7 @@ export const NODE_FAMILIES: Record<
   identity: {
     substitution: 'IdentityNodesFunctionArn',
     entry: 'functions/nodes/handler.ts',
-    tables: ['Users'],
+    tables: ['Users', 'Attempts'],
   },
   idemia: {
     substitution: 'IdemiaNodesFunctionArn',
@@ -22,6 +22,6 @@ export const NODE_FAMILIES: Record<
   iproov: {
     substitution: 'IproovNodesFunctionArn',
     entry: 'functions/nodes/handler.ts',
-    tables: ['Users', 'IproovClaims'],
+    tables: ['Users', 'IproovClaims', 'Attempts'],
   },
 };

@@ -6,9 +6,11 @@ import { iproovConfigFromEnv, isIproovConfigured } from '../providers/iproov/con
 import { AwsMessaging } from '../providers/messaging/aws.js';
 import { optionalEnv } from '../shared/env.js';
 import { withSecrets } from '../shared/secrets.js';
+import { AttemptRepository } from '../store/attempts.js';
 import { storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { IproovClaimRepository } from '../store/iproov-claims.js';
+import { passwordHasher } from '../store/password-hasher.js';
 import { S3ProofStore } from '../store/proofs.js';
 import { UserRepository } from '../store/users.js';
 import { runNode } from './run.js';
@@ -22,7 +24,9 @@ export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeS
   const publicBaseUrl = optionalEnv('PUBLIC_BASE_URL', env)?.replace(/\/$/, '');
   const proofBucket = optionalEnv('PROOF_BUCKET', env);
   return {
+    passwords: passwordHasher,
     users: new UserRepository(store),
+    attempts: new AttemptRepository(store),
     ipaSessions: new IpaSessionRepository(store),
     ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
     ...(isIproovConfigured(env) ? { iproov: new IproovClient(iproovConfigFromEnv(env)) } : {}),

@@ -1,42 +1,86 @@
 import * as v from 'valibot';
-import { burnPasswordCheck, verifyPassword } from '../store/password.js';
+import { accountKey } from '../store/attempts.js';
 import { transientOf } from './page-support.js';
 import type { NodeDefinition } from './types.js';
 
 const configSchema = v.strictObject({
   /** The message the next page shows after a failed check. */
   failureMessage: v.optional(v.string(), 'Invalid username or password.'),
+  /**
+   * Count every password evaluation on the account's counter of the Retry Limit Decision `counter` (the node on
+   * this node's `false` outcome, saving to the user) *before* evaluating it, and evaluate nothing once `limit`
+   * attempts are counted: the limit holds however many attempts arrive in parallel (ADR 8). The journey lint
+   * checks both values against that node.
+   */
+  reserveAttempts: v.optional(
+    v.strictObject({
+      counter: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+      limit: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    }),
+  ),
 });
 type Config = v.InferOutput<typeof configSchema>;
 
 /**
- * Identity Store Decision: true when the username and password match an active user. Unknown users,
- * wrong passwords and locked accounts all answer false, in the same time, so nothing is disclosed.
+ * Identity Store Decision: true when the username and password match an active user; Locked when the account
+ * is locked (or its attempts are used up) — then no password is evaluated at all; false otherwise. Unknown and
+ * known usernames take the same path with the same reads, writes and hash computation, so neither the answer,
+ * the lockout nor the time tells who has an account. The password leaves the shared state once evaluated.
  */
 export const identityStoreDecision = {
   type: 'IdentityStoreDecisionNode',
   displayName: 'Identity Store Decision',
   family: 'identity',
   configSchema,
-  outcomes: () => ['true', 'false'],
+  outcomes: () => ['true', 'false', 'Locked'],
   suspends: false,
+  checkJourney(self, nodeOf) {
+    const reserve = self.config.reserveAttempts;
+    if (!reserve) return undefined;
+    const counter = nodeOf(reserve.counter);
+    if (self.routes.false !== reserve.counter || counter?.type !== 'RetryLimitDecisionNode')
+      return `reserveAttempts.counter must name the Retry Limit Decision on the "false" outcome (${self.routes.false})`;
+    const counterConfig = counter.config as {
+      retryLimit?: number;
+      incrementUserAttributeOnFailure?: boolean;
+    };
+    if (counterConfig.incrementUserAttributeOnFailure !== true)
+      return `${reserve.counter} must save its count to the user (incrementUserAttributeOnFailure) for reserveAttempts`;
+    if (counterConfig.retryLimit !== reserve.limit)
+      return `reserveAttempts.limit ${reserve.limit} differs from ${reserve.counter}'s retryLimit ${String(counterConfig.retryLimit)}`;
+    return undefined;
+  },
   async process(ctx) {
     const transient = transientOf(ctx);
     const password = transient.password ?? '';
+    // Consumed here: no later node, Lambda payload or execution output carries it.
+    delete transient.password;
     const username = ctx.state.username ?? '';
-    const user = username ? await ctx.services.users.findByUserName(username) : undefined;
+    const fail = (): { outcome: 'false' } => {
+      transient.messages = [
+        ...(transient.messages ?? []),
+        { message: ctx.config.failureMessage, messageType: '2' },
+      ];
+      return { outcome: 'false' };
+    };
+    if (username === '') return fail();
+    const { attempts, passwords, users } = ctx.services;
+    const key = accountKey(ctx.realm, username);
+    const reserve = ctx.config.reserveAttempts;
+    const reservation = await attempts.reserve(key, reserve?.counter ?? ctx.nodeId, reserve?.limit);
+    if (!reservation.reserved) return { outcome: 'Locked' };
+    const user = await users.findByUserName(username);
     const matches = user?.passwordHash
-      ? await verifyPassword(password, user.passwordHash)
-      : await burnPasswordCheck(password);
-    if (user && matches && user.accountStatus === 'active') {
+      ? await passwords.verify(password, user.passwordHash)
+      : await passwords.burn(password);
+    if (user && matches) {
+      if (user.accountStatus !== 'active') return { outcome: 'Locked' };
       ctx.state.userId = user.id;
-      if (Object.keys(user.retryCounts ?? {}).length > 0) await ctx.services.users.resetRetryCounts(user.id);
+      await attempts.clear(key, reserve?.counter ?? ctx.nodeId);
       return { outcome: 'true' };
     }
-    transient.messages = [
-      ...(transient.messages ?? []),
-      { message: ctx.config.failureMessage, messageType: '2' },
-    ];
-    return { outcome: 'false' };
+    if (reserve)
+      transient.countedAttempts = { ...transient.countedAttempts, [reserve.counter]: reservation.count };
+    return fail();
   },
 } satisfies NodeDefinition<Config>;

@@ -11,6 +11,7 @@ import {
 import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import { hashSecret, newSecret } from '../shared/secret-hash.js';
+import { accountKey } from '../store/attempts.js';
 import { nowSeconds } from '../store/dynamo.js';
 import { type IproovClaim, type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
 import type { User } from '../store/users.js';
@@ -369,12 +370,14 @@ export const iproovAuthentication = {
       return { outcome: 'Cancel' };
     }
     if (event && DEVICE_EVENTS.includes(event)) {
+      // The client's word that the scan could not run: no scan was validated, so it is not a failed face
+      // attempt (only iProov's validate decides those) and counts toward no lockout.
       await finish(ctx, claim, iproov, claims, true);
       ctx.state[ctx.config.errorReasonKey] = {
         code: `SDK_${event.toUpperCase()}`,
         message: 'The face scan could not run on this device or connection.',
       };
-      return { outcome: 'Failure' };
+      return { outcome: 'Error' };
     }
 
     // `passed`, `failed`, or a native app's report: iProov says what happened.
@@ -404,14 +407,10 @@ export const iproovAuthentication = {
       ...(typeof response.reason === 'string' ? { reason: response.reason } : {}),
     });
     if (passed) {
-      // A verified face is a successful authentication: failure counters on the user start again (as a correct
-      // password does in the Identity Store Decision).
-      const user =
-        ctx.config.mode === 'profile' && ctx.state.userId
-          ? await ctx.services.users.get(ctx.state.userId)
-          : undefined;
-      if (user && Object.keys(user.retryCounts ?? {}).length > 0)
-        await ctx.services.users.resetRetryCounts(user.id);
+      // A verified face is a successful authentication: the account's failure counters start again (as a
+      // correct password does in the Identity Store Decision).
+      if (ctx.config.mode === 'profile' && ctx.state.username)
+        await ctx.services.attempts.clear(accountKey(ctx.realm, ctx.state.username));
       return { outcome: 'Success' };
     }
     if (!final) {

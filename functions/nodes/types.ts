@@ -5,14 +5,27 @@ import type { IproovClient } from '../providers/iproov/client.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
+import type { AttemptRepository } from '../store/attempts.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
 import type { IproovClaimRepository } from '../store/iproov-claims.js';
 import type { ProofStore } from '../store/proofs.js';
 import type { UserRepository } from '../store/users.js';
 
+/** Password hashing, as nodes use it (functions/store/password.ts in both runtimes; counted in tests). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** Constant-time check against a stored hash; a malformed hash never matches. */
+  verify(password: string, stored: string): Promise<boolean>;
+  /** The same work as `verify`, for a name no user holds: answers false. */
+  burn(password: string): Promise<false>;
+}
+
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
 export interface NodeServices {
+  passwords: PasswordHasher;
   users: UserRepository;
+  /** Failed-credential counters and locks per account (ADR 8). */
+  attempts: AttemptRepository;
   ipaSessions?: IpaSessionRepository;
   /** Undefined when IDEMIA is not configured: IDEMIA nodes then fail as misconfigured. */
   idemia?: IdemiaClient;
@@ -62,6 +75,14 @@ export interface NodeDefinition<C = unknown> {
   /** True when the node can wait for the client: it must then be a target of the journey's Resume router. */
   readonly suspends: boolean;
   process(ctx: NodeContext<C>): Promise<NodeResult>;
+  /**
+   * Checks what this node needs of the rest of the journey (run by the journey lint): a message when it is
+   * wired wrongly, undefined when fine.
+   */
+  checkJourney?(
+    self: { readonly id: string; readonly config: C; readonly routes: Readonly<Record<string, string>> },
+    nodeOf: (id: string) => { readonly type: string; readonly config: unknown } | undefined,
+  ): string | undefined;
 }
 
 /** The result of collecting a callback node's inputs. */

@@ -15,14 +15,15 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Construct id in CDK and the suffix of the local table name. */
-  readonly id: 'Transactions' | 'Users' | 'Sessions' | 'IpaSessions' | 'IproovClaims';
+  readonly id: 'Transactions' | 'Users' | 'Sessions' | 'IpaSessions' | 'IproovClaims' | 'Attempts';
   /** Environment variable that carries the physical table name to the Lambda handlers. */
   readonly envVar:
     | 'TRANSACTIONS_TABLE'
     | 'USERS_TABLE'
     | 'SESSIONS_TABLE'
     | 'IPA_SESSIONS_TABLE'
-    | 'IPROOV_CLAIMS_TABLE';
+    | 'IPROOV_CLAIMS_TABLE'
+    | 'ATTEMPTS_TABLE';
   readonly partitionKey: KeyAttribute;
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
   /** Attribute holding the expiry as epoch seconds; DynamoDB TTL is enabled on it. */
@@ -74,6 +75,15 @@ export const TABLES = [
     // result is returned (seed 002's retention); TTL removes abandoned ones.
     id: 'IproovClaims',
     envVar: 'IPROOV_CLAIMS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    globalSecondaryIndexes: [],
+    timeToLiveAttribute: 'expiresAt',
+  },
+  {
+    // Failed-credential counters and lockouts, one item per (realm, normalized username) whether or not such a
+    // user exists (so the lockout tells nobody who has an account); TTL forgets old failures. See ADR 8.
+    id: 'Attempts',
+    envVar: 'ATTEMPTS_TABLE',
     partitionKey: { name: 'id', type: 'S' },
     globalSecondaryIndexes: [],
     timeToLiveAttribute: 'expiresAt',

@@ -20,8 +20,6 @@ export interface User extends UserProfile {
   passwordHash?: string;
   accountStatus: AccountStatus;
   loginCount: number;
-  /** Failed attempts per Retry Limit Decision node id (AM's "Save Retry Limit to User"). */
-  retryCounts: Record<string, number>;
   createdAt: string;
   updatedAt: string;
   lastLogin?: string;
@@ -37,6 +35,8 @@ export interface User extends UserProfile {
 /** Uniqueness keys: userName and mail compare case-insensitively, like AM's identity store. */
 export const userNameKey = (userName: string): string => userName.trim().toLowerCase();
 export const mailKey = (mail: string): string => mail.trim().toLowerCase();
+/** An id no user can have (user ids are UUIDs): the stand-in read for an unknown name. */
+const ABSENT_USER_ID = 'absent#user';
 const guardId = (attribute: 'userName' | 'mail', key: string): string => `${attribute}#${key}`;
 
 export class UserRepository {
@@ -58,7 +58,6 @@ export class UserRepository {
       ...(passwordHash ? { passwordHash } : {}),
       accountStatus: 'active',
       loginCount: 0,
-      retryCounts: {},
       createdAt: now,
       updatedAt: now,
     };
@@ -110,7 +109,10 @@ export class UserRepository {
     return user as User;
   }
 
-  /** Strongly consistent lookup by userName through its guard item. */
+  /**
+   * Strongly consistent lookup by userName through its guard item. An unknown name costs the same two reads as
+   * a known one (the second of an item that never exists), so the store's work does not tell who has an account.
+   */
   async findByUserName(userName: string): Promise<User | undefined> {
     const { Item } = await this.store.doc.send(
       new GetCommand({
@@ -119,7 +121,7 @@ export class UserRepository {
         ConsistentRead: true,
       }),
     );
-    return typeof Item?.userId === 'string' ? this.get(Item.userId) : undefined;
+    return this.get(typeof Item?.userId === 'string' ? Item.userId : ABSENT_USER_ID);
   }
 
   /** True when another user already holds this userName or mail (consistent read of the guard item). */
@@ -155,23 +157,6 @@ export class UserRepository {
     );
   }
 
-  /** Atomically adds one failed attempt for a retry node and returns the new count. */
-  async incrementRetryCount(id: string, key: string): Promise<number> {
-    const { Attributes } = await this.store.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { id },
-        UpdateExpression: 'ADD retryCounts.#k :one SET updatedAt = :now',
-        ConditionExpression: 'attribute_exists(id)',
-        ExpressionAttributeNames: { '#k': key },
-        ExpressionAttributeValues: { ':one': 1, ':now': new Date().toISOString() },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    const counts = Attributes?.retryCounts as Record<string, number> | undefined;
-    return counts?.[key] ?? 1;
-  }
-
   async recordIdentityVerification(
     id: string,
     verification: NonNullable<User['identityVerification']>,
@@ -183,18 +168,6 @@ export class UserRepository {
         UpdateExpression: 'SET identityVerification = :v, updatedAt = :now',
         ConditionExpression: 'attribute_exists(id)',
         ExpressionAttributeValues: { ':v': verification, ':now': new Date().toISOString() },
-      }),
-    );
-  }
-
-  async resetRetryCounts(id: string): Promise<void> {
-    await this.store.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { id },
-        UpdateExpression: 'SET retryCounts = :empty',
-        ConditionExpression: 'attribute_exists(id)',
-        ExpressionAttributeValues: { ':empty': {} },
       }),
     );
   }

@@ -20,9 +20,11 @@ import { iproovConfigFromEnv, isIproovConfigured } from '../../functions/provide
 import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import { intEnv } from '../../functions/shared/env.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
+import { AttemptRepository } from '../../functions/store/attempts.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
 import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
+import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { LocalProofStore } from '../../functions/store/proofs.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
@@ -172,7 +174,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const iproovClaims = new IproovClaimRepository(store);
   const outbox = new OutboxMessaging();
   const services: NodeServices = {
+    passwords: passwordHasher,
     users,
+    attempts: new AttemptRepository(store),
     ipaSessions,
     idemia: new IdemiaClient(idemiaConfig),
     iproov: new IproovClient(iproovConfigFromEnv(iproovEnv)),

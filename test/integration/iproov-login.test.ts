@@ -70,7 +70,10 @@ async function provenUser(): Promise<string> {
 
 /** IProovLogin up to the face step. */
 async function faceStep(userName: string): Promise<Reply> {
-  const reply = await submit<Reply>('IProovLogin', fill(await start('IProovLogin'), { Username: userName }));
+  const reply = await submit<Reply>(
+    'IProovLogin',
+    fill(await start('IProovLogin'), { Username: userName, Password: PASSWORD }),
+  );
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   return reply.body;
 }
@@ -114,6 +117,7 @@ describe('IProovLogin', () => {
 
     const first = (await FRAuth.next(undefined, { tree: 'IProovLogin' })) as FRStep;
     first.getCallbackOfType(CallbackType.ValidatedCreateUsernameCallback).setInputValue(userName);
+    first.getCallbackOfType(CallbackType.ValidatedCreatePasswordCallback).setInputValue(PASSWORD);
     const scan = (await FRAuth.next(first, { tree: 'IProovLogin' })) as FRStep;
     const again = (await scanWithSdk(scan, 'failed')) as FRStep;
     const message = again.getCallbacksOfType<TextOutputCallback>(CallbackType.TextOutputCallback)[0];
@@ -162,7 +166,7 @@ describe('IProovLogin', () => {
     for (let i = 0; i < 3; i++) outcomes.push(await failJourney(locked));
     const afterwards = await submit<Reply>(
       'IProovLogin',
-      fill(await start('IProovLogin'), { Username: locked }),
+      fill(await start('IProovLogin'), { Username: locked, Password: PASSWORD }),
     );
 
     expect(outcomes.map((o) => o.code)).toEqual([401, 401, 401]);
@@ -192,21 +196,39 @@ describe('IProovLogin', () => {
     expect(reply.body).toMatchObject(LOGIN_FAILURE);
   });
 
-  it('ends in failure, like a wrong password, for a user who is unknown or not enrolled', async () => {
+  it('asks for the password first: an unknown user and a wrong password get the same answer', async () => {
+    const known = uniqueName('face');
+    const nobody = uniqueName('nobo');
+    await register(known);
+    // The page shows the name typed back in its field: all else must be the same.
+    const strip = (body: Step) =>
+      JSON.parse(JSON.stringify({ ...body, authId: undefined }).replaceAll(nobody, known));
+
+    const unknown = await submit<Step>(
+      'IProovLogin',
+      fill(await start('IProovLogin'), { Username: nobody, Password: PASSWORD }),
+    );
+    const wrong = await submit<Step>(
+      'IProovLogin',
+      fill(await start('IProovLogin'), { Username: known, Password: 'not-the-password' }),
+    );
+
+    expect([unknown.status, wrong.status]).toEqual([200, 200]);
+    expect(strip(unknown.body)).toEqual(strip(wrong.body));
+    expect(unknown.body.callbacks.some((c) => c.type === 'MetadataCallback')).toBe(false);
+  });
+
+  it('ends in failure for a user with the right password whose face is not enrolled', async () => {
     const notEnrolled = uniqueName('noface');
     await register(notEnrolled);
 
-    const unknown = await submit<Reply>(
+    const reply = await submit<Reply>(
       'IProovLogin',
-      fill(await start('IProovLogin'), { Username: 'nobody' }),
-    );
-    const unenrolled = await submit<Reply>(
-      'IProovLogin',
-      fill(await start('IProovLogin'), { Username: notEnrolled }),
+      fill(await start('IProovLogin'), { Username: notEnrolled, Password: PASSWORD }),
     );
 
-    expect([unknown.status, unenrolled.status]).toEqual([401, 401]);
-    expect(unknown.body).toEqual(unenrolled.body);
+    expect(reply.status).toBe(401);
+    expect(reply.body).toMatchObject(LOGIN_FAILURE);
   });
 
   it('refuses a replayed step: a passed scan signs in once', async () => {

@@ -6,8 +6,10 @@ import type { NodeServices } from '../../functions/nodes/types.js';
 import { clearIproovTokenCache, IproovClient } from '../../functions/providers/iproov/client.js';
 import { iproovConfigFromEnv } from '../../functions/providers/iproov/config.js';
 import type { Callback } from '../../functions/shared/callbacks.js';
+import { AttemptRepository } from '../../functions/store/attempts.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
+import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { IproovSandbox } from '../../sandboxes/iproov/server.js';
 
@@ -34,6 +36,8 @@ beforeAll(async () => {
   users = new UserRepository(store);
   services = {
     users,
+    attempts: new AttemptRepository(store),
+    passwords: passwordHasher,
     iproov: new IproovClient(iproovConfigFromEnv(sandbox.env())),
     iproovClaims: new IproovClaimRepository(store),
     publicBaseUrl: 'https://proofline.example',
@@ -216,13 +220,22 @@ describe('iProov Authentication node', () => {
     expect(done.state.iProovValidateResponse).toMatchObject({ passed: false });
   });
 
-  it('answers Cancel when the user cancels, and Failure when the device cannot scan', async () => {
+  it('answers Cancel when the user cancels, and Error (not a failed attempt) when the device cannot scan', async () => {
     const canceled = await scan({}, { userId: await newUser() }, 'canceled');
-    const noCamera = await scan({}, { userId: await newUser() }, 'error', 'no_camera');
+    const device = [];
+    for (const event of ['error', 'unsupported', 'permission_denied', 'no_camera'])
+      device.push(await scan({}, { userId: await newUser() }, 'error', event));
 
     expect(canceled.done.outcome).toBe('Cancel');
-    expect(noCamera.done.outcome).toBe('Failure');
-    expect(noCamera.done.state.iProovErrorReason).toMatchObject({ code: 'SDK_NO_CAMERA' });
+    // Only iProov's validate decides a failed face attempt: the client's word that it could not scan is no
+    // Failure, so no Retry Limit Decision counts it toward a lockout.
+    expect(device.map((d) => d.done.outcome)).toEqual(['Error', 'Error', 'Error', 'Error']);
+    expect(device.map((d) => (d.done.state.iProovErrorReason as { code: string }).code)).toEqual([
+      'SDK_ERROR',
+      'SDK_UNSUPPORTED',
+      'SDK_PERMISSION_DENIED',
+      'SDK_NO_CAMERA',
+    ]);
   });
 
   it('shows the same step again while nothing is reported, and forgets the claim once used', async () => {

@@ -104,7 +104,7 @@ describe('callbacks protocol', () => {
       /must be a string/,
     ],
   ])('rejects %s with 400 and leaves the step usable', async (_name, mutate, message) => {
-    const step = fill(await start('Login'), { Username: 'someone', Password: 'x' });
+    const step = fill(await start('Login'), { Username: uniqueName(), Password: 'x' });
 
     const reply = await submit('Login', mutate(step) as Step);
     const retry = await submit('Login', step);

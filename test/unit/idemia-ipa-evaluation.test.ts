@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeInvocation } from '../../functions/engine/types.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices } from '../../functions/nodes/types.js';
+import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
 import type { IdemiaClient } from '../../functions/providers/idemia/client.js';
+import type { AttemptRepository } from '../../functions/store/attempts.js';
 import type { IpaSession, IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import type { UserRepository } from '../../functions/store/users.js';
 
@@ -14,6 +15,8 @@ function harness(session: IpaSession) {
     users: {
       recordIdentityVerification: async (_id: string, v: unknown) => void verifications.push(v),
     } as unknown as UserRepository,
+    attempts: {} as AttemptRepository,
+    passwords: {} as PasswordHasher,
     ipaSessions: {
       get: async (id: string) => (id === session.id ? session : undefined),
       recordResult: async (_id: string, r: unknown) => void results.push(r),

@@ -91,6 +91,30 @@ describe('journey lint', () => {
       /unknown error MadeUpError/,
     ],
     [
+      'reserved attempts counted for another node than the Retry Limit Decision on "false"',
+      (s: States) =>
+        setNode(s, 'IdentityStoreDecision', {
+          config: { reserveAttempts: { counter: 'IncrementLoginCount', limit: 3 } },
+        }),
+      /reserveAttempts.counter must name the Retry Limit Decision/,
+    ],
+    [
+      'a reservation limit that differs from the retry limit',
+      (s: States) =>
+        setNode(s, 'IdentityStoreDecision', {
+          config: { reserveAttempts: { counter: 'RetryLimitDecision', limit: 5 } },
+        }),
+      /reserveAttempts.limit 5 differs from RetryLimitDecision's retryLimit 3/,
+    ],
+    [
+      'a reservation on a count kept only in the journey',
+      (s: States) =>
+        setNode(s, 'RetryLimitDecision', {
+          config: { retryLimit: 3, incrementUserAttributeOnFailure: false },
+        }),
+      /must save its count to the user/,
+    ],
+    [
       'an unreachable state',
       (s: States) => {
         s.Orphan = { Type: 'Succeed' };

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeInvocation } from '../../functions/engine/types.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices } from '../../functions/nodes/types.js';
+import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
+import type { AttemptRepository } from '../../functions/store/attempts.js';
 import type { UserRepository } from '../../functions/store/users.js';
 
 /** Services for nodes that must not touch the identity store in these tests. */
 const services: NodeServices = {
   users: new Proxy({} as UserRepository, {
     get: (_target, name) => () => Promise.reject(new Error(`unexpected users.${String(name)}`)),
+  }),
+  passwords: new Proxy({} as PasswordHasher, {
+    get: (_target, name) => () => Promise.reject(new Error(`unexpected passwords.${String(name)}`)),
+  }),
+  attempts: new Proxy({} as AttemptRepository, {
+    get: (_target, name) => () => Promise.reject(new Error(`unexpected attempts.${String(name)}`)),
   }),
 };
 

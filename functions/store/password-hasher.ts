@@ -1,0 +1,9 @@
+import type { PasswordHasher } from '../nodes/types.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
+
+/** The password hasher both runtimes give the nodes. */
+export const passwordHasher: PasswordHasher = {
+  hash: hashPassword,
+  verify: verifyPassword,
+  burn: burnPasswordCheck,
+};

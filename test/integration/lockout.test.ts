@@ -1,0 +1,221 @@
+import { describe, expect, inject, it } from 'vitest';
+import { EmbeddedEngine } from '../../functions/engine/embedded.js';
+import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
+import type { JourneyContext, NodeInvocation } from '../../functions/engine/types.js';
+import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { runNode } from '../../functions/nodes/run.js';
+import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
+import { AttemptRepository, accountKey, PERMANENT } from '../../functions/store/attempts.js';
+import {
+  createDocumentClient,
+  nowSeconds,
+  type Store,
+  type TableNames,
+} from '../../functions/store/dynamo.js';
+import { passwordHasher } from '../../functions/store/password-hasher.js';
+import { SessionRepository } from '../../functions/store/sessions.js';
+import { TransactionRepository } from '../../functions/store/transactions.js';
+import { UserRepository } from '../../functions/store/users.js';
+import { fill, login, PASSWORD, register, type Step, start, submit, uniqueName } from './am-client.js';
+
+/**
+ * The lockout (ADR 8) on the real ASL, nodes and DynamoDB Local, with the password hasher and the store
+ * instrumented: how many passwords were evaluated for an account, and what the store did for a name.
+ */
+type Operation = string;
+
+function harness() {
+  const operations: Operation[] = [];
+  const doc = createDocumentClient(inject('dynamodbEndpoint'));
+  const tables = inject('tables') as TableNames;
+  const names = Object.fromEntries(Object.entries(tables).map(([id, name]) => [name, id]));
+  const counted = new Proxy(doc, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return (command: { constructor: { name: string }; input: { TableName?: string } }) => {
+        operations.push(`${command.constructor.name} ${names[command.input.TableName ?? ''] ?? '?'}`);
+        return target.send(command as never);
+      };
+    },
+  });
+  const store: Store = { doc: counted, tables };
+  const evaluations = new Map<string, number>();
+  const count = (stored: string) => evaluations.set(stored, (evaluations.get(stored) ?? 0) + 1);
+  const passwords: PasswordHasher = {
+    hash: passwordHasher.hash,
+    async verify(password, stored) {
+      count(stored);
+      operations.push('hash');
+      return passwordHasher.verify(password, stored);
+    },
+    async burn(password) {
+      count('(no user)');
+      operations.push('hash');
+      return passwordHasher.burn(password);
+    },
+  };
+  const users = new UserRepository(store);
+  const attempts = new AttemptRepository(store);
+  const services: NodeServices = { passwords, users, attempts };
+  const handler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
+  const engine = new EmbeddedEngine(
+    Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, handler])),
+  );
+  const journeys = new JourneyService({
+    engine,
+    transactions: new TransactionRepository(store),
+    sessions: new SessionRepository(store),
+    users,
+    config: { transactionTtlSeconds: 900, sessionTtlSeconds: 3600, successUrl: '/' },
+  });
+  return { journeys, users, attempts, evaluations, operations };
+}
+
+const stepOf = (response: StepResponse): Step => {
+  if (response.type !== 'step') throw new Error(`expected a step, got ${JSON.stringify(response)}`);
+  const { type: _type, ...step } = response;
+  return step as Step;
+};
+
+/** Starts Login and submits the credentials; the reply's type: step (try again), success or failure. */
+async function attempt(
+  journeys: JourneyService,
+  userName: string,
+  password: string,
+): Promise<StepResponse['type']> {
+  const first = stepOf(await journeys.start('Login', 'alpha'));
+  return (await journeys.submit('alpha', 'Login', fill(first, { Username: userName, Password: password })))
+    .type;
+}
+
+describe('the account lockout', () => {
+  it.each([20, 50])(
+    'evaluates at most retryLimit passwords for %i parallel wrong guesses, then the account is locked',
+    async (parallel) => {
+      const h = harness();
+      const userName = uniqueName('lock');
+      const user = await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+
+      const replies = await Promise.all(
+        Array.from({ length: parallel }, (_, i) => attempt(h.journeys, userName, `wrong-${i}`)),
+      );
+      const rightAfterwards = await attempt(h.journeys, userName, PASSWORD);
+
+      expect(h.evaluations.get(user.passwordHash as string)).toBe(3);
+      expect(replies.filter((r) => r === 'success')).toEqual([]);
+      expect(rightAfterwards).toBe('failure');
+      expect(h.evaluations.get(user.passwordHash as string)).toBe(3);
+      const state = await h.attempts.get(accountKey('alpha', userName));
+      expect(state.lockedUntil).toBeGreaterThan(nowSeconds() + 14 * 60);
+      expect(state.lockedUntil).toBeLessThanOrEqual(nowSeconds() + 15 * 60);
+    },
+  );
+
+  it('lets the right password through among parallel wrong ones only within the limit', async () => {
+    const h = harness();
+    const userName = uniqueName('race');
+    const user = await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+
+    const replies = await Promise.all([
+      ...Array.from({ length: 19 }, (_, i) => attempt(h.journeys, userName, `wrong-${i}`)),
+      attempt(h.journeys, userName, PASSWORD),
+    ]);
+
+    // However the 20 interleave, no more than 3 passwords were ever evaluated; a success (if the right one
+    // was among them) released its attempt, so the count never exceeds 3 + 1.
+    const evaluated = h.evaluations.get(user.passwordHash as string) ?? 0;
+    const successes = replies.filter((r) => r === 'success').length;
+    expect(successes).toBeLessThanOrEqual(1);
+    expect(evaluated).toBeLessThanOrEqual(3 + successes);
+  });
+
+  it('does the same store work and hashing for an unknown name as for a known one', async () => {
+    const h = harness();
+    const known = uniqueName('know');
+    const unknown = uniqueName('unkn');
+    await h.users.create({ userName: known }, await passwordHasher.hash(PASSWORD));
+    const trace = async (userName: string) => {
+      const first = stepOf(await h.journeys.start('Login', 'alpha'));
+      const from = h.operations.length;
+      const reply = await h.journeys.submit(
+        'alpha',
+        'Login',
+        fill(first, { Username: userName, Password: 'wrong-password' }),
+      );
+      return { reply: reply.type, operations: h.operations.slice(from) };
+    };
+
+    const knownTrace = [await trace(known), await trace(known), await trace(known)];
+    const unknownTrace = [await trace(unknown), await trace(unknown), await trace(unknown)];
+
+    expect(unknownTrace).toEqual(knownTrace);
+    expect(knownTrace.map((t) => t.reply)).toEqual(['step', 'step', 'failure']);
+    expect(knownTrace[0]?.operations.filter((o) => o === 'hash')).toHaveLength(1);
+  });
+
+  it('forgets the count and lifts the lock once its duration is over', async () => {
+    const h = harness();
+    const userName = uniqueName('over');
+    await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+    const key = accountKey('alpha', userName);
+    for (let i = 0; i < 3; i++) await attempt(h.journeys, userName, 'wrong');
+    expect((await h.attempts.get(key)).lockedUntil).toBeDefined();
+
+    // The lock's end, as a clock 15 minutes later would see it.
+    await h.attempts.lock(key, nowSeconds() - 1);
+    const afterLock = await attempt(h.journeys, userName, 'wrong');
+    const state = await h.attempts.get(key);
+    const signedIn = await attempt(h.journeys, userName, PASSWORD);
+
+    expect(afterLock).toBe('step');
+    expect(state).toEqual({ counts: { RetryLimitDecision: 1 } });
+    expect(signedIn).toBe('success');
+    expect((await h.attempts.get(key)).counts).toEqual({});
+  });
+
+  it('keeps a lock with no duration until an operator lifts it', async () => {
+    const h = harness();
+    const userName = uniqueName('perm');
+    await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+    const key = accountKey('alpha', userName);
+    await h.attempts.lock(key, PERMANENT);
+
+    const refused = await attempt(h.journeys, userName, PASSWORD);
+    await h.attempts.unlock(key);
+    const afterUnlock = await attempt(h.journeys, userName, PASSWORD);
+
+    expect(refused).toBe('failure');
+    expect(afterUnlock).toBe('success');
+  });
+});
+
+describe('the lockout over HTTP', () => {
+  it('answers an unknown name exactly as a known one, lock included', async () => {
+    const known = uniqueName('know');
+    const unknown = uniqueName('unkn');
+    await register(known);
+    const three = async (userName: string) => {
+      const replies = [];
+      for (let i = 0; i < 3; i++) {
+        const reply = await submit<Step>(
+          'Login',
+          fill(await start('Login'), { Username: userName, Password: 'wrong-password' }),
+        );
+        replies.push({
+          status: reply.status,
+          body: JSON.parse(
+            JSON.stringify({ ...reply.body, authId: undefined }).replaceAll(userName, '<name>'),
+          ),
+        });
+      }
+      return replies;
+    };
+
+    const forKnown = await three(known);
+    const forUnknown = await three(unknown);
+
+    expect(forKnown.map((r) => r.status)).toEqual([200, 200, 401]);
+    expect(forUnknown).toEqual(forKnown);
+    expect((await login(known, PASSWORD)).status).toBe(401);
+  });
+});
