@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: Login steps on the embedded runtime over real HTTP, at 1 and 32 concurrent clients, with
- * the engine's cost (against calling the node handler directly) and password hashing reported separately.
+ * the engine's cost (against calling the node handler directly) and password verification reported separately:
+ * Argon2id with the configured parameters against a legacy scrypt hash (N=2^17, r=8, p=1) in the same run.
  * Prints a table; `--json` prints the results as JSON instead. Traffic goes to 127.0.0.1 only.
  */
+import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -13,7 +15,9 @@ const { runNode } = await import('../functions/nodes/run.js');
 const { UserRepository } = await import('../functions/store/users.js');
 const { AttemptRepository } = await import('../functions/store/attempts.js');
 const { passwordHasher } = await import('../functions/store/password-hasher.js');
-const { hashPassword, verifyPassword } = await import('../functions/store/password.js');
+const { argon2ParametersFromEnv, hashPassword, verifyPassword } = await import(
+  '../functions/store/password.js'
+);
 
 interface Result {
   name: string;
@@ -118,7 +122,7 @@ try {
     results.push(await measure('Login start step (HTTP)', concurrency, () => timed(() => post('Login'))));
     results.push(
       await measure(
-        'Login submit step (HTTP, incl. scrypt)',
+        'Login submit step (HTTP, incl. Argon2id)',
         concurrency,
         async () => {
           const step = await post('Login');
@@ -136,13 +140,31 @@ try {
   for (const concurrency of [1, 32]) {
     results.push(
       await measure(
-        'scrypt verification alone',
+        'Argon2id verification alone',
         concurrency,
         () => timed(() => verifyPassword(PASSWORD, stored)),
         600,
       ),
     );
   }
+  // A hash as Proofline wrote them before Argon2id, verified through the legacy path.
+  const salt = randomBytes(16);
+  const legacy = [
+    'scrypt',
+    2 ** 17,
+    8,
+    1,
+    salt.toString('base64url'),
+    scryptSync(PASSWORD, salt, 32, { N: 2 ** 17, r: 8, p: 1, maxmem: 2 ** 28 }).toString('base64url'),
+  ].join('$');
+  results.push(
+    await measure(
+      'scrypt N=2^17 verification alone',
+      1,
+      () => timed(() => verifyPassword(PASSWORD, legacy)),
+      10,
+    ),
+  );
   results.push(
     await measure('start step: node handler direct', 1, () =>
       timed(() => runNode({ node: pageNode, context: context() }, services)),
@@ -159,12 +181,16 @@ try {
   const direct = find('start step: node handler direct').mean;
   const engine = find('start step: engine (ASL interpreter)').mean;
   const http = find('Login start step (HTTP)').mean;
-  const submit = find('Login submit step (HTTP, incl. scrypt)').mean;
-  const scrypt = find('scrypt verification alone').mean;
+  const submit = find('Login submit step (HTTP, incl. Argon2id)');
+  const argon2 = find('Argon2id verification alone');
+  const scrypt = find('scrypt N=2^17 verification alone');
   const summary = {
+    argon2Parameters: argon2ParametersFromEnv(),
     engineOverDirect: engine / direct,
     httpOverDirect: http / direct,
-    submitWithoutScryptMs: submit - scrypt,
+    signInStepP50Ms: submit.p50,
+    argon2OverScryptP50: argon2.p50 / scrypt.p50,
+    submitWithoutHashingMs: submit.mean - argon2.mean,
   };
 
   if (process.argv.includes('--json')) {
@@ -179,7 +205,9 @@ try {
       ),
       '',
       `engine cost, start step: engine/direct ${summary.engineOverDirect.toFixed(1)}x, HTTP step/direct ${summary.httpOverDirect.toFixed(1)}x`,
-      `submit step without the scrypt share (1 client): ${summary.submitWithoutScryptMs.toFixed(2)} ms`,
+      `submit step without the Argon2id share (1 client): ${summary.submitWithoutHashingMs.toFixed(2)} ms`,
+      `sign-in (submit) step p50 (1 client): ${summary.signInStepP50Ms.toFixed(2)} ms`,
+      `Argon2id (m=${summary.argon2Parameters.memoryKiB} KiB, t=${summary.argon2Parameters.timeCost}, p=${summary.argon2Parameters.parallelism}) / scrypt N=2^17 verification p50: ${summary.argon2OverScryptP50.toFixed(3)}x (goal <= 0.1x: ${summary.argon2OverScryptP50 <= 0.1 ? 'met' : 'not met'})`,
     ];
     const start1 = find('Login start step (HTTP)');
     const start32 = find('Login start step (HTTP)', 32);

@@ -12,7 +12,7 @@ type Config = v.InferOutput<typeof configSchema>;
 
 /**
  * Account Lockout: locks (LOCK) or unlocks (UNLOCK) the account named in shared state. The lock is kept with the
- * account's failure counters (ADR 8), for any username whether or not a user holds it, so that a lock says
+ * account's failure counters (ADR 10), for any username whether or not a user holds it, so that a lock says
  * nothing about who has an account; the Identity Store Decision refuses to evaluate a password while it lasts.
  */
 export const accountLockout = {

@@ -9,7 +9,7 @@ const configSchema = v.strictObject({
   /**
    * Count every password evaluation on the account's counter of the Retry Limit Decision `counter` (the node on
    * this node's `false` outcome, saving to the user) *before* evaluating it, and evaluate nothing once `limit`
-   * attempts are counted: the limit holds however many attempts arrive in parallel (ADR 8). The journey lint
+   * attempts are counted: the limit holds however many attempts arrive in parallel (ADR 10). The journey lint
    * checks both values against that node.
    */
   reserveAttempts: v.optional(
@@ -77,6 +77,10 @@ export const identityStoreDecision = {
       if (user.accountStatus !== 'active') return { outcome: 'Locked' };
       ctx.state.userId = user.id;
       await attempts.clear(key, reserve?.counter ?? ctx.nodeId);
+      if (user.passwordHash && passwords.needsRehash(user.passwordHash)) {
+        // Older hashes (scrypt, weaker Argon2id) are replaced while the password is at hand (ADR 8).
+        await users.updatePasswordHash(user.id, await passwords.hash(password), user.passwordHash);
+      }
       return { outcome: 'true' };
     }
     if (reserve)

@@ -12,7 +12,7 @@ type Config = v.InferOutput<typeof configSchema>;
 
 /**
  * Retry Limit Decision: Retry while fewer than `retryLimit` failures were counted, then Reject. Saved to the
- * user, the count is kept per account (realm and username, whether or not such a user exists: see ADR 8), so a
+ * user, the count is kept per account (realm and username, whether or not such a user exists: see ADR 10), so a
  * new journey does not reset it; otherwise it is kept in the journey. A failure an Identity Store Decision has
  * already counted (its reservation) is not counted twice.
  */

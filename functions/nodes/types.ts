@@ -18,13 +18,15 @@ export interface PasswordHasher {
   verify(password: string, stored: string): Promise<boolean>;
   /** The same work as `verify`, for a name no user holds: answers false. */
   burn(password: string): Promise<false>;
+  /** True for a hash made with older or weaker parameters (scrypt, or Argon2id below the configured cost). */
+  needsRehash(stored: string): boolean;
 }
 
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
 export interface NodeServices {
   passwords: PasswordHasher;
   users: UserRepository;
-  /** Failed-credential counters and locks per account (ADR 8). */
+  /** Failed-credential counters and locks per account (ADR 10). */
   attempts: AttemptRepository;
   ipaSessions?: IpaSessionRepository;
   /** Undefined when IDEMIA is not configured: IDEMIA nodes then fail as misconfigured. */

@@ -1,9 +1,10 @@
 import type { PasswordHasher } from '../nodes/types.js';
-import { burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
+import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from './password.js';
 
 /** The password hasher both runtimes give the nodes. */
 export const passwordHasher: PasswordHasher = {
   hash: hashPassword,
   verify: verifyPassword,
   burn: burnPasswordCheck,
+  needsRehash,
 };

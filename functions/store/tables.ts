@@ -81,7 +81,7 @@ export const TABLES = [
   },
   {
     // Failed-credential counters and lockouts, one item per (realm, normalized username) whether or not such a
-    // user exists (so the lockout tells nobody who has an account); TTL forgets old failures. See ADR 8.
+    // user exists (so the lockout tells nobody who has an account); TTL forgets old failures. See ADR 10.
     id: 'Attempts',
     envVar: 'ATTEMPTS_TABLE',
     partitionKey: { name: 'id', type: 'S' },

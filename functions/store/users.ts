@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { nowSeconds, type Store } from './dynamo.js';
+import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 import { UniqueConstraintError } from './errors.js';
 
 export type AccountStatus = 'active' | 'inactive';
@@ -170,5 +170,31 @@ export class UserRepository {
         ExpressionAttributeValues: { ':v': verification, ':now': new Date().toISOString() },
       }),
     );
+  }
+
+  /**
+   * Replaces the password hash if it is still `expectedOldHash` (the rehash after a successful sign-in); false
+   * when the user is gone or the hash changed meanwhile (a concurrent password change wins).
+   */
+  async updatePasswordHash(id: string, newHash: string, expectedOldHash: string): Promise<boolean> {
+    try {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'SET passwordHash = :new, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(id) AND passwordHash = :old',
+          ExpressionAttributeValues: {
+            ':new': newHash,
+            ':old': expectedOldHash,
+            ':now': new Date().toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 }

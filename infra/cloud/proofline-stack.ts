@@ -1,4 +1,6 @@
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ArnFormat,
@@ -50,6 +52,59 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
  */
 export function acknowledgeNag(scope: IConstruct, rule: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `AwsSolutions::${rule}`, reason });
+}
+
+/**
+ * What a bundle needs at run time to load argon2, which stays external (a native addon cannot be bundled): the
+ * package's JS and only the Linux glibc prebuilds — arm64 for Lambda, x64 to load the asset on a development
+ * machine — and its run-time dependencies. Nothing is installed or compiled: the prebuilds ship in argon2's
+ * npm tarball (built for Node-API 10: Node 22.14+, which nodejs22.x provides), and node-gyp-build picks the
+ * platform's one at run time. `node-addon-api` and `cross-env` serve only argon2's install script (a compile from
+ * source), which the assets do not need.
+ */
+const ARGON2_RUNTIME_FILES: Readonly<Record<string, readonly string[]>> = {
+  argon2: [
+    'package.json',
+    'argon2.cjs',
+    'LICENSE',
+    'prebuilds/linux-arm64/argon2.armv8.glibc.node',
+    'prebuilds/linux-x64/argon2.glibc.node',
+  ],
+  'node-gyp-build': ['package.json', 'index.js', 'node-gyp-build.js', 'LICENSE'],
+  '@phc/format': ['package.json', 'index.js', 'license'],
+};
+const ARGON2_BUILD_ONLY_DEPENDENCIES = ['node-addon-api', 'cross-env'];
+
+/**
+ * Shell commands (`mkdir`, `cp`: offline, no npm) copying ARGON2_RUNTIME_FILES from this checkout's
+ * node_modules into `outputDir/node_modules`. Fails the synthesis if argon2 gained a run-time dependency not
+ * listed, or a file is missing.
+ */
+function argon2CopyCommands(outputDir: string): string[] {
+  const packageDir = (name: string, from: string): string =>
+    dirname(createRequire(join(from, 'package.json')).resolve(`${name}/package.json`));
+  const argon2Dir = packageDir('argon2', REPO_ROOT);
+  const { dependencies = {} } = JSON.parse(readFileSync(join(argon2Dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const runtime = Object.keys(dependencies).filter((d) => !ARGON2_BUILD_ONLY_DEPENDENCIES.includes(d));
+  const listed = Object.keys(ARGON2_RUNTIME_FILES).filter((name) => name !== 'argon2');
+  if (runtime.sort().join() !== listed.sort().join()) {
+    throw new Error(
+      `argon2's run-time dependencies are ${runtime.join(', ')}; ARGON2_RUNTIME_FILES lists ${listed.join(', ')}`,
+    );
+  }
+  const quote = (path: string): string => `'${path.replaceAll("'", "'\\''")}'`;
+  return Object.entries(ARGON2_RUNTIME_FILES).flatMap(([name, files]) => {
+    const from = name === 'argon2' ? argon2Dir : packageDir(name, argon2Dir);
+    return files.flatMap((file) => {
+      const source = join(from, file);
+      if (!existsSync(source))
+        throw new Error(`${source} is missing: the Lambda bundles need it to load argon2`);
+      const target = join(outputDir, 'node_modules', name, file);
+      return [`mkdir -p ${quote(dirname(target))}`, `cp ${quote(source)} ${quote(target)}`];
+    });
+  });
 }
 
 export interface ProoflineStackProps extends StackProps {
@@ -182,6 +237,7 @@ export class ProoflineStack extends Stack {
       timeout: Duration,
       wildcardReason?: string,
       functionName?: string,
+      shipsArgon2 = false,
     ): NodejsFunction => {
       const logGroup = new LogGroup(this, `${functionId}Logs`, {
         retention,
@@ -211,8 +267,18 @@ export class ProoflineStack extends Stack {
           sourceMap: true,
           target: 'node22',
           format: OutputFormat.ESM,
-          // The AWS SDK is bundled (pinned by our lock file, tree-shaken), not taken from the runtime.
-          externalModules: [],
+          // The AWS SDK is bundled (pinned by our lock file, tree-shaken), not taken from the runtime. argon2 is
+          // a native addon: never bundled, copied beside the bundle for the functions that hash passwords.
+          externalModules: ['argon2'],
+          ...(shipsArgon2
+            ? {
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  afterBundling: (_inputDir: string, outputDir: string) => argon2CopyCommands(outputDir),
+                },
+              }
+            : {}),
           mainFields: ['module', 'main'],
           banner:
             "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
@@ -270,6 +336,8 @@ export class ProoflineStack extends Stack {
         family === 'idemia'
           ? 'X-Ray (active tracing) takes no resource-level permissions, nor does sns:Publish to phone numbers (the IPA link by SMS): both on *.'
           : undefined,
+        undefined,
+        true,
       );
       grantTables(fn, tables);
       if (family === 'idemia') idemiaFunction = fn;

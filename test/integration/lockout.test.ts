@@ -1,3 +1,4 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
@@ -19,7 +20,7 @@ import { UserRepository } from '../../functions/store/users.js';
 import { fill, login, PASSWORD, register, type Step, start, submit, uniqueName } from './am-client.js';
 
 /**
- * The lockout (ADR 8) on the real ASL, nodes and DynamoDB Local, with the password hasher and the store
+ * The lockout (ADR 10) on the real ASL, nodes and DynamoDB Local, with the password hasher and the store
  * instrumented: how many passwords were evaluated for an account, and what the store did for a name.
  */
 type Operation = string;
@@ -43,6 +44,7 @@ function harness() {
   const count = (stored: string) => evaluations.set(stored, (evaluations.get(stored) ?? 0) + 1);
   const passwords: PasswordHasher = {
     hash: passwordHasher.hash,
+    needsRehash: passwordHasher.needsRehash,
     async verify(password, stored) {
       count(stored);
       operations.push('hash');
@@ -186,6 +188,25 @@ describe('the account lockout', () => {
 
     expect(refused).toBe('failure');
     expect(afterUnlock).toBe('success');
+  });
+});
+
+describe('legacy password hashes', () => {
+  it('re-hashes a scrypt password with Argon2id at the next successful sign-in', async () => {
+    const h = harness();
+    const userName = uniqueName('old');
+    const salt = randomBytes(16);
+    const key = scryptSync(PASSWORD.normalize('NFKC'), salt, 32, { N: 2 ** 10, r: 8, p: 1 });
+    const legacy = ['scrypt', 2 ** 10, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
+    const user = await h.users.create({ userName }, legacy);
+
+    const signedIn = await attempt(h.journeys, userName, PASSWORD);
+    const rehashed = (await h.users.get(user.id))?.passwordHash ?? '';
+    const again = await attempt(h.journeys, userName, PASSWORD);
+
+    expect(signedIn).toBe('success');
+    expect(rehashed).toMatch(/^\$argon2id\$/);
+    expect(again).toBe('success');
   });
 });
 
