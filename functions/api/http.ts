@@ -37,11 +37,17 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** A cookie's value, percent-decoded; a value that is not valid percent-encoding is no value (skipped). */
 export function cookie(event: HttpEvent, name: string): string | undefined {
   const all = [...(event.cookies ?? []), ...(header(event, 'cookie')?.split(';') ?? [])];
   for (const entry of all) {
     const [key, ...rest] = entry.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(rest.join('='));
+    } catch {
+      // URIError: a client's malformed cookie, not a server error.
+    }
   }
   return undefined;
 }

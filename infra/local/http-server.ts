@@ -14,28 +14,85 @@ export interface Route {
 
 /** Transport limit, well above the API's own body limit (which answers 413 in AM's shape). */
 const MAX_TRANSPORT_BYTES = 10 * 1024 * 1024;
+/** After refusing a body: how long, and how much more of it, to read and discard before closing. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 64 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** Every local response says so (the API's own JSON responses already do). */
+const NOSNIFF = { 'x-content-type-options': 'nosniff' };
+
+/** The client went away before its request was read: not a server error. */
+class ClientClosedError extends Error {
+  constructor() {
+    super('The client closed the connection before the request was complete');
+    this.name = 'ClientClosedError';
+  }
+}
+
+const isClientClosed = (error: unknown): boolean =>
+  error instanceof ClientClosedError ||
+  (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' ||
+  (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+
+/** The body, or `too-large` once it passes the transport limit (the rest is then left unread). */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_TRANSPORT_BYTES) {
-        resolve(undefined);
-        req.destroy();
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
+        resolve('too-large');
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ECONNRESET' ? new ClientClosedError() : error),
+    );
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientClosedError());
+    });
   });
 }
 
-/** Turns a Node request into an API Gateway HTTP API (payload format 2.0) event. */
-export function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+/** An AM-shaped error (`{code, reason, message}`) from the transport itself. */
+function transportError(
+  statusCode: number,
+  reason: string,
+  message: string,
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ code: statusCode, reason, message }),
+  };
+}
+
+/**
+ * The request target as a URL, or undefined when it is not one. Origin-form (`/path?query`) is taken as it is,
+ * `//x` included (a path, not a host); absolute-form (`http://host/path`) is accepted as HTTP/1.1 requires.
+ */
+function targetUrl(target: string | undefined): URL | undefined {
+  const value = target ?? '/';
+  try {
+    if (value.startsWith('/')) return new URL(`http://localhost${value}`);
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns a Node request into an API Gateway HTTP API (payload format 2.0) event (undefined: no valid target). */
+export function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 | undefined {
+  const url = targetUrl(req.url);
+  if (!url) return undefined;
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
     if (value === undefined || key === 'cookie') continue;
@@ -83,12 +140,55 @@ export function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEven
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
-  const headers: Record<string, string | number | string[]> = {};
+  const headers: Record<string, string | number | string[]> = { ...NOSNIFF };
   for (const [key, value] of Object.entries(result.headers ?? {})) headers[key] = String(value);
   if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(body);
+}
+
+/**
+ * Answers 413 for a body over the transport limit and closes the connection gracefully: the response says
+ * `Connection: close`, then what the client still sends is read and discarded (for a bounded time and size)
+ * before the socket closes, so that the client reads the 413 rather than a reset. A body the client has not
+ * started sending (it expects 100-continue) is not waited for.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, bodyPending: boolean): void {
+  const result = transportError(
+    413,
+    'Payload Too Large',
+    `Request body is larger than ${MAX_TRANSPORT_BYTES} bytes`,
+  );
+  const body = Buffer.from(result.body ?? '', 'utf8');
+  res.writeHead(413, {
+    ...result.headers,
+    ...NOSNIFF,
+    'content-length': body.length,
+    connection: 'close',
+  });
+  res.write(body);
+  req.on('error', () => undefined);
+  if (!bodyPending || req.complete) {
+    res.end();
+    return;
+  }
+  let drained = 0;
+  const close = () => {
+    clearTimeout(timer);
+    req.off('data', discard);
+    if (!res.writableEnded) res.end();
+  };
+  const discard = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > LINGER_BYTES) close();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  req.on('data', discard);
+  req.once('end', close);
+  req.once('close', close);
+  req.resume();
 }
 
 /** Browser origins allowed to call the API with credentials (the ForgeRock SDK sends cookies). */
@@ -126,47 +226,44 @@ export async function startHttpServer(
   host = '127.0.0.1',
   corsOptions: CorsOptions = { origins: [] },
 ): Promise<{ server: Server; url: string }> {
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     try {
       if (cors(req, res, corsOptions)) return;
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > MAX_TRANSPORT_BYTES) {
+        refuseTooLarge(req, res, !expectsContinue);
+        return;
+      }
+      if (expectsContinue) res.writeContinue();
       const body = await readBody(req);
-      if (body === undefined) {
-        send(res, {
-          statusCode: 413,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ code: 413, reason: 'Payload Too Large', message: 'Request body too large' }),
-        });
+      if (body === 'too-large') {
+        refuseTooLarge(req, res, true);
         return;
       }
       const event = toEvent(req, body);
+      if (!event) {
+        send(res, transportError(400, 'Bad Request', 'The request target is not a valid URL path'));
+        return;
+      }
       const route = routes.find((r) => event.rawPath.startsWith(r.prefix));
       if (!route) {
-        send(res, {
-          statusCode: 404,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            code: 404,
-            reason: 'Not Found',
-            message: `No endpoint at ${event.rawPath}`,
-          }),
-        });
+        send(res, transportError(404, 'Not Found', `No endpoint at ${event.rawPath}`));
         return;
       }
       send(res, await route.handler(event));
     } catch (error) {
+      if (isClientClosed(error) || (req.destroyed && !req.complete)) {
+        // The client went away (aborted upload, closed tab): nothing to answer, nothing wrong here.
+        logger.debug('Client closed the request before it was answered', { method: req.method });
+        return;
+      }
       logger.error('Local HTTP adapter error', { error: error as Error });
-      if (!res.headersSent)
-        send(res, {
-          statusCode: 500,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            code: 500,
-            reason: 'Internal Server Error',
-            message: 'Internal Server Error',
-          }),
-        });
+      if (!res.headersSent) send(res, transportError(500, 'Internal Server Error', 'Internal Server Error'));
     }
-  });
+  };
+  const server = createServer((req, res) => void handle(req, res, false));
+  // A client announcing a body (Expect: 100-continue) is told to send it only when it will be read.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void handle(req, res, true));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -18,7 +18,7 @@ import { idemiaConfigFromEnv, isIdemiaConfigured } from '../../functions/provide
 import { IproovClient } from '../../functions/providers/iproov/client.js';
 import { iproovConfigFromEnv, isIproovConfigured } from '../../functions/providers/iproov/config.js';
 import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
-import { intEnv } from '../../functions/shared/env.js';
+import { intEnv, optionalEnv } from '../../functions/shared/env.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
@@ -188,7 +188,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine = new EmbeddedEngine(
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, nodeHandler])),
   );
-  const config = { ...apiConfigFromEnv(env), secureCookie: false };
+  // Plain HTTP on loopback: the session cookie is Secure only when SESSION_COOKIE_SECURE says so (the cloud
+  // default is Secure; see apiConfigFromEnv).
+  const config = {
+    ...apiConfigFromEnv(env),
+    secureCookie: optionalEnv('SESSION_COOKIE_SECURE', env) === 'true',
+  };
   const journeys = new JourneyService({
     engine,
     transactions: new TransactionRepository(store),
