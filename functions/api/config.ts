@@ -1,5 +1,6 @@
 import type { JourneyServiceConfig } from '../engine/journeys.js';
 import { intEnv, optionalEnv } from '../shared/env.js';
+import { stepTimeoutsFromEnv } from '../shared/timeouts.js';
 import type { ApiConfig } from './app.js';
 
 /** The API's configuration from the environment; every variable has a documented default. */
@@ -16,5 +17,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     transactionTtlSeconds: intEnv('JOURNEY_TTL_SECONDS', 900, env),
     sessionTtlSeconds: intEnv('SESSION_TTL_SECONDS', 7200, env),
     successUrl: optionalEnv('SUCCESS_URL', env) ?? '/enduser/?realm=/alpha',
+    // A claim on a step holds a little longer than the longest step (STEP_TIMEOUT_SECONDS, default 25).
+    stepLeaseMs: stepTimeoutsFromEnv(env).leaseSeconds * 1000,
   };
 }

@@ -17,6 +17,14 @@ interface LoadedJourney {
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 
+export interface EmbeddedEngineOptions {
+  /**
+   * The longest an execution may run (the machine's top-level TimeoutSeconds, as the CDK stack sets it on AWS);
+   * a longer one fails as TIMED_OUT. Default: none.
+   */
+  timeoutSeconds?: number;
+}
+
 /**
  * The engine port embedded: the same ASL files run in-process by aws-local-stepfunctions. Placeholders are
  * substituted as CDK does; every `lambda:invoke` Task is overridden to call the local function its
@@ -30,12 +38,21 @@ export class EmbeddedEngine implements EnginePort {
    * @param functions substitution name (e.g. IdentityNodesFunctionArn) → local handler
    * @param files the journeys to load (default: every `statemachines/*.asl.json`)
    */
-  constructor(functions: Readonly<Record<string, LocalFunction>>, files: JourneyFile[] = listJourneyFiles()) {
+  constructor(
+    functions: Readonly<Record<string, LocalFunction>>,
+    files: JourneyFile[] = listJourneyFiles(),
+    options: EmbeddedEngineOptions = {},
+  ) {
     const substitutions = Object.fromEntries(Object.keys(functions).map((name) => [name, `local:${name}`]));
     for (const file of files) {
       // A journey that does not pass the lint does not load: a skipped node would be a skipped check.
       lintJourney(file.journey, file.definition);
-      const definition = substitute(file.definition, substitutions);
+      const definition = substitute(
+        options.timeoutSeconds === undefined
+          ? file.definition
+          : { ...file.definition, TimeoutSeconds: options.timeoutSeconds },
+        substitutions,
+      );
       const handlers: LoadedJourney['handlers'] = {};
       const states = (definition.States ?? {}) as Record<string, JsonObject>;
       for (const [stateName, state] of Object.entries(states)) {
@@ -69,7 +86,13 @@ export class EmbeddedEngine implements EnginePort {
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
       const inner = (cause as Error & { cause?: unknown }).cause;
-      const name = inner instanceof Error ? inner.name : cause.name;
+      // As StartSyncExecution reports an execution past the machine's TimeoutSeconds.
+      const name =
+        cause.name === 'ExecutionTimeoutError'
+          ? 'TIMED_OUT'
+          : inner instanceof Error
+            ? inner.name
+            : cause.name;
       throw Object.assign(new JourneyExecutionError(journey, name, cause.message), { cause });
     }
   }

@@ -1,12 +1,15 @@
 import type { Callback } from '../shared/callbacks.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { stepTimeouts } from '../shared/timeouts.js';
 import { nowSeconds } from '../store/dynamo.js';
 import { ConcurrentUpdateError } from '../store/errors.js';
 import type { SessionRepository } from '../store/sessions.js';
 import {
+  leaseExpired,
   type PendingStep,
   pendingFrom,
+  released,
   type Transaction,
   type TransactionRepository,
 } from '../store/transactions.js';
@@ -29,6 +32,11 @@ export interface JourneyServiceConfig {
   transactionTtlSeconds: number;
   sessionTtlSeconds: number;
   successUrl: string;
+  /**
+   * How long a claim on a step holds (milliseconds): just above the longest step. Once it has expired, the
+   * step's client (or an event) may take the step over. Default: the lease of `functions/shared/timeouts.ts`.
+   */
+  stepLeaseMs?: number;
 }
 
 export type StepResponse =
@@ -53,6 +61,17 @@ export interface JourneyServiceDeps {
 
 const realmPath = (realm: string): string => (realm === 'root' ? '/' : `/${realm}`);
 
+/**
+ * How long a poll waits for an event's resume that holds its step (a poll racing a webhook), never past the
+ * resume's lease. A client's own claim (a double submit) is not waited for: the second submit gets 409 at once.
+ */
+const EVENT_WAIT_MS = 5000;
+
+/** Which step of a transaction an authId's secret holds. */
+type HeldStep = 'current' | 'claimed' | 'overtaken';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Shared state as persisted: transient data (passwords, one-shot messages) never leaves the execution. */
 function persistable(state: SharedState): SharedState {
   const { transient: _transient, ...rest } = state;
@@ -64,7 +83,11 @@ function persistable(state: SharedState): SharedState {
  * transaction item between steps, each step claimed with a conditional write so it takes effect once.
  */
 export class JourneyService {
-  constructor(private readonly deps: JourneyServiceDeps) {}
+  private readonly leaseMs: number;
+
+  constructor(private readonly deps: JourneyServiceDeps) {
+    this.leaseMs = deps.config.stepLeaseMs ?? stepTimeouts().leaseSeconds * 1000;
+  }
 
   get journeys(): ReadonlySet<string> {
     return this.deps.engine.journeys;
@@ -107,33 +130,44 @@ export class JourneyService {
     if (!parsed) throw new InvalidAuthIdError();
     const tx = await this.settled(parsed.txId);
     if (!tx || tx.realm !== realm) throw new InvalidAuthIdError();
-    if (tx.status === 'processing') throw new StepConflictError();
-    const current = secretMatches(parsed.secret, tx.stepHash);
-    const overtaken = !current && secretMatches(parsed.secret, tx.previousStepHash);
-    if (!current && !overtaken) throw new InvalidAuthIdError();
+    const held = heldStep(tx, parsed.secret);
+    if (!held) throw new InvalidAuthIdError();
     if (journey !== undefined && journey !== tx.journey) {
       throw new JourneyRequestError(`This authId belongs to journey ${tx.journey}, not ${journey}`);
     }
-    if (overtaken) return this.caughtUp(tx);
-    if (tx.status !== 'waiting' || !tx.pending) throw new InvalidAuthIdError();
+    if (tx.status === 'processing') {
+      // The step is being processed: 409 — unless its claimer is gone (the lease expired), then this retry
+      // takes the step over.
+      if (held !== 'claimed' || !leaseExpired(tx)) throw new StepConflictError();
+    } else if (held === 'overtaken') {
+      return this.caughtUp(tx);
+    } else if (tx.status !== 'waiting') {
+      throw new InvalidAuthIdError();
+    }
+    if (!tx.pending) throw new InvalidAuthIdError();
     const input = matchCallbacks(tx.pending.callbacks, body.callbacks);
     let claimed: Transaction;
     try {
-      claimed = await this.deps.transactions.claim(tx);
+      claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
       // Someone else took the step first. A vendor's event (a webhook resume) overtakes the client's step: once
       // it has run, this poll gets the current step, as if it had come a moment later. Another submission of
-      // the same step (a double click) gets 409 while it runs, 401 after.
-      const current = await this.settled(tx.id);
-      if (
-        current &&
-        current.status !== 'processing' &&
-        secretMatches(parsed.secret, current.previousStepHash)
-      )
-        return this.caughtUp(current);
-      if (current?.status === 'processing') throw new StepConflictError(undefined, { cause: error });
+      // the same step (a double click, or two retries of a step whose claimer crashed) gets 409 while it runs,
+      // 401 after.
+      const latest = await this.settled(tx.id);
+      const heldNow = latest ? heldStep(latest, parsed.secret) : undefined;
+      if (latest && latest.status !== 'processing' && heldNow === 'overtaken') return this.caughtUp(latest);
+      if (latest?.status === 'processing' && heldNow)
+        throw new StepConflictError(undefined, { cause: error });
       throw new InvalidAuthIdError(undefined, { cause: error });
+    }
+    if (tx.status === 'processing') {
+      logger.warn('Step taken over after its lease expired', {
+        journey: tx.journey,
+        txId: tx.id,
+        by: 'client',
+      });
     }
     const output = await this.run(claimed, {
       journey: tx.journey,
@@ -146,7 +180,15 @@ export class JourneyService {
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,
     });
-    return this.conclude(claimed, output, false);
+    try {
+      return await this.conclude(claimed, output, false);
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      // This request ran past its lease and another one took the step over: that one's result stands.
+      throw new StepConflictError('This step was taken over by another request after this one ran too long', {
+        cause: error,
+      });
+    }
   }
 
   /**
@@ -155,13 +197,27 @@ export class JourneyService {
    */
   async resumeFromEvent(txId: string): Promise<'resumed' | 'not-waiting' | 'busy'> {
     const tx = await this.deps.transactions.get(txId);
-    if (tx?.status !== 'waiting' || !tx.pending) return 'not-waiting';
+    if (!tx) return 'not-waiting';
+    if (tx.status === 'processing') {
+      // Another request holds the step; an expired claim (its claimer is gone) is taken over.
+      if (!leaseExpired(tx)) return 'busy';
+    } else if (tx.status !== 'waiting') {
+      return 'not-waiting';
+    }
+    if (!tx.pending) return 'not-waiting';
     let claimed: Transaction;
     try {
-      claimed = await this.deps.transactions.claim(tx);
+      claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'event' });
     } catch (error) {
       if (error instanceof ConcurrentUpdateError) return 'busy';
       throw error;
+    }
+    if (tx.status === 'processing') {
+      logger.warn('Step taken over after its lease expired', {
+        journey: tx.journey,
+        txId: tx.id,
+        by: 'event',
+      });
     }
     const output = await this.run(claimed, {
       journey: tx.journey,
@@ -171,23 +227,32 @@ export class JourneyService {
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,
     });
-    if (output.outcome === SUSPENDED || output.result?.status === 'success') {
-      await this.conclude(claimed, output, false, tx.stepHash);
-    } else {
-      // The client learns of the failure on its next poll (AM's 401 Login failure).
-      const { pending: _pending, ...rest } = claimed;
-      await this.deps.transactions.put(
-        {
-          ...rest,
-          version: claimed.version + 1,
-          status: 'failed',
-          previousStepHash: tx.stepHash,
-          state: {},
-          updatedAt: new Date().toISOString(),
-        },
-        claimed.version,
-      );
-      logger.info('Journey failed', { journey: tx.journey, txId: tx.id });
+    // The client still holds the step the event ran: its next poll is answered by catchUp.
+    const overtaken = claimed.claimedStepHash;
+    try {
+      if (output.outcome === SUSPENDED || output.result?.status === 'success') {
+        await this.conclude(claimed, output, false, overtaken);
+      } else {
+        // The client learns of the failure on its next poll (AM's 401 Login failure).
+        const { pending: _pending, ...rest } = released(claimed);
+        await this.deps.transactions.put(
+          {
+            ...rest,
+            version: claimed.version + 1,
+            status: 'failed',
+            ...(overtaken ? { previousStepHash: overtaken } : {}),
+            state: {},
+            updatedAt: new Date().toISOString(),
+          },
+          claimed.version,
+        );
+        logger.info('Journey failed', { journey: tx.journey, txId: tx.id });
+      }
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      // This resume ran past its lease and another request took the step over: that one's result stands.
+      logger.warn('Resume outrun by a request that took its step over', { journey: tx.journey, txId: tx.id });
+      return 'busy';
     }
     return 'resumed';
   }
@@ -201,11 +266,19 @@ export class JourneyService {
     });
   }
 
-  /** A transaction that is being processed is given a few seconds to finish (a poll racing a webhook). */
+  /**
+   * The transaction; one whose step an event's resume is processing is given a few seconds to finish (a poll
+   * racing a webhook), never past the resume's lease.
+   */
   private async settled(txId: string): Promise<Transaction | undefined> {
+    const deadline = Date.now() + EVENT_WAIT_MS;
     let tx = await this.deps.transactions.get(txId);
-    for (let waited = 0; tx?.status === 'processing' && waited < 5000; waited += 100) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    while (
+      tx?.status === 'processing' &&
+      tx.claimedBy !== 'client' &&
+      Date.now() <= Math.min(deadline, tx.leaseExpiresAt ?? deadline)
+    ) {
+      await sleep(100);
       tx = await this.deps.transactions.get(txId);
     }
     return tx;
@@ -281,7 +354,7 @@ export class JourneyService {
 
   private async end(tx: Transaction, status: 'complete' | 'failed'): Promise<void> {
     // Only the outcome is kept (no shared state, no PII), until the item expires.
-    const { pending: _pending, stepHash: _stepHash, previousStepHash: _previous, ...rest } = tx;
+    const { pending: _pending, stepHash: _stepHash, previousStepHash: _previous, ...rest } = released(tx);
     await this.deps.transactions.put(
       { ...rest, status, state: {}, version: tx.version + 1, updatedAt: new Date().toISOString() },
       tx.version,
@@ -303,7 +376,7 @@ export class JourneyService {
       const secret = newStepSecret();
       const pending = pendingFrom(output.suspendedAt, output.suspend);
       const next: Transaction = {
-        ...tx,
+        ...released(tx),
         version: tx.version + 1,
         status: 'waiting',
         stepHash: hashStepSecret(secret),
@@ -319,7 +392,7 @@ export class JourneyService {
     const result = output.result;
     if (result?.status === 'success') {
       if (overtakenStepHash) {
-        const { pending: _pending, ...rest } = tx;
+        const { pending: _pending, ...rest } = released(tx);
         await this.deps.transactions.put(
           {
             ...rest,
@@ -343,4 +416,12 @@ export class JourneyService {
     }
     throw new JourneyExecutionError(tx.journey, 'UnroutedOutcome', `outcome ${String(output.outcome)}`);
   }
+}
+
+/** Which step of the transaction the authId's secret holds, if any. */
+function heldStep(tx: Transaction, secret: string): HeldStep | undefined {
+  if (tx.status === 'waiting' && secretMatches(secret, tx.stepHash)) return 'current';
+  if (tx.status === 'processing' && secretMatches(secret, tx.claimedStepHash)) return 'claimed';
+  if (secretMatches(secret, tx.previousStepHash)) return 'overtaken';
+  return undefined;
 }

@@ -11,6 +11,15 @@ import { ConcurrentUpdateError } from './errors.js';
  */
 export type TransactionStatus = 'waiting' | 'processing' | 'succeeded' | 'complete' | 'failed';
 
+/** Who claimed a step: a client's submission, or an external event's resume (a webhook). */
+export type Claimant = 'client' | 'event';
+
+/** A claim is a lease: it holds for `ms` milliseconds, then the step may be taken over. */
+export interface Lease {
+  ms: number;
+  by: Claimant;
+}
+
 /** The step a transaction waits at: what the client was sent, to check what it sends back. */
 export interface PendingStep {
   node: string;
@@ -36,6 +45,15 @@ export interface Transaction {
    * poll is answered with the current step (or the result) instead of 401.
    */
   previousStepHash?: string;
+  /**
+   * While `processing`: the hash of the step being processed (the step the client holds), kept so that its
+   * client — or an event — may take the step over once the lease has expired, and no one else.
+   */
+  claimedStepHash?: string;
+  /** While `processing`: when the claim expires (epoch milliseconds). */
+  leaseExpiresAt?: number;
+  /** While `processing`: who holds the claim. */
+  claimedBy?: Claimant;
   pending?: PendingStep;
   state: SharedState;
   createdAt: string;
@@ -60,26 +78,42 @@ export class TransactionRepository {
   }
 
   /**
-   * Takes the waiting step for processing: version N → N+1 and the step secret removed, only if the
-   * transaction is still at version N with that secret. Exactly one of two concurrent submits wins.
+   * Takes the step for processing, as a lease of `lease.ms`: version N → N+1, only if the transaction is still
+   * at version N and either waits with that step's secret (the secret is removed; its hash is kept as
+   * `claimedStepHash`) or is processing that same step under a lease that has expired (its claimer crashed, was
+   * killed or timed out: the step is taken over). Of concurrent claims, exactly one wins; the others get
+   * ConcurrentUpdateError.
    */
-  async claim(tx: Transaction): Promise<Transaction> {
-    const now = new Date().toISOString();
+  async claim(tx: Transaction, lease: Lease): Promise<Transaction> {
+    const takeOver = tx.status === 'processing';
+    const hash = takeOver ? tx.claimedStepHash : tx.stepHash;
+    if (hash === undefined || (!takeOver && tx.status !== 'waiting')) {
+      throw new ConcurrentUpdateError(`Transaction ${tx.id} has no step to claim`);
+    }
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    const leaseExpiresAt = nowMs + lease.ms;
     try {
       await this.store.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id: tx.id },
-          UpdateExpression: 'SET #version = :next, #status = :processing, updatedAt = :now REMOVE stepHash',
-          ConditionExpression: '#version = :version AND stepHash = :hash AND #status = :waiting',
+          UpdateExpression: takeOver
+            ? 'SET #version = :next, leaseExpiresAt = :lease, claimedBy = :by, updatedAt = :now'
+            : 'SET #version = :next, #status = :processing, claimedStepHash = :hash, leaseExpiresAt = :lease, claimedBy = :by, updatedAt = :now REMOVE stepHash',
+          ConditionExpression: takeOver
+            ? '#version = :version AND #status = :processing AND claimedStepHash = :hash AND leaseExpiresAt < :nowMs'
+            : '#version = :version AND #status = :waiting AND stepHash = :hash',
           ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
           ExpressionAttributeValues: {
             ':next': tx.version + 1,
             ':version': tx.version,
-            ':hash': tx.stepHash,
+            ':hash': hash,
             ':processing': 'processing',
-            ':waiting': 'waiting',
+            ':lease': leaseExpiresAt,
+            ':by': lease.by,
             ':now': now,
+            ...(takeOver ? { ':nowMs': nowMs } : { ':waiting': 'waiting' }),
           },
         }),
       );
@@ -92,7 +126,15 @@ export class TransactionRepository {
       throw error;
     }
     const { stepHash: _consumed, ...rest } = tx;
-    return { ...rest, version: tx.version + 1, status: 'processing', updatedAt: now };
+    return {
+      ...rest,
+      version: tx.version + 1,
+      status: 'processing',
+      claimedStepHash: hash,
+      leaseExpiresAt,
+      claimedBy: lease.by,
+      updatedAt: now,
+    };
   }
 
   /** Writes the transaction: new (`expectedVersion` undefined) or over exactly `expectedVersion`. */
@@ -120,6 +162,17 @@ export class TransactionRepository {
       throw error;
     }
   }
+}
+
+/** Whether a processing transaction's claim has expired: its claimer is gone and the step may be taken over. */
+export function leaseExpired(tx: Transaction, nowMs: number = Date.now()): boolean {
+  return tx.status === 'processing' && tx.leaseExpiresAt !== undefined && tx.leaseExpiresAt < nowMs;
+}
+
+/** The transaction without its claim: what a step's conclusion writes. */
+export function released(tx: Transaction): Transaction {
+  const { claimedStepHash: _hash, leaseExpiresAt: _lease, claimedBy: _by, ...rest } = tx;
+  return rest;
 }
 
 export function pendingFrom(node: string, suspension: Suspension): PendingStep {

@@ -40,6 +40,7 @@ import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { lintJourney } from '../../functions/engine/journey-lint.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import type { NodeFamily } from '../../functions/nodes/types.js';
+import { stepTimeouts } from '../../functions/shared/timeouts.js';
 import { type IndexDefinition, TABLES, type TableId } from '../../functions/store/tables.js';
 
 /** The repository root: entry files, the lock file and the ASL files are resolved against it. */
@@ -322,6 +323,9 @@ export class ProoflineStack extends Stack {
       }
     };
 
+    // Every timeout, and the lease on a claimed step, from one step budget (functions/shared/timeouts.ts).
+    const timeouts = stepTimeouts();
+
     // One function per node family; node functions touch only the users table.
     const families = Object.entries(NODE_FAMILIES) as Array<[NodeFamily, (typeof NODE_FAMILIES)[NodeFamily]]>;
     const nodeFunctions: Record<string, IFunction> = {};
@@ -332,7 +336,7 @@ export class ProoflineStack extends Stack {
         `${family[0]?.toUpperCase()}${family.slice(1)}NodesFunction`,
         entry,
         1024,
-        Duration.seconds(20),
+        Duration.seconds(timeouts.nodeFunctionSeconds),
         family === 'idemia'
           ? 'X-Ray (active tracing) takes no resource-level permissions, nor does sns:Publish to phone numbers (the IPA link by SMS): both on *.'
           : undefined,
@@ -356,16 +360,19 @@ export class ProoflineStack extends Stack {
       const machine = new StateMachine(this, `${file.journey}StateMachine`, {
         stateMachineName: `${this.stackName}-${file.journey}`,
         stateMachineType: StateMachineType.EXPRESS,
-        definitionBody: DefinitionBody.fromFile(file.path),
+        // The step budget as the machine's TimeoutSeconds (the `timeout` prop applies to CDK-built definitions
+        // only, not to a file's).
+        definitionBody: DefinitionBody.fromString(
+          JSON.stringify({ ...file.definition, TimeoutSeconds: timeouts.stepSeconds }),
+        ),
         definitionSubstitutions: Object.fromEntries(
           Object.entries(nodeFunctions).map(([name, fn]) => [name, fn.functionArn]),
         ),
         // Execution data carries passwords and profile data: never logged.
         logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
         tracingEnabled: true,
-        timeout: Duration.minutes(1),
       });
-      // fromFile does not derive grants: the machine may invoke every node function its ASL can name.
+      // A definition from a file does not derive grants: the machine may invoke every node function it names.
       for (const fn of Object.values(nodeFunctions)) {
         fn.grantInvoke(machine);
         acknowledgeNag(
@@ -393,11 +400,18 @@ export class ProoflineStack extends Stack {
     }
 
     // The callbacks API.
-    const apiFunction = lambda('ApiFunction', 'functions/api/handler.ts', 512, Duration.seconds(29));
+    const apiFunction = lambda(
+      'ApiFunction',
+      'functions/api/handler.ts',
+      512,
+      Duration.seconds(timeouts.apiFunctionSeconds),
+    );
     const stateMachineArns = this.toJsonString(
       Object.fromEntries(Object.entries(this.stateMachines).map(([j, m]) => [j, m.stateMachineArn])),
     );
     apiFunction.addEnvironment('STATE_MACHINE_ARNS', stateMachineArns);
+    // The lease on a claimed step is derived from the same budget as the machines' TimeoutSeconds.
+    apiFunction.addEnvironment('STEP_TIMEOUT_SECONDS', String(timeouts.stepSeconds));
     apiFunction.addEnvironment('REALMS', (props.realms ?? ['alpha']).join(','));
     grantTables(apiFunction, ['Transactions', 'Users', 'Sessions']);
     for (const machine of Object.values(this.stateMachines)) machine.grantStartSyncExecution(apiFunction);
@@ -467,7 +481,7 @@ export class ProoflineStack extends Stack {
       'WebhookFunction',
       'functions/webhooks/handler.ts',
       512,
-      Duration.seconds(29),
+      Duration.seconds(timeouts.apiFunctionSeconds),
       undefined,
       webhookFunctionName,
     );
@@ -485,6 +499,7 @@ export class ProoflineStack extends Stack {
       }),
     );
     webhookFunction.addEnvironment('STATE_MACHINE_ARNS', stateMachineArns);
+    webhookFunction.addEnvironment('STEP_TIMEOUT_SECONDS', String(timeouts.stepSeconds));
     grantTables(
       webhookFunction,
       TABLES.map((t) => t.id),

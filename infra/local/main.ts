@@ -11,6 +11,7 @@ const runtime = await startRuntime({
   dynamodbEndpoint: optionalEnv('DYNAMODB_ENDPOINT'),
   idemiaSandboxPort: intEnv('IDEMIA_SANDBOX_PORT', port === 0 ? 0 : port + 1),
   iproovSandboxPort: intEnv('IPROOV_SANDBOX_PORT', port === 0 ? 0 : port + 2),
+  stopGraceMs: intEnv('SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
 });
 
 const base = runtime.url;
@@ -38,12 +39,24 @@ process.stdout.write(
   ].join('\n'),
 );
 
+/**
+ * SIGTERM or Ctrl+C: stop accepting connections, let the requests in flight finish (up to
+ * SHUTDOWN_TIMEOUT_SECONDS), then stop the sandboxes and the database. A second signal stops at once.
+ */
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
+  if (stopping) {
+    process.stdout.write(`${signal} again: stopping now\n`);
+    process.exit(1);
+  }
   stopping = true;
-  process.stdout.write(`\n${signal}: stopping…\n`);
-  await runtime.stop();
+  process.stdout.write(`\n${signal}: stopping (requests in flight may finish)…\n`);
+  try {
+    await runtime.stop();
+  } catch (error) {
+    process.stderr.write(`Stopping failed: ${String(error)}\n`);
+    process.exit(1);
+  }
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

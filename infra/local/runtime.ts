@@ -20,6 +20,7 @@ import { iproovConfigFromEnv, isIproovConfigured } from '../../functions/provide
 import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import { intEnv, optionalEnv } from '../../functions/shared/env.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
+import { stepTimeoutsFromEnv } from '../../functions/shared/timeouts.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
 import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
@@ -54,6 +55,11 @@ export interface RuntimeOptions {
   iproovSandboxPort?: number;
   /** How long sandbox IPA sessions live before HEARTBEAT_TIMEOUT (default IPA's 30 minutes). */
   idemiaSessionTtlMs?: number;
+  /**
+   * How long `stop()` lets requests in flight finish before it closes their connections (default 10 s). A step
+   * cut short keeps its claim until the lease expires; the client's retry then takes it over.
+   */
+  stopGraceMs?: number;
 }
 
 export interface Runtime {
@@ -71,6 +77,10 @@ export interface Runtime {
   /** IDEMIA proof archives, encrypted (under DATA_DIR/proofs, or a temporary folder for in-memory runs). */
   proofs: LocalProofStore;
   proofsDir: string;
+  /**
+   * Stops gracefully: no new connections; requests in flight finish (up to `stopGraceMs`, then their
+   * connections are closed), background resumes settle; then the sandboxes and the database stop.
+   */
   stop(): Promise<void>;
 }
 
@@ -117,6 +127,31 @@ async function localProofStore(
   const sweeper = setInterval(() => void proofs.sweep(retentionDays).catch(() => undefined), 3600_000);
   sweeper.unref();
   return { proofs, dir, temporary: !dataDir, sweeper };
+}
+
+/**
+ * Stops the server accepting connections and waits for the requests in flight to be answered: idle keep-alive
+ * connections are closed as soon as they are idle; after `graceMs`, whatever is left is closed.
+ */
+export async function drain(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive connection goes idle when its response is sent: close it then, not at the client's leisure.
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  try {
+    if ((await Promise.race([closed, late])) === 'late') {
+      server.closeAllConnections();
+      await closed;
+    }
+  } finally {
+    clearInterval(idle);
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -185,8 +220,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     messaging: outbox,
   };
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
+  // The state machines' TimeoutSeconds, as on AWS: a step never outlives its lease.
   const engine = new EmbeddedEngine(
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, nodeHandler])),
+    undefined,
+    { timeoutSeconds: stepTimeoutsFromEnv(env).stepSeconds },
   );
   // Plain HTTP on loopback: the session cookie is Secure only when SESSION_COOKIE_SECURE says so (the cloud
   // default is Secure; see apiConfigFromEnv).
@@ -259,14 +297,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     proofsDir: proofStore.dir,
     async stop() {
       clearInterval(proofStore.sweeper);
+      // In-flight steps still need the sandboxes and the database: those stop last.
+      await drain(server, options.stopGraceMs ?? 10_000);
       await resume.settle();
       if (proofStore.temporary) await rm(proofStore.dir, { recursive: true, force: true });
       await idemiaSandbox?.stop();
       await iproovSandbox?.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
       client.destroy();
       await dynamo?.stop();
     },

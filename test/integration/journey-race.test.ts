@@ -6,7 +6,7 @@ import type { JourneyContext } from '../../functions/engine/types.js';
 import { numberCallbacks, textOutputCallback } from '../../functions/shared/callbacks.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
-import { type Transaction, TransactionRepository } from '../../functions/store/transactions.js';
+import { type Lease, type Transaction, TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 
 /**
@@ -38,9 +38,9 @@ function countingEngine(): EnginePort {
 /** Transactions whose claim waits at a gate: lets another request claim the step first. */
 class GatedTransactions extends TransactionRepository {
   gate: Promise<void> = Promise.resolve();
-  override async claim(tx: Transaction): Promise<Transaction> {
+  override async claim(tx: Transaction, lease: Lease): Promise<Transaction> {
     await this.gate;
-    return super.claim(tx);
+    return super.claim(tx, lease);
   }
 }
 

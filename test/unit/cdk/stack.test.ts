@@ -11,6 +11,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listJourneyFiles } from '../../../functions/engine/asl.js';
 import { NODE_FAMILIES } from '../../../functions/nodes/families.js';
+import {
+  API_GATEWAY_TIMEOUT_SECONDS,
+  STEP_TIMEOUT_SECONDS,
+  stepTimeouts,
+} from '../../../functions/shared/timeouts.js';
 import { TABLES } from '../../../functions/store/tables.js';
 import { ProoflineStack } from '../../../infra/cloud/proofline-stack.js';
 
@@ -97,6 +102,28 @@ describe('ProoflineStack', () => {
       });
     }
     expect(functions[stack.getLogicalId(fn('ApiFunction'))]?.Properties).toMatchObject({ Timeout: 29 });
+  });
+
+  it('nests every timeout in the step budget, and hands the budget to the functions that lease steps', () => {
+    const fn = (id: string) => stack.node.findChild(id).node.defaultChild as never;
+    const functions = template.findResources('AWS::Lambda::Function');
+    const props = (id: string) => functions[stack.getLogicalId(fn(id))]?.Properties;
+    const nodeTimeout = props(nodeFunctionId('identity')).Timeout as number;
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const machineTimeouts = machines.map(
+      (m) =>
+        (JSON.parse(m.Properties.DefinitionString as string) as { TimeoutSeconds?: number }).TimeoutSeconds,
+    );
+
+    expect(machineTimeouts).toEqual(journeys.map(() => STEP_TIMEOUT_SECONDS));
+    expect(nodeTimeout).toBeLessThan(STEP_TIMEOUT_SECONDS);
+    for (const id of ['ApiFunction', 'WebhookFunction']) {
+      expect(props(id).Timeout).toBeGreaterThan(STEP_TIMEOUT_SECONDS);
+      expect(props(id).Timeout).toBeLessThan(API_GATEWAY_TIMEOUT_SECONDS);
+      expect(props(id).Environment.Variables.STEP_TIMEOUT_SECONDS).toBe(String(STEP_TIMEOUT_SECONDS));
+    }
+    expect(stepTimeouts().leaseSeconds).toBeGreaterThan(STEP_TIMEOUT_SECONDS);
+    expect(() => stepTimeouts(API_GATEWAY_TIMEOUT_SECONDS)).toThrow(/STEP_TIMEOUT_SECONDS must be/);
   });
 
   it('makes one EXPRESS state machine per journey, logging without execution data', () => {

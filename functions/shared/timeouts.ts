@@ -1,0 +1,73 @@
+import { intEnv } from './env.js';
+import { ConfigurationError } from './errors.js';
+
+/**
+ * Every time limit of a step, derived from one budget so that they nest — each limit leaves room for the one
+ * inside it:
+ *
+ *   node function < step (the state machine's TimeoutSeconds) < API function < API Gateway (30 s)
+ *                   step + margin = the lease on a claimed step
+ *
+ * The CDK stack takes the Lambda timeouts and the state machines' TimeoutSeconds from here; the embedded runtime
+ * gives its interpreter the same step timeout; the API and webhook handlers take the lease from here (through
+ * `STEP_TIMEOUT_SECONDS`, which the stack sets to the value it synthesized with). Change the budget here, not
+ * one of the limits.
+ */
+
+/** API Gateway HTTP API's integration timeout (a hard limit): nothing behind it can answer later. */
+export const API_GATEWAY_TIMEOUT_SECONDS = 30;
+
+/** The step budget: the longest one execution of a journey's state machine (one HTTP step) may run. */
+export const STEP_TIMEOUT_SECONDS = 25;
+
+/** What the API function does around an execution: read the transaction, claim it, write the result, answer. */
+const API_HEADROOM_SECONDS = 4;
+
+/** What a state machine does around a node function: transitions, Choice and Pass states, Retry backoff. */
+const NODE_HEADROOM_SECONDS = 5;
+
+/**
+ * Added to the step for the lease: the claim is written just before the execution starts, and the hosts'
+ * clocks (the claimer's and a later retry's) may differ a little.
+ */
+export const LEASE_MARGIN_SECONDS = 2;
+
+export interface StepTimeouts {
+  /** One execution of a journey (one step): the state machine's TimeoutSeconds. */
+  stepSeconds: number;
+  /** A node function's Lambda timeout: one node within the step. */
+  nodeFunctionSeconds: number;
+  /** The API and webhook functions' Lambda timeout: a step and the transaction reads and writes around it. */
+  apiFunctionSeconds: number;
+  /**
+   * How long a claim on a step holds: just above the longest step, so that once it has expired the claimer's
+   * execution has ended (crashed, killed or timed out) and a retry may take the step over. A claimer still
+   * writing after that loses to the retry's version (the transaction's optimistic concurrency).
+   */
+  leaseSeconds: number;
+}
+
+/** The limits derived from a step budget (default `STEP_TIMEOUT_SECONDS`); refuses a budget that cannot nest. */
+export function stepTimeouts(stepSeconds: number = STEP_TIMEOUT_SECONDS): StepTimeouts {
+  const apiFunctionSeconds = stepSeconds + API_HEADROOM_SECONDS;
+  if (
+    !Number.isInteger(stepSeconds) ||
+    stepSeconds < 1 ||
+    apiFunctionSeconds >= API_GATEWAY_TIMEOUT_SECONDS
+  ) {
+    throw new ConfigurationError(
+      `STEP_TIMEOUT_SECONDS must be a whole number of seconds from 1 to ${API_GATEWAY_TIMEOUT_SECONDS - API_HEADROOM_SECONDS - 1} (the API answers within API Gateway's ${API_GATEWAY_TIMEOUT_SECONDS} s), got ${stepSeconds}`,
+    );
+  }
+  return {
+    stepSeconds,
+    nodeFunctionSeconds: Math.max(1, stepSeconds - NODE_HEADROOM_SECONDS),
+    apiFunctionSeconds,
+    leaseSeconds: stepSeconds + LEASE_MARGIN_SECONDS,
+  };
+}
+
+/** The limits from `STEP_TIMEOUT_SECONDS` (default 25). */
+export function stepTimeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): StepTimeouts {
+  return stepTimeouts(intEnv('STEP_TIMEOUT_SECONDS', STEP_TIMEOUT_SECONDS, env));
+}
