@@ -15,6 +15,7 @@ const { runNode } = await import('../functions/nodes/run.js');
 const { UserRepository } = await import('../functions/store/users.js');
 const { AttemptRepository } = await import('../functions/store/attempts.js');
 const { passwordHasher } = await import('../functions/store/password-hasher.js');
+const { ThrottleRepository, throttlePolicyFromEnv } = await import('../functions/store/throttle.js');
 const { argon2ParametersFromEnv, hashPassword, verifyPassword } = await import(
   '../functions/store/password.js'
 );
@@ -114,6 +115,7 @@ try {
     users: new UserRepository(runtime.store),
     attempts: new AttemptRepository(runtime.store),
     passwords: passwordHasher,
+    throttle: new ThrottleRepository(runtime.store, throttlePolicyFromEnv()),
   };
   const context = () => ({ journey: 'Login', realm: 'alpha', txId: `bench-${next++}`, state: {} });
 

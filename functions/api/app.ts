@@ -1,5 +1,10 @@
 import middy from '@middy/core';
-import { InvalidAuthIdError, JourneyRequestError, StepConflictError } from '../engine/errors.js';
+import {
+  InvalidAuthIdError,
+  JourneyRequestError,
+  StepConflictError,
+  TooManyRequestsError,
+} from '../engine/errors.js';
 import type { JourneyService, StepResponse } from '../engine/journeys.js';
 import { preferredLocale } from '../nodes/messages.js';
 import { isJsonObject } from '../shared/json.js';
@@ -84,17 +89,29 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
   }
   const journey = query.authIndexValue;
   const locale = preferredLocale(header(event, 'accept-language'));
+  // The address API Gateway saw (the local server: the socket's), never a client-supplied X-Forwarded-For.
+  const clientIp = event.requestContext.http.sourceIp;
   const body = parseJson(event, deps.config.maxBodyBytes);
   if (body !== undefined && !isJsonObject(body))
     throw new HttpError(400, 'Request body must be a JSON object');
   if (body === undefined || body.authId === undefined) {
     if (body?.callbacks !== undefined) throw new HttpError(400, 'Callbacks were submitted without an authId');
-    return stepResult(await deps.journeys.start(journey ?? deps.config.defaultJourney, realm, locale), deps);
+    return stepResult(
+      await deps.journeys.start(journey ?? deps.config.defaultJourney, realm, { locale, clientIp }),
+      deps,
+    );
   }
   // A user back from an external redirect (the ForgeRock SDK's FRAuth.resume posts `code` and `state`).
   const returnCode =
     typeof query.code === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(query.code) ? query.code : undefined;
-  return stepResult(await deps.journeys.submit(realm, journey, body, locale, returnCode), deps);
+  return stepResult(
+    await deps.journeys.submit(realm, journey, body, {
+      ...(locale ? { locale } : {}),
+      ...(returnCode ? { returnCode } : {}),
+      clientIp,
+    }),
+    deps,
+  );
 }
 
 async function sessions(event: HttpEvent, realm: string, deps: ApiDeps): Promise<HttpResult> {
@@ -142,6 +159,12 @@ const amErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
       request.response = amError(error.statusCode, error.message, error.detail);
     } else if (error instanceof InvalidAuthIdError) {
       request.response = amError(401, error.message, { failureUrl: '' });
+    } else if (error instanceof TooManyRequestsError) {
+      const response = amError(429, error.message);
+      request.response = {
+        ...response,
+        headers: { ...response.headers, 'retry-after': String(error.retryAfterSeconds) },
+      };
     } else if (error instanceof StepConflictError) {
       request.response = amError(409, error.message);
     } else if (error instanceof JourneyRequestError) {

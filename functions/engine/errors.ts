@@ -25,3 +25,13 @@ export class JourneyRequestError extends Error {
     this.statusCode = statusCode;
   }
 }
+
+/** Too many attempts (throttling): AM-shaped 429 with Retry-After; the same step may be sent again after it. */
+export class TooManyRequestsError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    super('Too many attempts: try again later', options);
+    this.name = 'TooManyRequestsError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -1,6 +1,7 @@
 import type { Callback } from '../shared/callbacks.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { retryAfterOf } from '../shared/throttled.js';
 import { stepTimeouts } from '../shared/timeouts.js';
 import { nowSeconds } from '../store/dynamo.js';
 import { ConcurrentUpdateError } from '../store/errors.js';
@@ -23,7 +24,12 @@ import {
   secretMatches,
 } from './auth-id.js';
 import { matchCallbacks } from './callbacks-check.js';
-import { InvalidAuthIdError, JourneyRequestError, StepConflictError } from './errors.js';
+import {
+  InvalidAuthIdError,
+  JourneyRequestError,
+  StepConflictError,
+  TooManyRequestsError,
+} from './errors.js';
 import { type EnginePort, JourneyExecutionError } from './port.js';
 import { type JourneyContext, type SharedState, SUSPENDED } from './types.js';
 
@@ -50,6 +56,16 @@ export type StepResponse =
     }
   | { type: 'success'; tokenId: string; successUrl: string; realm: string }
   | { type: 'failure'; message: string };
+
+/** What a request brings besides its body. */
+export interface StepRequest {
+  /** The client's preferred locale (Accept-Language). */
+  locale?: string;
+  /** The one-time `code` of a user back from an external redirect. */
+  returnCode?: string;
+  /** The client's address as the edge saw it (API Gateway's sourceIp), for throttling. */
+  clientIp?: string;
+}
 
 export interface JourneyServiceDeps {
   engine: EnginePort;
@@ -93,7 +109,8 @@ export class JourneyService {
     return this.deps.engine.journeys;
   }
 
-  async start(journey: string, realm: string, locale?: string): Promise<StepResponse> {
+  async start(journey: string, realm: string, request: StepRequest = {}): Promise<StepResponse> {
+    const { locale, clientIp } = request;
     this.assertJourney(journey);
     const now = new Date().toISOString();
     const tx: Transaction = {
@@ -112,6 +129,7 @@ export class JourneyService {
       realm,
       txId: tx.id,
       ...(locale ? { locale } : {}),
+      ...(clientIp ? { clientIp } : {}),
       state: {},
     });
     return this.conclude(tx, output, true);
@@ -122,9 +140,9 @@ export class JourneyService {
     realm: string,
     journey: string | undefined,
     body: unknown,
-    locale?: string,
-    returnCode?: string,
+    request: StepRequest = {},
   ): Promise<StepResponse> {
+    const { locale, returnCode, clientIp } = request;
     if (!isJsonObject(body)) throw new JourneyRequestError('The request body must be a JSON object');
     const parsed = parseAuthId(body.authId);
     if (!parsed) throw new InvalidAuthIdError();
@@ -174,6 +192,7 @@ export class JourneyService {
       realm: tx.realm,
       txId: tx.id,
       ...(locale ? { locale } : {}),
+      ...(clientIp ? { clientIp } : {}),
       resumeAt: tx.pending.node,
       ...(returnCode ? { returnCode } : {}),
       input,
@@ -346,10 +365,33 @@ export class JourneyService {
     try {
       return await this.deps.engine.execute(tx.journey, input);
     } catch (error) {
+      const retryAfter = throttledFor(error);
+      if (retryAfter !== undefined) {
+        // Throttled before anything was done: the step waits again under the same authId, to be sent after
+        // Retry-After.
+        if (tx.version > 0) await this.restore(tx);
+        throw new TooManyRequestsError(retryAfter, { cause: error });
+      }
       // The step's secret is spent: end the transaction so its clients get 401, not an endless 409.
       if (tx.version > 0) await this.end(tx, 'failed').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Puts a claimed step back as it was before the claim (same step, same authId). */
+  private async restore(tx: Transaction): Promise<void> {
+    const hash = tx.claimedStepHash;
+    if (!hash || !tx.pending) return;
+    await this.deps.transactions.put(
+      {
+        ...released(tx),
+        status: 'waiting',
+        stepHash: hash,
+        version: tx.version + 1,
+        updatedAt: new Date().toISOString(),
+      },
+      tx.version,
+    );
   }
 
   private async end(tx: Transaction, status: 'complete' | 'failed'): Promise<void> {
@@ -424,4 +466,14 @@ function heldStep(tx: Transaction, secret: string): HeldStep | undefined {
   if (tx.status === 'processing' && secretMatches(secret, tx.claimedStepHash)) return 'claimed';
   if (secretMatches(secret, tx.previousStepHash)) return 'overtaken';
   return undefined;
+}
+
+/** The wait of a step a node refused with ThrottledError, however the engine reported it; else undefined. */
+function throttledFor(error: unknown): number | undefined {
+  if (!(error instanceof JourneyExecutionError) || error.error !== 'ThrottledError') return undefined;
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const seconds = retryAfterOf(e.message);
+    if (seconds !== undefined) return seconds;
+  }
+  return 1;
 }

@@ -60,6 +60,8 @@ export interface JourneyContext {
   txId: string;
   /** The client's preferred locale for this step (Accept-Language). */
   locale?: string;
+  /** The client's address as the edge saw it (API Gateway's sourceIp), for throttling; never persisted. */
+  clientIp?: string;
   /** The one-time `code` a user brought back from a redirect (query parameter), for `resumeAt`. */
   returnCode?: string;
   /** The suspended node the execution resumes at (absent on the first step). */

@@ -13,6 +13,10 @@ export class JourneyConfigurationError extends Error {
 
 /**
  * The names the state machines may route on (checked by the journey lint test); ProviderUnavailableError is
- * defined in functions/providers/errors.ts.
+ * defined in functions/providers/errors.ts, ThrottledError in functions/shared/throttled.ts.
  */
-export const NODE_ERROR_NAMES = ['JourneyConfigurationError', 'ProviderUnavailableError'] as const;
+export const NODE_ERROR_NAMES = [
+  'JourneyConfigurationError',
+  'ProviderUnavailableError',
+  'ThrottledError',
+] as const;

@@ -12,6 +12,7 @@ import { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { IproovClaimRepository } from '../store/iproov-claims.js';
 import { passwordHasher } from '../store/password-hasher.js';
 import { S3ProofStore } from '../store/proofs.js';
+import { ThrottleRepository, throttlePolicyFromEnv } from '../store/throttle.js';
 import { UserRepository } from '../store/users.js';
 import { runNode } from './run.js';
 import type { NodeServices } from './types.js';
@@ -27,6 +28,7 @@ export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeS
     passwords: passwordHasher,
     users: new UserRepository(store),
     attempts: new AttemptRepository(store),
+    throttle: new ThrottleRepository(store, throttlePolicyFromEnv(env)),
     ipaSessions: new IpaSessionRepository(store),
     ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
     ...(isIproovConfigured(env) ? { iproov: new IproovClient(iproovConfigFromEnv(env)) } : {}),

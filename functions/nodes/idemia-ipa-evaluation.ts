@@ -15,6 +15,7 @@ import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
 import { nowSeconds } from '../store/dynamo.js';
 import type { IpaSession, IpaSessionRepository } from '../store/ipa-sessions.js';
 import { proofKey } from '../store/proofs.js';
+import { clientKey, destinationKey } from '../store/throttle.js';
 import { getPath } from './attributes.js';
 import { JourneyConfigurationError } from './errors.js';
 import { localize } from './messages.js';
@@ -193,6 +194,19 @@ async function waitingStep(
   return { suspend: { callbacks: numberCallbacks(templates), memo: { sessionId: session.id, method } } };
 }
 
+/**
+ * Counts a message against its destination's and the client's limits, or refuses it with 429 (ThrottledError):
+ * no inbox or phone is flooded and no client runs up an SMS bill.
+ */
+async function consumeMessage(ctx: NodeContext<Config>, destination: string): Promise<void> {
+  const { throttle } = ctx.services;
+  const client = clientKey(ctx.clientIp);
+  await throttle.consume([
+    { id: `msg#${destinationKey(destination)}`, limit: throttle.policy.messagesPerDestination },
+    ...(client ? [{ id: `msg#${client}`, limit: throttle.policy.messagesPerClient }] : []),
+  ]);
+}
+
 /** Sends the IPA URL by email or SMS to the user's own address; a Failure reason when there is none. */
 async function deliver(
   ctx: NodeContext<Config>,
@@ -208,6 +222,7 @@ async function deliver(
   if (method === 'EMAIL') {
     if (!user?.mail)
       return { code: 'NO_EMAIL', message: 'The profile has no email address to send the link to.' };
+    await consumeMessage(ctx, user.mail);
     await messaging.sendEmail({
       to: user.mail,
       subject: localize(ctx.config.emailSubject, ctx.locale, DEFAULT_EMAIL_SUBJECT),
@@ -217,6 +232,7 @@ async function deliver(
   }
   if (!user?.telephoneNumber)
     return { code: 'NO_PHONE', message: 'The profile has no mobile number to send the link to.' };
+  await consumeMessage(ctx, user.telephoneNumber);
   await messaging.sendSms({
     to: user.telephoneNumber,
     text: fill(localize(ctx.config.smsText, ctx.locale, DEFAULT_SMS_TEXT)),

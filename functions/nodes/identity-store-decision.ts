@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { accountKey } from '../store/attempts.js';
+import { clientKey, type ThrottleKey } from '../store/throttle.js';
 import { transientOf } from './page-support.js';
-import type { NodeDefinition } from './types.js';
+import type { NodeContext, NodeDefinition } from './types.js';
 
 const configSchema = v.strictObject({
   /** The message the next page shows after a failed check. */
@@ -64,8 +65,11 @@ export const identityStoreDecision = {
       return { outcome: 'false' };
     };
     if (username === '') return fail();
-    const { attempts, passwords, users } = ctx.services;
+    const { attempts, passwords, throttle, users } = ctx.services;
     const key = accountKey(ctx.realm, username);
+    const throttled = credentialThrottleKeys(ctx as NodeContext<unknown>, key);
+    // Throttled: 429, nothing evaluated or counted, and the same step may be sent again after Retry-After.
+    await throttle.check(throttled);
     const reserve = ctx.config.reserveAttempts;
     const reservation = await attempts.reserve(key, reserve?.counter ?? ctx.nodeId, reserve?.limit);
     if (!reservation.reserved) return { outcome: 'Locked' };
@@ -77,6 +81,7 @@ export const identityStoreDecision = {
       if (user.accountStatus !== 'active') return { outcome: 'Locked' };
       ctx.state.userId = user.id;
       await attempts.clear(key, reserve?.counter ?? ctx.nodeId);
+      await throttle.clear(throttled[0] as ThrottleKey);
       if (user.passwordHash && passwords.needsRehash(user.passwordHash)) {
         // Older hashes (scrypt, weaker Argon2id) are replaced while the password is at hand (ADR 8).
         await users.updatePasswordHash(user.id, await passwords.hash(password), user.passwordHash);
@@ -85,6 +90,17 @@ export const identityStoreDecision = {
     }
     if (reserve)
       transient.countedAttempts = { ...transient.countedAttempts, [reserve.counter]: reservation.count };
+    await throttle.record(throttled);
     return fail();
   },
 } satisfies NodeDefinition<Config>;
+
+/** The failed-credential throttles of an attempt: its account first, then its client address (when known). */
+export function credentialThrottleKeys(ctx: NodeContext<unknown>, account: string): ThrottleKey[] {
+  const { policy } = ctx.services.throttle;
+  const client = clientKey(ctx.clientIp);
+  return [
+    { id: `cred#${account}`, limit: policy.credentialsPerAccount },
+    ...(client ? [{ id: `cred#${client}`, limit: policy.credentialsPerClient }] : []),
+  ];
+}

@@ -20,6 +20,7 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     realm: context.realm,
     txId: context.txId,
     ...(context.locale ? { locale: context.locale } : {}),
+    ...(context.clientIp ? { clientIp: context.clientIp } : {}),
     ...(resuming && context.input ? { input: context.input } : {}),
     ...(resuming && context.memo ? { memo: context.memo } : {}),
     ...(resuming && context.returnCode ? { returnCode: context.returnCode } : {}),
@@ -31,6 +32,7 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     realm: context.realm,
     txId: context.txId,
     ...(context.locale ? { locale: context.locale } : {}),
+    ...(context.clientIp ? { clientIp: context.clientIp } : {}),
     state,
   };
   if ('suspend' in result)

@@ -9,6 +9,7 @@ import type { AttemptRepository } from '../store/attempts.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
 import type { IproovClaimRepository } from '../store/iproov-claims.js';
 import type { ProofStore } from '../store/proofs.js';
+import type { ThrottleRepository } from '../store/throttle.js';
 import type { UserRepository } from '../store/users.js';
 
 /** Password hashing, as nodes use it (functions/store/password.ts in both runtimes; counted in tests). */
@@ -28,6 +29,8 @@ export interface NodeServices {
   users: UserRepository;
   /** Failed-credential counters and locks per account (ADR 10). */
   attempts: AttemptRepository;
+  /** Throttling of failed credentials and of messages (429 with Retry-After). */
+  throttle: ThrottleRepository;
   ipaSessions?: IpaSessionRepository;
   /** Undefined when IDEMIA is not configured: IDEMIA nodes then fail as misconfigured. */
   idemia?: IdemiaClient;
@@ -55,6 +58,8 @@ export interface NodeContext<C> {
   readonly returnCode?: string;
   /** The client's preferred locale (from Accept-Language), e.g. `en`, `fr-fr`. */
   readonly locale?: string;
+  /** The client's address (API Gateway's sourceIp), for throttling. */
+  readonly clientIp?: string;
   /** Shared state; the node mutates it in place. */
   readonly state: SharedState;
   readonly services: NodeServices;

@@ -29,6 +29,7 @@ import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { LocalProofStore } from '../../functions/store/proofs.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
+import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
@@ -212,6 +213,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     passwords: passwordHasher,
     users,
     attempts: new AttemptRepository(store),
+    throttle: new ThrottleRepository(store, throttlePolicyFromEnv(env)),
     ipaSessions,
     idemia: new IdemiaClient(idemiaConfig),
     iproov: new IproovClient(iproovConfigFromEnv(iproovEnv)),

@@ -15,7 +15,11 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (targetName() !== 'local') return undefined;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const { startRuntime } = await import('../../infra/local/runtime.js');
-  const runtime = await startRuntime({ port: 0 });
+  // Every e2e client is 127.0.0.1: the per-client throttles would only decide which test gets a 429.
+  const runtime = await startRuntime({
+    port: 0,
+    env: { ...process.env, THROTTLE_LOGIN_CLIENT_MAX: '1000000', THROTTLE_MESSAGE_CLIENT_MAX: '1000000' },
+  });
   project.provide('e2eLocalBaseUrl', runtime.url);
   project.provide('e2eIdemiaSandboxUrl', runtime.idemiaSandbox?.url ?? '');
   project.provide('e2eIproovSandboxUrl', runtime.iproovSandbox?.url ?? '');

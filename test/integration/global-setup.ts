@@ -19,7 +19,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { startRuntime } = await import('../../infra/local/runtime.js');
   const runtime = await startRuntime({
     port: 0,
-    env: { ...process.env, REALMS: 'alpha', CORS_ORIGINS: 'http://app.example.test' },
+    env: {
+      ...process.env,
+      REALMS: 'alpha',
+      CORS_ORIGINS: 'http://app.example.test',
+      // Every test client is 127.0.0.1: per-client throttling is tested on a runtime of its own
+      // (throttle.test.ts), not left to decide which other test gets a 429.
+      THROTTLE_LOGIN_CLIENT_MAX: '1000000',
+      THROTTLE_MESSAGE_CLIENT_MAX: '1000000',
+    },
   });
   project.provide('baseUrl', runtime.url);
   project.provide('dynamodbEndpoint', runtime.dynamodbEndpoint);

@@ -10,6 +10,7 @@ import { AttemptRepository } from '../../functions/store/attempts.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
+import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { IproovSandbox } from '../../sandboxes/iproov/server.js';
 
@@ -38,6 +39,7 @@ beforeAll(async () => {
     users,
     attempts: new AttemptRepository(store),
     passwords: passwordHasher,
+    throttle: new ThrottleRepository(store, throttlePolicyFromEnv({})),
     iproov: new IproovClient(iproovConfigFromEnv(sandbox.env())),
     iproovClaims: new IproovClaimRepository(store),
     publicBaseUrl: 'https://proofline.example',

@@ -15,6 +15,7 @@ import {
 } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
+import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { fill, login, PASSWORD, register, type Step, start, submit, uniqueName } from './am-client.js';
@@ -58,7 +59,8 @@ function harness() {
   };
   const users = new UserRepository(store);
   const attempts = new AttemptRepository(store);
-  const services: NodeServices = { passwords, users, attempts };
+  const throttle = new ThrottleRepository(store, throttlePolicyFromEnv({}));
+  const services: NodeServices = { passwords, users, attempts, throttle };
   const handler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
   const engine = new EmbeddedEngine(
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, handler])),

@@ -4,7 +4,9 @@ import { runNode } from '../../functions/nodes/run.js';
 import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
 import type { IdemiaClient } from '../../functions/providers/idemia/client.js';
 import type { AttemptRepository } from '../../functions/store/attempts.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import type { IpaSession, IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
+import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import type { UserRepository } from '../../functions/store/users.js';
 
 /** Node-level cases the HTTP tests do not reach: the Entra variant and IDEMIA's 30-minute expiry. */
@@ -17,6 +19,7 @@ function harness(session: IpaSession) {
     } as unknown as UserRepository,
     attempts: {} as AttemptRepository,
     passwords: {} as PasswordHasher,
+    throttle: new ThrottleRepository({} as Store, throttlePolicyFromEnv({})),
     ipaSessions: {
       get: async (id: string) => (id === session.id ? session : undefined),
       recordResult: async (_id: string, r: unknown) => void results.push(r),

@@ -3,6 +3,7 @@ import type { NodeInvocation } from '../../functions/engine/types.js';
 import { runNode } from '../../functions/nodes/run.js';
 import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
 import type { AttemptRepository } from '../../functions/store/attempts.js';
+import type { ThrottleRepository } from '../../functions/store/throttle.js';
 import type { UserRepository } from '../../functions/store/users.js';
 
 /** Services for nodes that must not touch the identity store in these tests. */
@@ -12,6 +13,9 @@ const services: NodeServices = {
   }),
   passwords: new Proxy({} as PasswordHasher, {
     get: (_target, name) => () => Promise.reject(new Error(`unexpected passwords.${String(name)}`)),
+  }),
+  throttle: new Proxy({} as ThrottleRepository, {
+    get: (_target, name) => () => Promise.reject(new Error(`unexpected throttle.${String(name)}`)),
   }),
   attempts: new Proxy({} as AttemptRepository, {
     get: (_target, name) => () => Promise.reject(new Error(`unexpected attempts.${String(name)}`)),

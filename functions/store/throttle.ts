@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+import { BatchGetCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { intEnv } from '../shared/env.js';
+import { ConfigurationError } from '../shared/errors.js';
+import { ThrottledError } from '../shared/throttled.js';
+import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
+
+/**
+ * One limit: at most `max` events per `windowSeconds` for a key; past it, the key is refused for
+ * `baseDelaySeconds`, doubled with every further event over the limit in the same window, up to
+ * `maxDelaySeconds` (429 with a growing Retry-After — never a server-side sleep, which Lambda would bill).
+ */
+export interface ThrottleLimit {
+  readonly max: number;
+  readonly windowSeconds: number;
+  readonly baseDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+}
+
+export interface ThrottlePolicy {
+  /** Failed credentials per account (realm + username): slows guessing one account; never locks it. */
+  readonly credentialsPerAccount: ThrottleLimit;
+  /** Failed credentials per client address (IPv4, or IPv6 /64): generous, many users share a NAT. */
+  readonly credentialsPerClient: ThrottleLimit;
+  /** Email and SMS per destination (address or number): no flooding of one inbox or phone. */
+  readonly messagesPerDestination: ThrottleLimit;
+  /** Email and SMS per client address: no SMS toll fraud or mail bombing from one client. */
+  readonly messagesPerClient: ThrottleLimit;
+}
+
+const limitFromEnv = (prefix: string, defaults: ThrottleLimit, env: NodeJS.ProcessEnv): ThrottleLimit => {
+  const limit = {
+    max: intEnv(`${prefix}_MAX`, defaults.max, env),
+    windowSeconds: intEnv(`${prefix}_WINDOW_SECONDS`, defaults.windowSeconds, env),
+    baseDelaySeconds: intEnv(`${prefix}_DELAY_SECONDS`, defaults.baseDelaySeconds, env),
+    maxDelaySeconds: intEnv(`${prefix}_MAX_DELAY_SECONDS`, defaults.maxDelaySeconds, env),
+  };
+  if (limit.max < 1 || limit.windowSeconds < 1 || limit.baseDelaySeconds < 1)
+    throw new ConfigurationError(`${prefix}_MAX, _WINDOW_SECONDS and _DELAY_SECONDS must be at least 1`);
+  if (limit.maxDelaySeconds < limit.baseDelaySeconds)
+    throw new ConfigurationError(`${prefix}_MAX_DELAY_SECONDS must be at least ${prefix}_DELAY_SECONDS`);
+  return limit;
+};
+
+/** The limits, from `THROTTLE_*` settings (README, "Throttling"). */
+export function throttlePolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ThrottlePolicy {
+  return {
+    credentialsPerAccount: limitFromEnv(
+      'THROTTLE_LOGIN_ACCOUNT',
+      { max: 10, windowSeconds: 900, baseDelaySeconds: 30, maxDelaySeconds: 900 },
+      env,
+    ),
+    credentialsPerClient: limitFromEnv(
+      'THROTTLE_LOGIN_CLIENT',
+      { max: 100, windowSeconds: 900, baseDelaySeconds: 30, maxDelaySeconds: 900 },
+      env,
+    ),
+    messagesPerDestination: limitFromEnv(
+      'THROTTLE_MESSAGE_DESTINATION',
+      { max: 5, windowSeconds: 3600, baseDelaySeconds: 60, maxDelaySeconds: 3600 },
+      env,
+    ),
+    messagesPerClient: limitFromEnv(
+      'THROTTLE_MESSAGE_CLIENT',
+      { max: 20, windowSeconds: 3600, baseDelaySeconds: 60, maxDelaySeconds: 3600 },
+      env,
+    ),
+  };
+}
+
+/**
+ * The throttling key of a client address: IPv4 as it is, IPv6 by its /64 (one subscriber's prefix: a
+ * client can pick any address in it), IPv4-mapped IPv6 as the IPv4 address. Undefined for anything else.
+ */
+export function clientKey(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped && isIPv4(mapped)) return `ip4#${mapped}`;
+  if (isIPv4(address)) return `ip4#${address}`;
+  if (!isIPv6(address)) return undefined;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `ip6#${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
+}
+
+/** A destination's key: hashed, so no address or phone number is stored as a key. */
+export const destinationKey = (destination: string): string =>
+  `dest#${createHash('sha256').update(destination.trim().toLowerCase()).digest('base64url')}`;
+
+export interface ThrottleKey {
+  readonly id: string;
+  readonly limit: ThrottleLimit;
+}
+
+/**
+ * Throttle counters (fixed windows with a growing block), kept in the Attempts table with TTL so they hold
+ * across Lambda instances. Every call costs the same for any key, known account or not.
+ */
+export class ThrottleRepository {
+  constructor(
+    private readonly store: Store,
+    readonly policy: ThrottlePolicy,
+  ) {}
+
+  private get table(): string {
+    return this.store.tables.Attempts;
+  }
+
+  /** Throws ThrottledError (with the longest wait) when any of the keys is blocked now. One read. */
+  async check(keys: readonly ThrottleKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    const ids = keys.map((k) => `thr#${k.id}`);
+    const result = await this.store.doc.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [this.table]: {
+            Keys: [...new Set(ids)].map((id) => ({ id })),
+            ConsistentRead: true,
+            ProjectionExpression: 'id, blockedUntilMs, expiresAt',
+          },
+        },
+      }),
+    );
+    const nowMs = Date.now();
+    let waitMs = 0;
+    for (const item of result.Responses?.[this.table] ?? []) {
+      const live = typeof item.expiresAt !== 'number' || item.expiresAt * 1000 > nowMs;
+      if (live && typeof item.blockedUntilMs === 'number' && item.blockedUntilMs > nowMs)
+        waitMs = Math.max(waitMs, item.blockedUntilMs - nowMs);
+    }
+    if (waitMs > 0) throw new ThrottledError(Math.ceil(waitMs / 1000));
+  }
+
+  /**
+   * Counts an event for each key (a failed credential, a message sent); a key past its limit is blocked for
+   * a delay that doubles with each further event in the window. One write per key, two past the limit.
+   */
+  async record(keys: readonly ThrottleKey[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.recordOne(key)));
+  }
+
+  /** Counts a message about to be sent, refusing it (ThrottledError) when a key is blocked or would be. */
+  async consume(keys: readonly ThrottleKey[]): Promise<void> {
+    await this.check(keys);
+    const counts = await Promise.all(keys.map((key) => this.recordOne(key)));
+    const refused = counts.reduce((wait, count, i) => {
+      const limit = (keys[i] as ThrottleKey).limit;
+      return count > limit.max ? Math.max(wait, delay(limit, count)) : wait;
+    }, 0);
+    if (refused > 0) throw new ThrottledError(refused);
+  }
+
+  /** A success forgets the key's count (a correct password clears its account's). */
+  async clear(key: ThrottleKey): Promise<void> {
+    await this.store.doc.send(new DeleteCommand({ TableName: this.table, Key: { id: `thr#${key.id}` } }));
+  }
+
+  private async recordOne(key: ThrottleKey): Promise<number> {
+    const id = `thr#${key.id}`;
+    const now = nowSeconds();
+    let count: number;
+    try {
+      const { Attributes } = await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'ADD events :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+          ConditionExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :now',
+          ExpressionAttributeValues: { ':one': 1, ':now': now, ':expires': now + key.limit.windowSeconds },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      count = Number(Attributes?.events ?? 1);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The window is over (TTL deletes lazily): a new window starts with this event.
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'SET events = :one, expiresAt = :expires REMOVE blockedUntilMs',
+          ExpressionAttributeValues: { ':one': 1, ':expires': now + key.limit.windowSeconds },
+        }),
+      );
+      count = 1;
+    }
+    if (count > key.limit.max) {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          // The block may outlast the window: the item (and its count) lives until the block ends.
+          UpdateExpression: 'SET blockedUntilMs = :until, expiresAt = :keep',
+          ExpressionAttributeValues: {
+            ':until': Date.now() + delay(key.limit, count) * 1000,
+            ':keep': now + Math.max(key.limit.windowSeconds, delay(key.limit, count)),
+          },
+        }),
+      );
+    }
+    return count;
+  }
+}
+
+const delay = (limit: ThrottleLimit, count: number): number =>
+  Math.min(limit.maxDelaySeconds, limit.baseDelaySeconds * 2 ** Math.min(30, count - limit.max - 1));

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ThrottledError } from '../../functions/shared/throttled.js';
+import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import { hashPassword } from '../../functions/store/password.js';
+import { clientKey, ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
+import { UserRepository } from '../../functions/store/users.js';
+import type { Runtime } from '../../infra/local/runtime.js';
+import { fill, type HttpReply, PASSWORD, type Step, uniqueName } from './am-client.js';
+
+/**
+ * Throttling over HTTP, on a runtime of its own whose limits are low and whose Attempts table is its own (every
+ * test client is 127.0.0.1, so the shared runtime runs with a generous client limit).
+ */
+let runtime: Runtime;
+const attemptsTable = `proofline-Attempts-throttle-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  const { startRuntime } = await import('../../infra/local/runtime.js');
+  runtime = await startRuntime({
+    port: 0,
+    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    env: {
+      ...process.env,
+      REALMS: 'alpha',
+      ATTEMPTS_TABLE: attemptsTable,
+      THROTTLE_LOGIN_CLIENT_MAX: '6',
+      THROTTLE_LOGIN_CLIENT_DELAY_SECONDS: '1',
+      THROTTLE_LOGIN_ACCOUNT_MAX: '2',
+      THROTTLE_LOGIN_ACCOUNT_DELAY_SECONDS: '1',
+      THROTTLE_MESSAGE_DESTINATION_MAX: '1',
+    },
+  });
+});
+afterAll(() => runtime?.stop());
+
+const url = (journey: string) =>
+  `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=${journey}`;
+
+/** POSTs from a loopback address of the test's own (127.0.0.x), so that each test is its own client. */
+function post(
+  journey: string,
+  body?: unknown,
+  from = '127.0.0.1',
+): Promise<HttpReply<Step & Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    const payload = body ? JSON.stringify(body) : '';
+    const request = httpRequest(
+      url(journey),
+      {
+        method: 'POST',
+        localAddress: from,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(response.headers))
+            if (typeof value === 'string') headers.set(name, value);
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+            headers,
+          });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+const credentials = async (userName: string, password: string, from?: string) =>
+  fill((await post('Login', undefined, from)).body, { Username: userName, Password: password });
+
+const users = () =>
+  new UserRepository({
+    doc: createDocumentClient(inject('dynamodbEndpoint')),
+    tables: inject('tables') as TableNames,
+  });
+
+describe('throttling of failed credentials', () => {
+  it('answers 429 with a growing Retry-After past the client limit; the same step goes through afterwards', async () => {
+    // Six failures from this address (different names: no lockout) are within the limit; the seventh is over.
+    const from = '127.0.0.2';
+    for (let i = 0; i < 7; i++) {
+      const reply = await post('Login', await credentials(uniqueName('spray'), 'wrong-password', from), from);
+      expect(reply.status).toBe(200);
+    }
+    const step = await credentials(uniqueName('spray'), 'wrong-password', from);
+
+    const refused = await post('Login', step, from);
+    const again = await post('Login', step, from);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = await post('Login', step, from);
+    const next = await post('Login', await credentials(uniqueName('spray'), 'wrong-password', from), from);
+    // Another client is not affected.
+    const other = await post(
+      'Login',
+      await credentials(uniqueName('other'), 'wrong-password', '127.0.0.3'),
+      '127.0.0.3',
+    );
+
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({
+      code: 429,
+      reason: 'Too Many Requests',
+      message: expect.any(String),
+    });
+    expect(refused.headers.get('retry-after')).toBe('1');
+    // Still the same step under the same authId, not a lost journey.
+    expect(again.status).toBe(429);
+    expect(later.status).toBe(200);
+    expect(later.body.callbacks).toBeDefined();
+    // The failure `later` recorded was the 8th in the window: the wait doubled.
+    expect(next.status).toBe(429);
+    expect(next.headers.get('retry-after')).toBe('2');
+    expect(other.status).toBe(200);
+  });
+});
+
+describe('throttle counters', () => {
+  const store = (): Store => ({
+    doc: createDocumentClient(inject('dynamodbEndpoint')),
+    tables: { ...(inject('tables') as TableNames), Attempts: attemptsTable },
+  });
+
+  it('block an account past its limit and forget it on a success', async () => {
+    const throttle = new ThrottleRepository(
+      store(),
+      throttlePolicyFromEnv({ THROTTLE_LOGIN_ACCOUNT_MAX: '2' }),
+    );
+    const key = { id: `cred#acct#alpha#${uniqueName()}`, limit: throttle.policy.credentialsPerAccount };
+
+    await throttle.record([key]);
+    await throttle.record([key]);
+    await throttle.check([key]);
+    await throttle.record([key]);
+    const blocked = await throttle.check([key]).catch((error: unknown) => error);
+    await throttle.clear(key);
+
+    expect(blocked).toBeInstanceOf(ThrottledError);
+    expect((blocked as ThrottledError).retryAfterSeconds).toBe(30);
+    await expect(throttle.check([key])).resolves.toBeUndefined();
+  });
+
+  it('refuse a message past its destination limit and keep no address in the table', async () => {
+    const throttle = new ThrottleRepository(
+      store(),
+      throttlePolicyFromEnv({ THROTTLE_MESSAGE_DESTINATION_MAX: '2' }),
+    );
+    const address = `${uniqueName()}@example.com`;
+    const { destinationKey } = await import('../../functions/store/throttle.js');
+    const key = { id: `msg#${destinationKey(address)}`, limit: throttle.policy.messagesPerDestination };
+
+    await throttle.consume([key]);
+    await throttle.consume([key]);
+    const third = await throttle.consume([key]).catch((error: unknown) => error);
+    const items = await store().doc.send(new ScanCommand({ TableName: attemptsTable }));
+
+    expect(third).toBeInstanceOf(ThrottledError);
+    expect(JSON.stringify(items.Items)).not.toContain(address);
+  });
+
+  it('group IPv6 clients by /64 and IPv4-mapped addresses as IPv4', () => {
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe(clientKey('2001:db8:1:2:ffff:1:2:3'));
+    expect(clientKey('2001:db8:1:2::1')).not.toBe(clientKey('2001:db8:1:3::1'));
+    expect(clientKey('::ffff:192.0.2.7')).toBe('ip4#192.0.2.7');
+    expect(clientKey('192.0.2.7')).toBe('ip4#192.0.2.7');
+    expect(clientKey('not an address')).toBeUndefined();
+  });
+});
+
+describe('a success clears the account count', () => {
+  it('so that a user who mistypes now and then is never throttled', async () => {
+    const userName = uniqueName('typo');
+    await users().create({ userName }, await hashPassword(PASSWORD));
+    const from = '127.0.0.4';
+    const signIn = async (password: string) =>
+      (await post('Login', await credentials(userName, password, from), from)).status;
+
+    const statuses = [];
+    for (let round = 0; round < 3; round++) {
+      statuses.push(await signIn('wrong'), await signIn('wrong'), await signIn(PASSWORD));
+    }
+
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200]);
+  });
+});
