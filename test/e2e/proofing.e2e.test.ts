@@ -81,7 +81,7 @@ describe.skipIf(!ready)(`identity proofing and face login (${target.name})`, () 
   it('signs in with the face (IProovLogin), and not when the user cancels', async () => {
     const signIn = async () => {
       const start = await post(authenticate('IProovLogin'));
-      return post(authenticate('IProovLogin'), fill(start.body, [userName]));
+      return post(authenticate('IProovLogin'), fill(start.body, [userName, PASSWORD]));
     };
 
     const verify = await signIn();
