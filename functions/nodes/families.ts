@@ -17,7 +17,7 @@ export const NODE_FAMILIES: Record<
   idemia: {
     substitution: 'IdemiaNodesFunctionArn',
     entry: 'functions/nodes/handler.ts',
-    tables: ['Users', 'IpaSessions'],
+    tables: ['Users', 'IpaSessions', 'Attempts'],
   },
   iproov: {
     substitution: 'IproovNodesFunctionArn',

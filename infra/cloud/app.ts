@@ -1,12 +1,14 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type IdemiaSettings, type IproovSettings, ProoflineStack } from './proofline-stack.js';
+import { throttleSettings } from './settings.js';
 
 /**
  * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
  * (comma-separated, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
  * ipaStartUrl, gipsUrl, applicationId), `iproov` (object: baseUrl, apiKey, oauthUsername) — put those in
- * cdk.context.json or pass them with --context —, `emailFrom`, `proofRetentionDays` (default 90). Works offline without credentials for synth.
+ * cdk.context.json or pass them with --context —, `emailFrom`, `proofRetentionDays` (default 90), `throttle`
+ * (object or JSON text of `THROTTLE_*` settings). Works offline without credentials for synth.
  */
 const app = new App();
 const list = (key: string): string[] | undefined => {
@@ -24,6 +26,7 @@ new ProoflineStack(app, `Proofline-${stage}`, {
   idemia: app.node.tryGetContext('idemia') as IdemiaSettings | undefined,
   iproov: app.node.tryGetContext('iproov') as IproovSettings | undefined,
   emailFrom: app.node.tryGetContext('emailFrom') as string | undefined,
+  throttle: throttleSettings(app.node.tryGetContext('throttle')),
   proofRetentionDays: app.node.tryGetContext('proofRetentionDays')
     ? Number(app.node.tryGetContext('proofRetentionDays'))
     : undefined,

@@ -132,6 +132,11 @@ export interface ProoflineStackProps extends StackProps {
    */
   readonly iproov?: IproovSettings;
   /**
+   * Throttling limits of the node functions (`THROTTLE_*` settings, README "Lockout and throttling").
+   * @default - the built-in defaults
+   */
+  readonly throttle?: Readonly<Record<string, string>>;
+  /**
    * Sender address for emails to users (an SES verified identity).
    * @default - email delivery fails as misconfigured
    */
@@ -326,7 +331,7 @@ export class ProoflineStack extends Stack {
     // Every timeout, and the lease on a claimed step, from one step budget (functions/shared/timeouts.ts).
     const timeouts = stepTimeouts();
 
-    // One function per node family; node functions touch only the users table.
+    // One function per node family, each with the tables its nodes use (NODE_FAMILIES).
     const families = Object.entries(NODE_FAMILIES) as Array<[NodeFamily, (typeof NODE_FAMILIES)[NodeFamily]]>;
     const nodeFunctions: Record<string, IFunction> = {};
     let idemiaFunction: NodejsFunction | undefined;
@@ -344,6 +349,7 @@ export class ProoflineStack extends Stack {
         true,
       );
       grantTables(fn, tables);
+      for (const [name, value] of Object.entries(props.throttle ?? {})) fn.addEnvironment(name, value);
       if (family === 'idemia') idemiaFunction = fn;
       if (family === 'iproov') iproovFunction = fn;
       nodeFunctions[substitution] = fn;
