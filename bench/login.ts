@@ -13,7 +13,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 const { startRuntime } = await import('../infra/local/runtime.js');
 const { runNode } = await import('../functions/nodes/run.js');
 const { UserRepository } = await import('../functions/store/users.js');
-const { AttemptRepository } = await import('../functions/store/attempts.js');
+const { AttemptRepository, accountKey } = await import('../functions/store/attempts.js');
 const { passwordHasher } = await import('../functions/store/password-hasher.js');
 const { ThrottleRepository, throttlePolicyFromEnv } = await import('../functions/store/throttle.js');
 const { argon2ParametersFromEnv, hashPassword, verifyPassword } = await import(
@@ -68,13 +68,47 @@ async function measure(
   };
 }
 
+/** Two latency samples compared: medians, 90th percentiles, and the Mann-Whitney U test's z (normal approx.). */
+function compareDistributions(known: number[], unknown: number[]) {
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
+  const [k, u] = [sorted(known), sorted(unknown)];
+  const all = [...k.map((v) => ({ v, known: true })), ...u.map((v) => ({ v, known: false }))].sort(
+    (a, b) => a.v - b.v,
+  );
+  let rankSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1]?.v === all[i]?.v) j++;
+    const rank = (i + j) / 2 + 1;
+    for (let x = i; x <= j; x++) if (all[x]?.known) rankSum += rank;
+    i = j + 1;
+  }
+  const [n1, n2] = [k.length, u.length];
+  const U = rankSum - (n1 * (n1 + 1)) / 2;
+  const z = (U - (n1 * n2) / 2) / Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
+  return {
+    n: n1,
+    knownP50: at(k, 0.5),
+    unknownP50: at(u, 0.5),
+    p50Ratio: at(k, 0.5) / at(u, 0.5),
+    knownP90: at(k, 0.9),
+    unknownP90: at(u, 0.9),
+    mannWhitneyZ: z,
+  };
+}
+
 const timed = async (fn: () => Promise<unknown>): Promise<number> => {
   const t = performance.now();
   await fn();
   return performance.now() - t;
 };
 
-const runtime = await startRuntime({ port: 0 });
+// All bench clients are 127.0.0.1: the per-client throttle would otherwise answer the failed sign-ins with 429.
+const runtime = await startRuntime({
+  port: 0,
+  env: { ...process.env, THROTTLE_LOGIN_CLIENT_MAX: '1000000', THROTTLE_LOGIN_ACCOUNT_MAX: '1000000' },
+});
 try {
   const url = (journey: string): string =>
     `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=${journey}`;
@@ -91,7 +125,8 @@ try {
   };
 
   // Users to sign in as.
-  const users = Array.from({ length: 8 }, (_, i) => `bench-user-${process.pid}-${i}`);
+  // As many users as clients: an account takes at most 3 sign-ins in flight (its attempt reservations).
+  const users = Array.from({ length: 32 }, (_, i) => `bench-user-${process.pid}-${i}`);
   for (const userName of users) {
     const step = await post('Registration');
     const values = [userName, 'Grace', 'Hopper', `${userName}@example.com`, false, false, PASSWORD];
@@ -178,6 +213,25 @@ try {
     ),
   );
 
+  // Failed sign-ins for a known and an unknown name, interleaved, each from a fresh account state (the lockout
+  // would otherwise stop the known name's evaluations): the two latency distributions must not differ.
+  const failed = async (userName: string): Promise<number> => {
+    const step = await post('Login');
+    (step.callbacks[0]?.input[0] as { value: unknown }).value = userName;
+    (step.callbacks[1]?.input[0] as { value: unknown }).value = 'wrong-password';
+    const ms = await timed(() => post('Login', step));
+    await services.attempts.unlock(accountKey('alpha', userName));
+    return ms;
+  };
+  const known: number[] = [];
+  const unknown: number[] = [];
+  for (let i = 0; i < 20; i++) await failed(someUser());
+  for (let i = 0; i < 200; i++) {
+    known.push(await failed(someUser()));
+    unknown.push(await failed(`bench-nobody-${process.pid}-${i}`));
+  }
+  const oracle = compareDistributions(known, unknown);
+
   const find = (name: string, concurrency = 1): Result =>
     results.find((r) => r.name === name && r.concurrency === concurrency) as Result;
   const direct = find('start step: node handler direct').mean;
@@ -193,6 +247,7 @@ try {
     signInStepP50Ms: submit.p50,
     argon2OverScryptP50: argon2.p50 / scrypt.p50,
     submitWithoutHashingMs: submit.mean - argon2.mean,
+    failedSignIn: oracle,
   };
 
   if (process.argv.includes('--json')) {
@@ -209,6 +264,7 @@ try {
       `engine cost, start step: engine/direct ${summary.engineOverDirect.toFixed(1)}x, HTTP step/direct ${summary.httpOverDirect.toFixed(1)}x`,
       `submit step without the Argon2id share (1 client): ${summary.submitWithoutHashingMs.toFixed(2)} ms`,
       `sign-in (submit) step p50 (1 client): ${summary.signInStepP50Ms.toFixed(2)} ms`,
+      `failed sign-in, known vs unknown name (${oracle.n} each, interleaved): p50 ${oracle.knownP50.toFixed(2)} vs ${oracle.unknownP50.toFixed(2)} ms (ratio ${oracle.p50Ratio.toFixed(3)}), p90 ${oracle.knownP90.toFixed(2)} vs ${oracle.unknownP90.toFixed(2)} ms; Mann-Whitney z = ${oracle.mannWhitneyZ.toFixed(2)} (|z| < 1.96: no difference at p = 0.05)`,
       `Argon2id (m=${summary.argon2Parameters.memoryKiB} KiB, t=${summary.argon2Parameters.timeCost}, p=${summary.argon2Parameters.parallelism}) / scrypt N=2^17 verification p50: ${summary.argon2OverScryptP50.toFixed(3)}x (goal <= 0.1x: ${summary.argon2OverScryptP50 <= 0.1 ? 'met' : 'not met'})`,
     ];
     const start1 = find('Login start step (HTTP)');

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { ThrottledError } from '../shared/throttled.js';
 import { accountKey } from '../store/attempts.js';
 import { clientKey, type ThrottleKey } from '../store/throttle.js';
 import { transientOf } from './page-support.js';
@@ -24,7 +25,8 @@ type Config = v.InferOutput<typeof configSchema>;
 
 /**
  * Identity Store Decision: true when the username and password match an active user; Locked when the account
- * is locked (or its attempts are used up) — then no password is evaluated at all; false otherwise. Unknown and
+ * is locked — then no password is evaluated at all; false otherwise. While its attempts are all taken by
+ * attempts in flight, a further one is throttled (429, try again) and not evaluated either. Unknown and
  * known usernames take the same path with the same reads, writes and hash computation, so neither the answer,
  * the lockout nor the time tells who has an account. The password leaves the shared state once evaluated.
  */
@@ -72,7 +74,11 @@ export const identityStoreDecision = {
     await throttle.check(throttled);
     const reserve = ctx.config.reserveAttempts;
     const reservation = await attempts.reserve(key, reserve?.counter ?? ctx.nodeId, reserve?.limit);
-    if (!reservation.reserved) return { outcome: 'Locked' };
+    if (!reservation.reserved) {
+      if (reservation.locked) return { outcome: 'Locked' };
+      // The limit is taken by attempts still in flight: one may succeed and release it. Not a lock: try again.
+      throw new ThrottledError(1);
+    }
     const user = await users.findByUserName(username);
     const matches = user?.passwordHash
       ? await passwords.verify(password, user.passwordHash)

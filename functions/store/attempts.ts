@@ -21,8 +21,11 @@ export const accountKey = (realm: string, userName: string): string =>
 
 export type Reservation =
   | { reserved: true; count: number }
-  /** The account is locked, or `limit` attempts are already counted or in flight: nothing may be evaluated. */
-  | { reserved: false };
+  /**
+   * Nothing may be evaluated: the account is locked (`locked`), or `limit` attempts are already counted or in
+   * flight (parallel attempts: one of them may yet succeed and release the count, so this one may try again).
+   */
+  | { reserved: false; locked: boolean };
 
 export interface AttemptState {
   counts: Record<string, number>;
@@ -62,7 +65,9 @@ export class AttemptRepository {
         ...(counted ? { ':one': 1, ':limit': limit, ':expires': now + FAILURE_MEMORY_SECONDS } : {}),
       },
     }));
-    return updated ? { reserved: true, count: Number(updated[attribute] ?? 0) } : { reserved: false };
+    if (updated.ok) return { reserved: true, count: Number(updated.item[attribute] ?? 0) };
+    const lockedUntil = updated.refused?.lockedUntil?.N;
+    return { reserved: false, locked: lockedUntil !== undefined && Number(lockedUntil) > nowSeconds() };
   }
 
   /** Adds one failure to `counter` (no limit: the caller decides what the count means) and returns the count. */
@@ -73,13 +78,14 @@ export class AttemptRepository {
       ExpressionAttributeNames: { '#c': attribute },
       ExpressionAttributeValues: { ':one': 1, ':expires': now + FAILURE_MEMORY_SECONDS },
     }));
-    return Number(updated?.[attribute] ?? 1);
+    return Number((updated.ok ? updated.item[attribute] : undefined) ?? 1);
   }
 
   /**
    * An update of an item that DynamoDB has not yet removed although it expired (TTL deletes lazily, and not
    * at all locally) applies to a fresh item instead: the expired one is deleted if unchanged, then the update
-   * runs again. Returns the new item, or undefined when the update's own condition failed.
+   * runs again. Returns the new item, or the item that failed the update's own condition (in DynamoDB's wire
+   * shape, `{N: "…"}`: the document client does not convert it).
    */
   private async updateLive(
     key: string,
@@ -89,7 +95,10 @@ export class AttemptRepository {
       ExpressionAttributeNames?: Record<string, string>;
       ExpressionAttributeValues: Record<string, unknown>;
     },
-  ): Promise<Record<string, unknown> | undefined> {
+  ): Promise<
+    | { ok: true; item: Record<string, unknown> }
+    | { ok: false; refused?: Record<string, { N?: string } | undefined> }
+  > {
     for (let attempt = 0; ; attempt++) {
       const now = nowSeconds();
       const params = build(now);
@@ -107,13 +116,13 @@ export class AttemptRepository {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return Attributes ?? {};
+        return { ok: true, item: Attributes ?? {} };
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
-        // The failed item comes back in DynamoDB's wire shape (`{N: "…"}`): the document client does not convert it.
-        const old = (error as { Item?: { expiresAt?: { N?: string } } }).Item;
+        const old = (error as { Item?: Record<string, { N?: string } | undefined> }).Item;
         const expiredAt = old?.expiresAt?.N === undefined ? undefined : Number(old.expiresAt.N);
-        if (attempt > 0 || typeof expiredAt !== 'number' || expiredAt > now) return undefined;
+        if (attempt > 0 || expiredAt === undefined || expiredAt > now)
+          return { ok: false, ...(old ? { refused: old } : {}) };
         try {
           await this.store.doc.send(
             new DeleteCommand({

@@ -1,6 +1,7 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
+import { TooManyRequestsError } from '../../functions/engine/errors.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/engine/types.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
@@ -81,15 +82,20 @@ const stepOf = (response: StepResponse): Step => {
   return step as Step;
 };
 
-/** Starts Login and submits the credentials; the reply's type: step (try again), success or failure. */
+/** Starts Login and submits the credentials; the reply's type: step (try again), success, failure or 429. */
 async function attempt(
   journeys: JourneyService,
   userName: string,
   password: string,
-): Promise<StepResponse['type']> {
+): Promise<StepResponse['type'] | 'throttled'> {
   const first = stepOf(await journeys.start('Login', 'alpha'));
-  return (await journeys.submit('alpha', 'Login', fill(first, { Username: userName, Password: password })))
-    .type;
+  try {
+    return (await journeys.submit('alpha', 'Login', fill(first, { Username: userName, Password: password })))
+      .type;
+  } catch (error) {
+    if (error instanceof TooManyRequestsError) return 'throttled';
+    throw error;
+  }
 }
 
 describe('the account lockout', () => {
@@ -107,6 +113,9 @@ describe('the account lockout', () => {
 
       expect(h.evaluations.get(user.passwordHash as string)).toBe(3);
       expect(replies.filter((r) => r === 'success')).toEqual([]);
+      // Three evaluated and refused (the third locks); the rest found the attempts taken (429) or the lock (401).
+      expect(replies.filter((r) => r === 'step').length).toBeLessThanOrEqual(2);
+      expect(replies.every((r) => ['step', 'failure', 'throttled'].includes(r))).toBe(true);
       expect(rightAfterwards).toBe('failure');
       expect(h.evaluations.get(user.passwordHash as string)).toBe(3);
       const state = await h.attempts.get(accountKey('alpha', userName));
