@@ -18,6 +18,8 @@ export interface RuntimeInfo {
   url: string;
   dynamodbEndpoint: string;
   tables: TableNames;
+  /** The realms served besides `root` (REALMS). */
+  realms: string[];
   /** The local proof folder (the CLI deletes proof files; it needs no key for that). */
   proofsDir: string;
   /** `sandbox`: the IPROOV_* settings of the runtime's own sandbox; `environment`: a real iProov, not recorded. */

@@ -294,6 +294,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       url,
       dynamodbEndpoint: endpoint,
       tables,
+      realms: [...config.realms],
       proofsDir: proofStore.dir,
       iproov: iproovSandbox ? { source: 'sandbox', env: iproovSandbox.env() } : { source: 'environment' },
     });
