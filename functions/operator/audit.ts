@@ -30,8 +30,8 @@ export interface AuditEntry {
 const auditLogger = new Logger({ serviceName: 'proofline-operator', logLevel: 'INFO' });
 
 /**
- * Writes the audit line to the structured log (stdout) and, when `file` is given, appends the same record as one
- * JSON line to it (created 0600). Returns the record.
+ * Writes the audit line to the structured log (stdout: `{"message": "operator action", "audit": {…}}`) and, when
+ * `file` is given, appends the same record as one JSON line to it (created 0600). Returns the record.
  */
 export async function audit(
   entry: AuditEntry,
@@ -40,9 +40,9 @@ export async function audit(
   const record = { timestamp: (options.now ?? new Date()).toISOString(), ...entry };
   auditLogger.info('operator action', { audit: record });
   if (options.file) {
-    await appendFile(options.file, `${JSON.stringify({ service: 'proofline-operator', ...record })}\n`, {
-      mode: 0o600,
-    });
+    // The same record under the same keys as the log line, so that one parser reads both.
+    const line = { level: 'INFO', message: 'operator action', service: 'proofline-operator', audit: record };
+    await appendFile(options.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
   }
   return record;
 }
