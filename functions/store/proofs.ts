@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 /**
  * Where IDEMIA proof archives are kept (issue 3: encrypted, with a retention period). In the cloud an S3 bucket
@@ -12,11 +12,25 @@ export interface ProofStore {
   put(key: string, archive: Uint8Array): Promise<void>;
 }
 
+/**
+ * Erasing proofs (operator commands, ADR 12): one by its key, or every proof kept for a user. Idempotent: a proof
+ * already gone is not an error. Needs no decryption key, only the proofs' location.
+ */
+export interface ProofEraser {
+  /** Deletes the proofs with these keys; returns how many existed. */
+  delete(keys: readonly string[]): Promise<number>;
+  /** Deletes every proof under `userProofPrefix(userId)`; returns how many existed. */
+  deleteForUser(userId: string): Promise<number>;
+}
+
 /** Object keys: `proofs/<userId>/<sessionId>.tar.gz`, both ids Proofline's or IDEMIA's (no PII). */
 export const proofKey = (userId: string, sessionId: string): string =>
-  `proofs/${encodeURIComponent(userId)}/${encodeURIComponent(sessionId)}.tar.gz`;
+  `${userProofPrefix(userId)}${encodeURIComponent(sessionId)}.tar.gz`;
 
-export class S3ProofStore implements ProofStore {
+/** Where all of a user's proofs are kept (ends with `/`). */
+export const userProofPrefix = (userId: string): string => `proofs/${encodeURIComponent(userId)}/`;
+
+export class S3ProofStore implements ProofStore, ProofEraser {
   constructor(
     private readonly bucket: string,
     private readonly s3: S3Client = new S3Client({}),
@@ -35,6 +49,57 @@ export class S3ProofStore implements ProofStore {
       }),
     );
   }
+
+  /** The bucket is not versioned: a deleted object is gone (the lifecycle rule would have removed it later). */
+  async delete(keys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      // DeleteObjects answers success for keys that do not exist: count only those that did.
+      const existing = [];
+      for (const key of batch) {
+        const { KeyCount } = await this.s3.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }),
+        );
+        if ((KeyCount ?? 0) > 0) existing.push(key);
+      }
+      if (existing.length === 0) continue;
+      await this.deleteObjects(existing);
+      deleted += existing.length;
+    }
+    return deleted;
+  }
+
+  async deleteForUser(userId: string): Promise<number> {
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: userProofPrefix(userId),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+      if (keys.length > 0) await this.deleteObjects(keys);
+      deleted += keys.length;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return deleted;
+  }
+
+  private async deleteObjects(keys: readonly string[]): Promise<void> {
+    const { Errors } = await this.s3.send(
+      new DeleteObjectsCommand({
+        Bucket: this.bucket,
+        Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    const failed = Errors?.[0];
+    if (failed)
+      throw new Error(`S3 refused to delete a proof (${failed.Code ?? 'error'}: ${failed.Message ?? ''})`);
+  }
 }
 
 const IV_BYTES = 12;
@@ -45,16 +110,27 @@ const TAG_BYTES = 16;
  * under a 32-byte key kept outside the folder's files (the runtime keeps it in `proof.key`, mode 0600, or takes
  * `PROOF_ENCRYPTION_KEY`). `sweep` deletes files older than the retention period.
  */
-export class LocalProofStore implements ProofStore {
+export class LocalProofStore implements ProofStore, ProofEraser {
+  private readonly files: LocalProofFiles;
+
   constructor(
     private readonly dir: string,
     private readonly key: Buffer,
   ) {
     if (key.length !== 32) throw new Error('The proof encryption key must be 32 bytes');
+    this.files = new LocalProofFiles(dir);
   }
 
   private path(key: string): string {
-    return `${join(this.dir, ...key.split('/').map((part) => part.replaceAll('..', '_')))}.enc`;
+    return localProofPath(this.dir, key);
+  }
+
+  delete(keys: readonly string[]): Promise<number> {
+    return this.files.delete(keys);
+  }
+
+  deleteForUser(userId: string): Promise<number> {
+    return this.files.deleteForUser(userId);
   }
 
   async put(key: string, archive: Uint8Array): Promise<void> {
@@ -101,5 +177,47 @@ export class LocalProofStore implements ProofStore {
     };
     await visit(this.dir);
     return deleted;
+  }
+}
+
+/** The file of a proof in a local proof folder (no `..` can climb out of it). */
+const localProofPath = (dir: string, key: string): string =>
+  `${join(dir, ...key.split('/').map((part) => part.replaceAll('..', '_')))}.enc`;
+
+/** The files of a local proof folder, without their key: enough to erase them (the operator CLI). */
+export class LocalProofFiles implements ProofEraser {
+  constructor(private readonly dir: string) {}
+
+  async delete(keys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const key of keys) {
+      const path = localProofPath(this.dir, key);
+      if (await exists(path)) {
+        await rm(path, { force: true });
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  async deleteForUser(userId: string): Promise<number> {
+    const folder = dirname(localProofPath(this.dir, `${userProofPrefix(userId)}x`));
+    let files: string[];
+    try {
+      files = (await readdir(folder, { recursive: true })).filter((f) => f.endsWith('.enc'));
+    } catch {
+      return 0;
+    }
+    await rm(folder, { recursive: true, force: true });
+    return files.length;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -197,4 +197,34 @@ export class UserRepository {
       throw error;
     }
   }
+
+  /**
+   * Erases the user item and its uniqueness guards in one transaction (operator erasure, ADR 12): either all of
+   * them are gone or none, so a user is never left unfindable by name while its item remains. A guard is deleted
+   * only while it still names this user. Returns how many items were deleted (0 when the user was already gone).
+   */
+  async erase(user: Pick<User, 'id' | 'userName' | 'mail'>): Promise<number> {
+    const guards = [guardId('userName', userNameKey(user.userName))];
+    if (user.mail) guards.push(guardId('mail', mailKey(user.mail)));
+    const { Item } = await this.store.doc.send(
+      new GetCommand({ TableName: this.table, Key: { id: user.id }, ConsistentRead: true }),
+    );
+    if (!Item) return 0;
+    await this.store.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          ...guards.map((id) => ({
+            Delete: {
+              TableName: this.table,
+              Key: { id },
+              ConditionExpression: 'attribute_not_exists(id) OR userId = :user',
+              ExpressionAttributeValues: { ':user': user.id },
+            },
+          })),
+          { Delete: { TableName: this.table, Key: { id: user.id } } },
+        ],
+      }),
+    );
+    return 1 + guards.length;
+  }
 }

@@ -525,7 +525,12 @@ export class ProoflineStack extends Stack {
      * start), readable by that vendor's node function only, which also learns the public base URL its webhooks
      * and links are built on. The vendor issues and rotates the credentials: no rotation Lambda.
      */
-    const vendorSecret = (id: string, fn: NodejsFunction, arnVariable: string, description: string): void => {
+    const vendorSecret = (
+      id: string,
+      fn: NodejsFunction,
+      arnVariable: string,
+      description: string,
+    ): Secret => {
       const secret = new Secret(this, id, { description, secretObjectValue: {} });
       acknowledgeNag(
         secret,
@@ -535,6 +540,7 @@ export class ProoflineStack extends Stack {
       secret.grantRead(fn);
       fn.addEnvironment(arnVariable, secret.secretArn);
       fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+      return secret;
     };
 
     // IDEMIA: endpoint details as environment, the two secrets in Secrets Manager.
@@ -619,16 +625,22 @@ export class ProoflineStack extends Stack {
 
     // iProov: service-provider details as environment, the API secret and OAuth password in Secrets Manager.
     if (iproovFunction) {
-      vendorSecret(
+      const iproovSecret = vendorSecret(
         'IproovSecret',
         iproovFunction,
         'IPROOV_SECRET_ARN',
         'iProov secrets: JSON {"IPROOV_API_SECRET": "…", "IPROOV_OAUTH_PASSWORD": "…"}',
       );
+      new CfnOutput(this, 'IproovSecretArn', { value: iproovSecret.secretArn });
       if (props.iproov) {
         iproovFunction.addEnvironment('IPROOV_BASE_URL', props.iproov.baseUrl);
         iproovFunction.addEnvironment('IPROOV_API_KEY', props.iproov.apiKey);
         iproovFunction.addEnvironment('IPROOV_OAUTH_USERNAME', props.iproov.oauthUsername);
+        // What an operator's erasure needs to delete an enrolment (ADR 12): the settings, and where the secret is
+        // (the operator's own credentials must allow reading it).
+        new CfnOutput(this, 'IproovBaseUrl', { value: props.iproov.baseUrl });
+        new CfnOutput(this, 'IproovApiKey', { value: props.iproov.apiKey });
+        new CfnOutput(this, 'IproovOauthUsername', { value: props.iproov.oauthUsername });
       }
     }
     webhookFunction.addEnvironment('IDEMIA_APPLICATION_ID', props.idemia?.applicationId ?? 'not-configured');
@@ -642,7 +654,12 @@ export class ProoflineStack extends Stack {
       value: `${this.api.apiEndpoint}/`,
       description: 'Base URL (SDK serverConfig.baseUrl)',
     });
-    for (const id of ['Users', 'Transactions', 'Sessions'] as const) {
+    new CfnOutput(this, 'Realms', {
+      value: (props.realms ?? ['alpha']).join(','),
+      description: 'Realms served besides root',
+    });
+    // Every table's name: the operator commands (`npm run admin -- … --stack`, ADR 12) find the data through them.
+    for (const { id } of TABLES) {
       new CfnOutput(this, `${id}TableName`, { value: this.tables[id].tableName });
     }
   }

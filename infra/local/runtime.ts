@@ -41,6 +41,7 @@ import { IproovSandbox } from '../../sandboxes/iproov/server.js';
 import { demoHandler, outboxHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpServer } from './http-server.js';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.js';
 
 export interface RuntimeOptions {
   /** Port to listen on (0: any free port). */
@@ -286,6 +287,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw error;
   }
   services.publicBaseUrl = (env.PUBLIC_BASE_URL ?? url).replace(/\/$/, '');
+  // How operator commands reach this runtime (`npm run admin`, ADR 12); only for a runtime on disk.
+  if (options.dataDir) {
+    await writeRuntimeInfo(options.dataDir, {
+      version: 1,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      url,
+      dynamodbEndpoint: endpoint,
+      tables,
+      realms: [...config.realms],
+      proofsDir: proofStore.dir,
+      iproov: iproovSandbox ? { source: 'sandbox', env: iproovSandbox.env() } : { source: 'environment' },
+    });
+  }
   return {
     url,
     dynamodbEndpoint: endpoint,
@@ -299,6 +314,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     proofsDir: proofStore.dir,
     async stop() {
       clearInterval(proofStore.sweeper);
+      if (options.dataDir) await removeRuntimeInfo(options.dataDir);
       // In-flight steps still need the sandboxes and the database: those stop last.
       await drain(server, options.stopGraceMs ?? 10_000);
       await resume.settle();
