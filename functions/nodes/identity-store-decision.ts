@@ -69,7 +69,7 @@ export const identityStoreDecision = {
     const reserve = ctx.config.reserveAttempts;
     const reservation = await attempts.reserve(key, reserve?.counter ?? ctx.nodeId, reserve?.limit);
     if (!reservation.reserved) return { outcome: 'Locked' };
-    const user = await users.findByUserName(username);
+    const user = await users.findByUserName(ctx.realm, username);
     const matches = user?.passwordHash
       ? await passwords.verify(password, user.passwordHash)
       : await passwords.burn(password);

@@ -150,6 +150,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
       tables: inject('tables') as TableNames,
     });
     await users.create(
+      'alpha',
       { userName, givenName: 'Ada', sn: 'Lovelace', telephoneNumber: '+447700900123' },
       await hashPassword(PASSWORD),
     );
