@@ -30,7 +30,7 @@ import { LocalProofStore } from '../../functions/store/proofs.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
-import { UserRepository } from '../../functions/store/users.js';
+import { legacyUsersRealmFromEnv, UserRepository } from '../../functions/store/users.js';
 import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
 import { createIproovWebhookHandler } from '../../functions/webhooks/iproov.js';
 import { resumeInBackground } from '../../functions/webhooks/resume.js';
@@ -203,7 +203,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await iproovSandbox.start(options.iproovSandboxPort ?? 0);
     iproovEnv = { ...env, ...iproovSandbox.env() };
   }
-  const users = new UserRepository(store);
+  const users = new UserRepository(store, legacyUsersRealmFromEnv(env));
   const sessions = new SessionRepository(store);
   const ipaSessions = new IpaSessionRepository(store);
   const iproovClaims = new IproovClaimRepository(store);
