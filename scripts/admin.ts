@@ -175,7 +175,7 @@ export async function main(args: readonly string[], io: AdminIo): Promise<number
       return 0;
     }
 
-    const user = await new UserRepository(target.store).findByUserName(account.userName);
+    const user = await new UserRepository(target.store).findByUserName(account.realm, account.userName);
     if (!user) throw new UserNotFoundError();
     if (!parsed.yes) {
       const answer = await io.ask(

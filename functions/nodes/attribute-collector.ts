@@ -90,7 +90,7 @@ export const attributeCollector = callbackNode<Config>({
         name === 'mail' &&
         typeof value === 'string' &&
         value !== '' &&
-        (await ctx.services.users.isTaken('mail', value))
+        (await ctx.services.users.isTaken(ctx.realm, 'mail', value))
       ) {
         failures.push({ policyRequirement: 'UNIQUE' });
       }

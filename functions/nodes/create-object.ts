@@ -50,7 +50,7 @@ export const createObject = {
     delete transient.password;
     const passwordHash = password ? await ctx.services.passwords.hash(password) : undefined;
     try {
-      const user = await ctx.services.users.create(profile, passwordHash);
+      const user = await ctx.services.users.create(ctx.realm, profile, passwordHash);
       ctx.state.userId = user.id;
       logger.info('User created', { userId: user.id, txId: ctx.txId });
       return { outcome: 'CREATED' };

@@ -315,6 +315,33 @@ function fail(ctx: NodeContext<Config>, outcome: 'Failure' | 'Time Out', failure
   return { outcome };
 }
 
+/** How far IDEMIA's clock and ours may disagree about when a session began. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Whether the identity GIPS returned can be this session's (ADR 11): it is the identity asked for, and GIPS
+ * created it while the session was open. An identity from before the session — another session's, named in a
+ * forged notification — is refused; so is one that does not say when it was created (IDEMIA's samples always
+ * do). The webhook has already made sure no other session claimed the same identity.
+ */
+function notOfSession(
+  identity: Awaited<ReturnType<IdemiaClient['getIdentity']>>,
+  session: IpaSession,
+): Failure | undefined {
+  const refused = (why: string): Failure => ({
+    code: 'IDENTITY_NOT_OF_SESSION',
+    message: `The identity is not this session's: ${why}.`,
+  });
+  const id = identity.id ?? identity.globalStatus?.id;
+  if (id !== undefined && id !== session.identityId) return refused('GIPS returned another identity');
+  const created = Date.parse(identity.globalStatus?.creationDateTime ?? '');
+  if (Number.isNaN(created)) return refused('it has no creation time');
+  const opened = Date.parse(session.createdAt);
+  if (created < opened - CLOCK_SKEW_MS || created > session.sessionExpiresAt * 1000 + CLOCK_SKEW_MS)
+    return refused('it was created outside the session');
+  return undefined;
+}
+
 /** Evaluates a completed session from GIPS (the notification is never trusted for the result). */
 async function evaluate(
   ctx: NodeContext<Config>,
@@ -345,6 +372,8 @@ async function evaluate(
     if (error instanceof ProviderUnavailableError) return { unavailable: true };
     throw error;
   }
+  const notOurs = notOfSession(identity, session);
+  if (notOurs) return { metadata: evidenceSummary(identity), failure: notOurs };
   const metadata = evidenceSummary(identity);
   const verified = verifiedAttributes(identity);
   const loa = levelOfAssurance(identity);

@@ -79,7 +79,7 @@ export const identityStoreDecision = {
       // The limit is taken by attempts still in flight: one may succeed and release it. Not a lock: try again.
       throw new ThrottledError(1);
     }
-    const user = await users.findByUserName(username);
+    const user = await users.findByUserName(ctx.realm, username);
     const matches = user?.passwordHash
       ? await passwords.verify(password, user.passwordHash)
       : await passwords.burn(password);

@@ -184,7 +184,7 @@ function scanStep(ctx: NodeContext<Config>, claim: IproovClaim, resultsUrl: stri
 async function findUser(ctx: NodeContext<Config>): Promise<User | undefined> {
   const { users } = ctx.services;
   if (ctx.state.userId) return users.get(ctx.state.userId);
-  if (ctx.state.username) return users.findByUserName(ctx.state.username);
+  if (ctx.state.username) return users.findByUserName(ctx.realm, ctx.state.username);
   return undefined;
 }
 

@@ -45,7 +45,7 @@ export const platformUsername = callbackNode<Config>({
     const validateOnly = callback ? inputValue(callback, 'validateOnly') === true : false;
     if (!ctx.config.validateInput) return { invalid: false, validateOnly };
     const failures: PolicyFailure[] = checkPolicies(USERNAME_POLICIES, username);
-    if (failures.length === 0 && (await ctx.services.users.isTaken('userName', username))) {
+    if (failures.length === 0 && (await ctx.services.users.isTaken(ctx.realm, 'userName', username))) {
       failures.push({ policyRequirement: 'UNIQUE' });
     }
     if (failures.length > 0) {

@@ -68,6 +68,29 @@ export const cannotContainCharacters = (forbiddenChars: string[]): Policy => ({
       : undefined,
 });
 
+/** Control (Cc) and format (Cf: zero-width, bidi overrides and isolates, BOM, …) characters. */
+const INVISIBLE = /[\p{Cc}\p{Cf}]/gu;
+const codePoint = (c: string): string =>
+  `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * IDM's CANNOT_CONTAIN_CHARACTERS for characters nobody can see: a name with a zero-width space or a
+ * right-to-left override looks like another user's name. The failure names the code points found (the
+ * characters themselves would be invisible in a message), the policy the Unicode categories it forbids.
+ */
+export const cannotContainInvisibleCharacters = (): Policy => ({
+  policyId: 'cannot-contain-invisible-characters',
+  policyRequirements: ['CANNOT_CONTAIN_CHARACTERS'],
+  params: { forbiddenCategories: ['Cc', 'Cf'] },
+  check: (value) => {
+    if (typeof value !== 'string') return undefined;
+    const found = [...new Set(value.match(INVISIBLE) ?? [])].map(codePoint);
+    return found.length > 0
+      ? fail('CANNOT_CONTAIN_CHARACTERS', { forbiddenChars: found, forbiddenCategories: ['Cc', 'Cf'] })
+      : undefined;
+  },
+});
+
 export const validEmailAddressFormat = (): Policy => ({
   policyId: 'valid-email-address-format',
   policyRequirements: ['VALID_EMAIL_ADDRESS_FORMAT'],
@@ -172,6 +195,7 @@ export const USERNAME_POLICIES: readonly Policy[] = [
   validType('string'),
   unique(),
   { ...unique(), policyId: 'no-internal-user-conflict' },
+  cannotContainInvisibleCharacters(),
   cannotContainCharacters(['/']),
 ];
 

@@ -43,7 +43,7 @@ export interface UnlockResult {
 export async function unlockAccount(store: Store, account: AccountRef): Promise<UnlockResult> {
   const users = new UserRepository(store);
   const attempts = new AttemptRepository(store);
-  const user = await users.findByUserName(account.userName);
+  const user = await users.findByUserName(account.realm, account.userName);
   if (!user) throw new UserNotFoundError();
   const key = accountKey(account.realm, account.userName);
   const wasLocked = (await attempts.get(key)).lockedUntil !== undefined;
@@ -110,7 +110,7 @@ export interface ErasureResult {
 export async function eraseUser(services: ErasureServices, account: AccountRef): Promise<ErasureResult> {
   const { store } = services;
   const users = new UserRepository(store);
-  const user = await users.findByUserName(account.userName);
+  const user = await users.findByUserName(account.realm, account.userName);
   if (!user) throw new UserNotFoundError();
   if (user.accountStatus !== 'inactive') await users.setAccountStatus(user.id, 'inactive');
 

@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../shared/json.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
@@ -37,6 +43,11 @@ export interface IpaSession {
   expiresAt: number;
 }
 
+/** The item binding a GIPS identity to the one IPA session that produced it. */
+const identityClaimId = (identityId: string): string => `identity#${identityId}`;
+/** IPA session records are kept 90 days (ADR 6); so are identity claims. */
+const IDENTITY_CLAIM_SECONDS = 90 * 24 * 3600;
+
 export class IpaSessionRepository {
   constructor(private readonly store: Store) {}
 
@@ -63,13 +74,15 @@ export class IpaSessionRepository {
   }
 
   /**
-   * Records an end-of-process notification once: only a session still CREATED changes. Returns false for a
-   * duplicate (IPA retries, network duplicates), which changes nothing.
+   * Records an end-of-process notification once: only a session still CREATED changes (`duplicate` otherwise:
+   * IPA retries, network duplicates — nothing changes). The identity it names is claimed for this session in
+   * the same transaction (`identity#<identityId>` → sessionId): an identity can serve one IPA session only, so
+   * a notification naming another session's identity is refused (`identity-taken`) and changes nothing.
    */
   async recordNotification(
     id: string,
     notification: { status: Exclude<IpaSessionStatus, 'CREATED'>; identityId?: string; proofUrl?: string },
-  ): Promise<boolean> {
+  ): Promise<'recorded' | 'duplicate' | 'identity-taken'> {
     const values: Record<string, unknown> = {
       ':created': 'CREATED',
       ':status': notification.status,
@@ -85,20 +98,52 @@ export class IpaSessionRepository {
       set += ', proofUrl = :proofUrl';
       values[':proofUrl'] = notification.proofUrl;
     }
+    const update = {
+      TableName: this.table,
+      Key: { id },
+      UpdateExpression: `SET ${set} ADD notifications :one`,
+      ConditionExpression: 'attribute_exists(id) AND #status = :created',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    };
+    if (!notification.identityId) {
+      try {
+        await this.store.doc.send(new UpdateCommand(update));
+        return 'recorded';
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return 'duplicate';
+        throw error;
+      }
+    }
     try {
       await this.store.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression: `SET ${set} ADD notifications :one`,
-          ConditionExpression: 'attribute_exists(id) AND #status = :created',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  id: identityClaimId(notification.identityId),
+                  sessionId: id,
+                  // Kept as long as IPA session records are.
+                  expiresAt: nowSeconds() + IDENTITY_CLAIM_SECONDS,
+                },
+                ConditionExpression: 'attribute_not_exists(id) OR sessionId = :session',
+                ExpressionAttributeValues: { ':session': id },
+              },
+            },
+          ],
         }),
       );
-      return true;
+      return 'recorded';
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
+      const reasons = (error as Error & { CancellationReasons?: Array<{ Code?: string }> })
+        .CancellationReasons;
+      // Not CREATED any more: a duplicate, whatever it names.
+      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+      if (reasons?.[1]?.Code === 'ConditionalCheckFailed') return 'identity-taken';
       throw error;
     }
   }

@@ -1,5 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { optionalEnv } from '../shared/env.js';
+import { ConfigurationError } from '../shared/errors.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 import { UniqueConstraintError } from './errors.js';
 
@@ -17,6 +27,8 @@ export interface UserProfile {
 
 export interface User extends UserProfile {
   id: string;
+  /** The realm the user belongs to; absent on users created before ADR 11 (they belong to the legacy realm). */
+  realm?: string;
   passwordHash?: string;
   accountStatus: AccountStatus;
   loginCount: number;
@@ -32,68 +44,153 @@ export interface User extends UserProfile {
   };
 }
 
-/** Uniqueness keys: userName and mail compare case-insensitively, like AM's identity store. */
-export const userNameKey = (userName: string): string => userName.trim().toLowerCase();
-export const mailKey = (mail: string): string => mail.trim().toLowerCase();
+/**
+ * Uniqueness and lookup keys: userName and mail compare after Unicode NFKC normalization (fullwidth and other
+ * compatibility forms fold to their plain letters) and lower-casing, like AM's case-insensitive identity store,
+ * so look-alike spellings of one name are one account (ADR 11). Lockout counters use the same key (attempts.ts).
+ */
+export const userNameKey = (userName: string): string =>
+  bounded(userName.normalize('NFKC').toLowerCase().trim());
+export const mailKey = (mail: string): string => bounded(mail.normalize('NFKC').toLowerCase().trim());
+/** The keys of guard items written before ADR 11 (lower-cased only): still how legacy users are found. */
+export const legacyUserNameKey = (userName: string): string => bounded(userName.trim().toLowerCase());
+export const legacyMailKey = (mail: string): string => bounded(mail.trim().toLowerCase());
+
+/**
+ * A key a client typed, short enough for any item id it is part of (DynamoDB refuses partition keys over 2048
+ * bytes): longer ones are replaced by their SHA-256, so an absurd username is just a name nobody holds, not a
+ * server error. No key this long could ever have been stored.
+ */
+function bounded(key: string): string {
+  return Buffer.byteLength(key, 'utf8') <= 1024
+    ? key
+    : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
+/** The realm users created before realms were isolated belong to (ADR 11): `LEGACY_USERS_REALM`, default alpha. */
+export function legacyUsersRealmFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const realm = optionalEnv('LEGACY_USERS_REALM', env) ?? 'alpha';
+  if (!/^[A-Za-z0-9_-]+$/.test(realm))
+    throw new ConfigurationError(`LEGACY_USERS_REALM must be a realm name, got "${realm}"`);
+  return realm;
+}
+
 /** An id no user can have (user ids are UUIDs): the stand-in read for an unknown name. */
 const ABSENT_USER_ID = 'absent#user';
-const guardId = (attribute: 'userName' | 'mail', key: string): string => `${attribute}#${key}`;
+type UniqueAttribute = 'userName' | 'mail';
+/**
+ * A guard item per realm. `@` (never in a realm name) separates it from legacy guards `userName#<key>`: with
+ * `userName#<realm>#<key>`, a legacy user named `root#x` would hold realm root's guard for `x`.
+ */
+const guardId = (attribute: UniqueAttribute, realm: string, key: string): string =>
+  `${attribute}@${realm}#${key}`;
+const legacyGuardId = (attribute: UniqueAttribute, key: string): string => `${attribute}#${key}`;
+const keyOf = (attribute: UniqueAttribute, value: string): string =>
+  attribute === 'userName' ? userNameKey(value) : mailKey(value);
+const legacyKeyOf = (attribute: UniqueAttribute, value: string): string =>
+  attribute === 'userName' ? legacyUserNameKey(value) : legacyMailKey(value);
+/**
+ * The legacy guards a value may match: its old key, and its normalized key when that differs (a legacy
+ * `alice` is then found, and protected, under `ＡＬＩＣＥ` too). Whether there are one or two depends on the
+ * name only, never on whether anyone holds it.
+ */
+const legacyGuardIds = (attribute: UniqueAttribute, value: string): string[] => [
+  ...new Set(
+    [legacyKeyOf(attribute, value), keyOf(attribute, value)].map((k) => legacyGuardId(attribute, k)),
+  ),
+];
+
+/** The ids of a user's guard items (the realm's, or the legacy ones for a user without realm). */
+export function guardIdsOf(user: Pick<User, 'userName' | 'mail' | 'realm'>): string[] {
+  const attributes: Array<[UniqueAttribute, string]> = [['userName', user.userName]];
+  if (user.mail) attributes.push(['mail', user.mail]);
+  return attributes.map(([attribute, value]) =>
+    user.realm === undefined
+      ? legacyGuardId(attribute, legacyKeyOf(attribute, value))
+      : guardId(attribute, user.realm, keyOf(attribute, value)),
+  );
+}
 
 export class UserRepository {
-  constructor(private readonly store: Store) {}
+  /**
+   * @param legacyRealm the realm legacy users (no `realm` on their item, guard items without realm) belong to;
+   * they are found there through their legacy guard, and in no other realm.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly legacyRealm: string = legacyUsersRealmFromEnv(),
+  ) {}
 
   private get table(): string {
     return this.store.tables.Users;
   }
 
   /**
-   * Creates a user. userName and mail are claimed atomically with the user item (one transaction with a
-   * guard item per unique attribute), so two concurrent registrations can never both take a name.
+   * Creates a user in `realm`. userName and mail are claimed atomically with the user item (one transaction
+   * with a guard item per unique attribute), so two concurrent registrations can never both take a name. In
+   * the legacy realm the legacy guards must be absent too, so no name a legacy user holds can be taken again.
    */
-  async create(profile: UserProfile, passwordHash: string | undefined): Promise<User> {
+  async create(realm: string, profile: UserProfile, passwordHash: string | undefined): Promise<User> {
     const now = new Date().toISOString();
     const user: User = {
       ...profile,
       id: randomUUID(),
+      realm,
       ...(passwordHash ? { passwordHash } : {}),
       accountStatus: 'active',
       loginCount: 0,
       createdAt: now,
       updatedAt: now,
     };
-    const guards: Array<{ attribute: 'userName' | 'mail'; key: string }> = [
-      { attribute: 'userName', key: userNameKey(profile.userName) },
-    ];
-    if (profile.mail) guards.push({ attribute: 'mail', key: mailKey(profile.mail) });
+    const unique: Array<[UniqueAttribute, string]> = [['userName', profile.userName]];
+    if (profile.mail) unique.push(['mail', profile.mail]);
+    const legacy = realm === this.legacyRealm;
+    // One entry per transaction item, in order: which attribute a cancelled condition was about.
+    const checked: UniqueAttribute[] = [];
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    for (const [attribute, value] of unique) {
+      checked.push(attribute);
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: {
+            id: guardId(attribute, realm, keyOf(attribute, value)),
+            userId: user.id,
+            createdAt: nowSeconds(),
+          },
+          ConditionExpression: 'attribute_not_exists(id)',
+        },
+      });
+      if (legacy) {
+        for (const id of legacyGuardIds(attribute, value)) {
+          checked.push(attribute);
+          items.push({
+            ConditionCheck: {
+              TableName: this.table,
+              Key: { id },
+              ConditionExpression: 'attribute_not_exists(id)',
+            },
+          });
+        }
+      }
+    }
     const item = {
       ...user,
       userNameKey: userNameKey(profile.userName),
       ...(profile.mail ? { mailKey: mailKey(profile.mail) } : {}),
     };
+    items.push({
+      Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' },
+    });
     try {
-      await this.store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...guards.map((g) => ({
-              Put: {
-                TableName: this.table,
-                Item: { id: guardId(g.attribute, g.key), userId: user.id, createdAt: nowSeconds() },
-                ConditionExpression: 'attribute_not_exists(id)',
-              },
-            })),
-            {
-              Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' },
-            },
-          ],
-        }),
-      );
+      await this.store.doc.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionCanceledException') {
         const reasons = (error as Error & { CancellationReasons?: Array<{ Code?: string }> })
           .CancellationReasons;
         const failed = reasons?.findIndex((r) => r.Code === 'ConditionalCheckFailed') ?? -1;
-        const guard = guards[failed];
-        if (guard) throw new UniqueConstraintError(guard.attribute, { cause: error });
+        const attribute = checked[failed];
+        if (attribute) throw new UniqueConstraintError(attribute, { cause: error });
       }
       throw error;
     }
@@ -110,27 +207,50 @@ export class UserRepository {
   }
 
   /**
-   * Strongly consistent lookup by userName through its guard item. An unknown name costs the same two reads as
-   * a known one (the second of an item that never exists), so the store's work does not tell who has an account.
+   * The user id holding `value` in `realm`: the realm's guard, or — in the legacy realm only — the legacy
+   * guard. Both guards are read in one consistent BatchGetItem in every realm and for every name, so the
+   * store's work is the same whoever holds the name, if anyone.
    */
-  async findByUserName(userName: string): Promise<User | undefined> {
-    const { Item } = await this.store.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { id: guardId('userName', userNameKey(userName)) },
-        ConsistentRead: true,
-      }),
-    );
-    return this.get(typeof Item?.userId === 'string' ? Item.userId : ABSENT_USER_ID);
+  private async holder(
+    realm: string,
+    attribute: UniqueAttribute,
+    value: string,
+  ): Promise<string | undefined> {
+    const current = guardId(attribute, realm, keyOf(attribute, value));
+    const legacy = legacyGuardIds(attribute, value);
+    const found = new Map<string, unknown>();
+    let request: BatchGetCommandInput['RequestItems'] = {
+      [this.table]: { Keys: [current, ...legacy].map((id) => ({ id })), ConsistentRead: true },
+    };
+    // BatchGetItem may leave keys unprocessed under load: they are asked again, never taken as absent.
+    for (let round = 0; request && Object.keys(request).length > 0; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** round, 1000)));
+      const reply: BatchGetCommandOutput = await this.store.doc.send(
+        new BatchGetCommand({ RequestItems: request }),
+      );
+      for (const item of reply.Responses?.[this.table] ?? []) found.set(String(item.id), item.userId);
+      request = reply.UnprocessedKeys;
+    }
+    // The realm's own guard first; legacy guards count in the legacy realm only, their old key first.
+    const candidates = [current, ...(realm === this.legacyRealm ? legacy : [])];
+    const userId = candidates.map((id) => found.get(id)).find((id) => typeof id === 'string');
+    return typeof userId === 'string' ? userId : undefined;
   }
 
-  /** True when another user already holds this userName or mail (consistent read of the guard item). */
-  async isTaken(attribute: 'userName' | 'mail', value: string): Promise<boolean> {
-    const key = attribute === 'userName' ? userNameKey(value) : mailKey(value);
-    const { Item } = await this.store.doc.send(
-      new GetCommand({ TableName: this.table, Key: { id: guardId(attribute, key) }, ConsistentRead: true }),
-    );
-    return Item !== undefined;
+  /**
+   * Strongly consistent lookup by userName in `realm` through its guard items. An unknown name costs the same
+   * reads as a known one (the user read is of an item that never exists), so the store's work does not tell
+   * who has an account. A user of another realm is never returned.
+   */
+  async findByUserName(realm: string, userName: string): Promise<User | undefined> {
+    const user = await this.get((await this.holder(realm, 'userName', userName)) ?? ABSENT_USER_ID);
+    const userRealm = user?.realm ?? this.legacyRealm;
+    return userRealm === realm ? user : undefined;
+  }
+
+  /** True when another user of `realm` already holds this userName or mail (consistent read of its guards). */
+  async isTaken(realm: string, attribute: UniqueAttribute, value: string): Promise<boolean> {
+    return (await this.holder(realm, attribute, value)) !== undefined;
   }
 
   async incrementLoginCount(id: string): Promise<void> {
@@ -203,9 +323,8 @@ export class UserRepository {
    * them are gone or none, so a user is never left unfindable by name while its item remains. A guard is deleted
    * only while it still names this user. Returns how many items were deleted (0 when the user was already gone).
    */
-  async erase(user: Pick<User, 'id' | 'userName' | 'mail'>): Promise<number> {
-    const guards = [guardId('userName', userNameKey(user.userName))];
-    if (user.mail) guards.push(guardId('mail', mailKey(user.mail)));
+  async erase(user: Pick<User, 'id' | 'userName' | 'mail' | 'realm'>): Promise<number> {
+    const guards = guardIdsOf(user);
     const { Item } = await this.store.doc.send(
       new GetCommand({ TableName: this.table, Key: { id: user.id }, ConsistentRead: true }),
     );

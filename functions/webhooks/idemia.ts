@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { HttpEvent, HttpResult } from '../api/http.js';
 import { logger } from '../shared/logger.js';
-import { secretMatches } from '../shared/secret-hash.js';
+import { hashSecret, secretMatches } from '../shared/secret-hash.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { jsonObjectBody, problem } from './common.js';
 import type { Resume } from './resume.js';
@@ -16,13 +16,16 @@ export interface IdemiaWebhookDeps {
 
 const ROUTE = /^\/webhooks\/idemia\/ipa\/([A-Za-z0-9_-]{20,100})$/;
 const MAX_BYTES = 16 * 1024;
+/** Compared against for an unknown session: the hash of a string the route never accepts as a key. */
+const UNKNOWN_SESSION_KEY_HASH = hashSecret('unknown IDEMIA session');
 
 /**
  * IDEMIA IPA end-of-process notification (seed 003, step 4): `POST /webhooks/idemia/ipa/{key}`. The key is
  * per session (only its hash is stored) and compared in constant time; the application id must match. The
  * notification is recorded once (IPA retries and duplicates have no further effect), answered 204 with an
  * empty body, and the waiting journey is resumed. Its payload is never trusted for the result: the node
- * fetches the identity from GIPS. Bad input is a 4XX with no effect.
+ * fetches the identity from GIPS, and an identity serves one session only (409 otherwise). Bad input is a 4XX
+ * with no effect; an unknown session and a wrong key are the same 404.
  */
 export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
@@ -44,9 +47,15 @@ export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
       return problem(400, 'status must be ERROR or HEARTBEAT_TIMEOUT when present');
     }
     const session = await deps.ipaSessions.get(sessionId);
-    if (!session) return problem(404, 'Unknown session');
-    if (!secretMatches(key, session.keyHash) || applicationId !== deps.applicationId) {
-      logger.warn('IDEMIA notification refused', { sessionId, reason: 'key or applicationId mismatch' });
+    // An unknown session and a wrong key get the same answer (and the same hashing and comparison), so the
+    // webhook does not tell which IDEMIA session ids exist.
+    const keyMatches = secretMatches(key, session?.keyHash ?? UNKNOWN_SESSION_KEY_HASH);
+    if (!session || !keyMatches) {
+      if (session) logger.warn('IDEMIA notification refused', { sessionId, reason: 'key mismatch' });
+      return problem(404, 'Unknown session');
+    }
+    if (applicationId !== deps.applicationId) {
+      logger.warn('IDEMIA notification refused', { sessionId, reason: 'applicationId mismatch' });
       return problem(403, 'Not a notification for this session');
     }
     const recorded = await deps.ipaSessions.recordNotification(sessionId, {
@@ -54,8 +63,17 @@ export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
       ...(typeof identityId === 'string' ? { identityId } : {}),
       ...(typeof proofUrl === 'string' ? { proofUrl } : {}),
     });
-    logger.info('IDEMIA notification', { sessionId, status: status ?? 'COMPLETED', duplicate: !recorded });
-    if (recorded) await deps.resume(session.txId, 'IDEMIA notification');
+    if (recorded === 'identity-taken') {
+      // The identity was produced by another IPA session: never evaluated for this one (ADR 11).
+      logger.warn('IDEMIA notification refused', { sessionId, reason: 'identity of another session' });
+      return problem(409, 'The identity belongs to another session');
+    }
+    logger.info('IDEMIA notification', {
+      sessionId,
+      status: status ?? 'COMPLETED',
+      duplicate: recorded === 'duplicate',
+    });
+    if (recorded === 'recorded') await deps.resume(session.txId, 'IDEMIA notification');
     return { statusCode: 204 };
   });
 }

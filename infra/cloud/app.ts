@@ -5,7 +5,7 @@ import { throttleSettings } from './settings.js';
 
 /**
  * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
- * (comma-separated, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
+ * (comma-separated, default alpha), `legacyUsersRealm` (ADR 11, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
  * ipaStartUrl, gipsUrl, applicationId), `iproov` (object: baseUrl, apiKey, oauthUsername) — put those in
  * cdk.context.json or pass them with --context —, `emailFrom`, `proofRetentionDays` (default 90), `throttle`
  * (object or JSON text of `THROTTLE_*` settings). Works offline without credentials for synth.
@@ -22,6 +22,7 @@ new ProoflineStack(app, `Proofline-${stage}`, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   corsOrigins: list('corsOrigins'),
   realms: list('realms'),
+  legacyUsersRealm: app.node.tryGetContext('legacyUsersRealm') as string | undefined,
   alarmTopicArn: app.node.tryGetContext('alarmTopicArn') as string | undefined,
   idemia: app.node.tryGetContext('idemia') as IdemiaSettings | undefined,
   iproov: app.node.tryGetContext('iproov') as IproovSettings | undefined,

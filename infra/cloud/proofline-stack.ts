@@ -120,6 +120,11 @@ export interface ProoflineStackProps extends StackProps {
    */
   readonly realms?: readonly string[];
   /**
+   * The realm users created before realms were isolated (no realm on their item) belong to (ADR 11).
+   * @default 'alpha'
+   */
+  readonly legacyUsersRealm?: string;
+  /**
    * IDEMIA IPA settings (seed 003's endpoint details, not secrets). The client secret and the GIPS-RS API key
    * go in the stack's `IdemiaSecret` (Secrets Manager) after deployment.
    * @default - IDEMIA not configured: IDEMIA nodes fail as misconfigured
@@ -266,6 +271,8 @@ export class ProoflineStack extends Stack {
           NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'proofline',
           POWERTOOLS_LOG_LEVEL: 'INFO',
+          // Every function that reads users must place legacy users in the same realm.
+          ...(props.legacyUsersRealm ? { LEGACY_USERS_REALM: props.legacyUsersRealm } : {}),
         },
         bundling: {
           forceDockerBundling: false,

@@ -31,7 +31,7 @@ import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
-import { UserRepository } from '../../functions/store/users.js';
+import { legacyUsersRealmFromEnv, UserRepository } from '../../functions/store/users.js';
 import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
 import { createIproovWebhookHandler } from '../../functions/webhooks/iproov.js';
 import { resumeInBackground } from '../../functions/webhooks/resume.js';
@@ -205,7 +205,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await iproovSandbox.start(options.iproovSandboxPort ?? 0);
     iproovEnv = { ...env, ...iproovSandbox.env() };
   }
-  const users = new UserRepository(store);
+  const users = new UserRepository(store, legacyUsersRealmFromEnv(env));
   const sessions = new SessionRepository(store);
   const ipaSessions = new IpaSessionRepository(store);
   const iproovClaims = new IproovClaimRepository(store);

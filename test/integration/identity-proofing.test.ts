@@ -150,6 +150,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
       tables: inject('tables') as TableNames,
     });
     await users.create(
+      'alpha',
       { userName, givenName: 'Ada', sn: 'Lovelace', telephoneNumber: '+447700900123' },
       await hashPassword(PASSWORD),
     );
@@ -305,7 +306,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
   });
 
   it.each([
-    ['a forged key', (url: string) => url.replace(/[^/]+$/, 'A'.repeat(43)), {}, 403],
+    ['a forged key', (url: string) => url.replace(/[^/]+$/, 'A'.repeat(43)), {}, 404],
     ['an unknown session', (url: string) => url, { sessionId: '00000000-0000-0000-0000-000000000000' }, 404],
     ['another application', (url: string) => url, { applicationId: 'someone-else' }, 403],
     ['a malformed status', (url: string) => url, { status: 'DONE' }, 400],
@@ -330,6 +331,62 @@ describe('IdentityProofing with IDEMIA IPA', () => {
 
     expect(response.status).toBe(status);
     expect(reply.body.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+  });
+
+  it('answers a wrong key exactly as an unknown session, so session ids cannot be probed', async () => {
+    const { step, sessionId } = await signInToProofing();
+    const record = await control(`/sandbox/sessions/${sessionId}`);
+    const notify = (url: string, session: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          applicationId: 'proofline-sandbox-app',
+          sessionId: session,
+          timestamp: Date.now() / 1000,
+        }),
+      });
+    const wrongKey = (record.callbackUrl as string).replace(/[^/]+$/, 'A'.repeat(43));
+
+    const known = await notify(wrongKey, sessionId);
+    const unknown = await notify(wrongKey, '00000000-0000-0000-0000-000000000000');
+
+    expect(known.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(await known.text()).toBe(await unknown.text());
+    expect((await poll(step)).body.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+  });
+
+  it("refuses a notification naming another session's identity, which changes nothing", async () => {
+    const victim = await signInToProofing();
+    const completed = await control(`/sandbox/sessions/${victim.sessionId}/complete`, {
+      outcome: 'verified',
+      loa: 'LOA3',
+    });
+    const victimIdentity = (completed.notification as { identityId: string }).identityId;
+    const attacker = await signInToProofing();
+    const record = await control(`/sandbox/sessions/${attacker.sessionId}`);
+
+    const forged = await fetch(record.callbackUrl as string, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        applicationId: 'proofline-sandbox-app',
+        sessionId: attacker.sessionId,
+        identityId: victimIdentity,
+        proofUrl: `${sandbox()}/gips/v1/identities/${victimIdentity}/proof`,
+        timestamp: Date.now() / 1000,
+      }),
+    });
+    const attackerPoll = await poll(attacker.step);
+    const victimPoll = await poll(victim.step);
+    // The attacker's own session still completes with its own identity afterwards.
+    await control(`/sandbox/sessions/${attacker.sessionId}/complete`, { outcome: 'verified' });
+
+    expect(forged.status).toBe(409);
+    expect(attackerPoll.body.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+    expect((await bindFace(victimPoll)).tokenId).toEqual(expect.any(String));
+    expect((await bindFace(await poll(attackerPoll.body))).tokenId).toEqual(expect.any(String));
   });
 
   it('refuses malformed JSON with 400', async () => {

@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(() => sandbox.stop());
 
 async function newUser(): Promise<string> {
-  const user = await users.create({ userName: `face-${randomBytes(5).toString('hex')}` }, undefined);
+  const user = await users.create('alpha', { userName: `face-${randomBytes(5).toString('hex')}` }, undefined);
   return user.id;
 }
 

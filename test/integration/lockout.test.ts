@@ -20,6 +20,7 @@ import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { fill, login, PASSWORD, register, type Step, start, submit, uniqueName } from './am-client.js';
+import { writeLegacyUser } from './legacy-users.js';
 
 /**
  * The lockout (ADR 10) on the real ASL, nodes and DynamoDB Local, with the password hasher and the store
@@ -35,8 +36,13 @@ function harness() {
   const counted = new Proxy(doc, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);
-      return (command: { constructor: { name: string }; input: { TableName?: string } }) => {
-        operations.push(`${command.constructor.name} ${names[command.input.TableName ?? ''] ?? '?'}`);
+      return (command: {
+        constructor: { name: string };
+        input: { TableName?: string; RequestItems?: Record<string, unknown> };
+      }) => {
+        // Batch commands name their tables in RequestItems.
+        const table = command.input.TableName ?? Object.keys(command.input.RequestItems ?? {}).join(',');
+        operations.push(`${command.constructor.name} ${names[table] ?? '?'}`);
         return target.send(command as never);
       };
     },
@@ -73,7 +79,7 @@ function harness() {
     users,
     config: { transactionTtlSeconds: 900, sessionTtlSeconds: 3600, successUrl: '/' },
   });
-  return { journeys, users, attempts, evaluations, operations };
+  return { journeys, users, attempts, evaluations, operations, store };
 }
 
 const stepOf = (response: StepResponse): Step => {
@@ -104,7 +110,7 @@ describe('the account lockout', () => {
     async (parallel) => {
       const h = harness();
       const userName = uniqueName('lock');
-      const user = await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+      const user = await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
 
       const replies = await Promise.all(
         Array.from({ length: parallel }, (_, i) => attempt(h.journeys, userName, `wrong-${i}`)),
@@ -127,7 +133,7 @@ describe('the account lockout', () => {
   it('lets the right password through among parallel wrong ones only within the limit', async () => {
     const h = harness();
     const userName = uniqueName('race');
-    const user = await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+    const user = await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
 
     const replies = await Promise.all([
       ...Array.from({ length: 19 }, (_, i) => attempt(h.journeys, userName, `wrong-${i}`)),
@@ -152,7 +158,7 @@ describe('the account lockout', () => {
     const h = harness();
     const known = uniqueName('know');
     const unknown = uniqueName('unkn');
-    await h.users.create({ userName: known }, await passwordHasher.hash(PASSWORD));
+    await h.users.create('alpha', { userName: known }, await passwordHasher.hash(PASSWORD));
     const trace = async (userName: string) => {
       const first = stepOf(await h.journeys.start('Login', 'alpha'));
       const from = h.operations.length;
@@ -172,10 +178,34 @@ describe('the account lockout', () => {
     expect(knownTrace[0]?.operations.filter((o) => o === 'hash')).toHaveLength(1);
   });
 
+  it('does the same store work for an unknown name as for a legacy user (ADR 11), in every realm', async () => {
+    const h = harness();
+    const legacy = uniqueName('legacy');
+    const unknown = uniqueName('unkn');
+    await writeLegacyUser(h.store, legacy, await passwordHasher.hash(PASSWORD));
+    const trace = async (realm: string, userName: string) => {
+      const first = stepOf(await h.journeys.start('Login', realm));
+      const from = h.operations.length;
+      const reply = await h.journeys.submit(
+        realm,
+        'Login',
+        fill(first, { Username: userName, Password: 'wrong-password' }),
+      );
+      return { reply: reply.type, operations: h.operations.slice(from) };
+    };
+
+    const forLegacy = [await trace('alpha', legacy), await trace('root', legacy)];
+    const forUnknown = [await trace('alpha', unknown), await trace('root', unknown)];
+
+    expect(forUnknown).toEqual(forLegacy);
+    expect(forLegacy[0]?.operations).toContain('BatchGetCommand Users');
+    expect(forLegacy[0]?.operations.filter((o) => o === 'hash')).toHaveLength(1);
+  });
+
   it('forgets the count and lifts the lock once its duration is over', async () => {
     const h = harness();
     const userName = uniqueName('over');
-    await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+    await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
     const key = accountKey('alpha', userName);
     for (let i = 0; i < 3; i++) await attempt(h.journeys, userName, 'wrong');
     expect((await h.attempts.get(key)).lockedUntil).toBeDefined();
@@ -195,7 +225,7 @@ describe('the account lockout', () => {
   it('keeps a lock with no duration until an operator lifts it', async () => {
     const h = harness();
     const userName = uniqueName('perm');
-    await h.users.create({ userName }, await passwordHasher.hash(PASSWORD));
+    await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
     const key = accountKey('alpha', userName);
     await h.attempts.lock(key, PERMANENT);
 
@@ -215,7 +245,7 @@ describe('legacy password hashes', () => {
     const salt = randomBytes(16);
     const key = scryptSync(PASSWORD.normalize('NFKC'), salt, 32, { N: 2 ** 10, r: 8, p: 1 });
     const legacy = ['scrypt', 2 ** 10, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
-    const user = await h.users.create({ userName }, legacy);
+    const user = await h.users.create('alpha', { userName }, legacy);
 
     const signedIn = await attempt(h.journeys, userName, PASSWORD);
     const rehashed = (await h.users.get(user.id))?.passwordHash ?? '';
@@ -228,6 +258,15 @@ describe('legacy password hashes', () => {
 });
 
 describe('the lockout over HTTP', () => {
+  it('takes an absurdly long username as a name nobody holds, not a server error', async () => {
+    const long = `${uniqueName('long')}${'é'.repeat(3000)}`;
+
+    const reply = await submit<Step>('Login', fill(await start('Login'), { Username: long, Password: 'x' }));
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.callbacks.length).toBeGreaterThan(0);
+  });
+
   it('answers an unknown name exactly as a known one, lock included', async () => {
     const known = uniqueName('know');
     const unknown = uniqueName('unkn');

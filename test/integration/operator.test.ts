@@ -244,7 +244,7 @@ describe('npm run admin -- unlock', () => {
     const userName = uniqueName('inact');
     await register(userName);
     const users = new UserRepository(store);
-    const user = (await users.findByUserName(userName))!;
+    const user = (await users.findByUserName('alpha', userName))!;
     await users.setAccountStatus(user.id, 'inactive');
     const refused = await login(userName, PASSWORD);
 
@@ -283,7 +283,7 @@ describe('npm run admin -- delete-user', () => {
     const mail = `${userName}@example.com`;
     const proofingSession = await provenUser(userName);
     const users = new UserRepository(store);
-    const user = (await users.findByUserName(userName))!;
+    const user = (await users.findByUserName('alpha', userName))!;
     // A session from a plain sign-in, and a journey in flight at the face step (state names the user).
     const session = (await login(userName, PASSWORD)).body.tokenId as string;
     const inFlight = (
@@ -338,8 +338,8 @@ describe('npm run admin -- delete-user', () => {
     // Everything is gone: the user and its guards, sessions, transactions, claims, IPA sessions, the proof file,
     // the enrolment, the lockout record.
     expect(await users.get(user.id)).toBeUndefined();
-    expect(await users.isTaken('userName', userName)).toBe(false);
-    expect(await users.isTaken('mail', mail)).toBe(false);
+    expect(await users.isTaken('alpha', 'userName', userName)).toBe(false);
+    expect(await users.isTaken('alpha', 'mail', mail)).toBe(false);
     expect(await validate(session)).toBe(false);
     expect(await validate(proofingSession)).toBe(false);
     expect(await scanTable(rt.tables.Sessions, 'userId = :u', { ':u': user.id })).toEqual([]);
@@ -388,7 +388,7 @@ describe('npm run admin -- delete-user', () => {
     const userName = uniqueName('intr');
     const token = await register(userName);
     const users = new UserRepository(store);
-    const user = (await users.findByUserName(userName))!;
+    const user = (await users.findByUserName('alpha', userName))!;
     // As if a first run had been interrupted right after it disabled the account.
     await users.setAccountStatus(user.id, 'inactive');
 

@@ -178,7 +178,7 @@ describe('throttle counters', () => {
 describe('a success clears the account count', () => {
   it('so that a user who mistypes now and then is never throttled', async () => {
     const userName = uniqueName('typo');
-    await users().create({ userName }, await hashPassword(PASSWORD));
+    await users().create('alpha', { userName }, await hashPassword(PASSWORD));
     const from = '127.0.0.4';
     const signIn = async (password: string) =>
       (await post('Login', await credentials(userName, password, from), from)).status;

@@ -11,7 +11,7 @@ const profile = (): { userName: string } => ({ userName: `rehash-${Math.random()
 
 describe('UserRepository.updatePasswordHash', () => {
   it('replaces the hash it was given and touches updatedAt', async () => {
-    const user = await users.create(profile(), 'scrypt$old');
+    const user = await users.create('alpha', profile(), 'scrypt$old');
 
     await expect(users.updatePasswordHash(user.id, '$argon2id$new', 'scrypt$old')).resolves.toBe(true);
 
@@ -22,7 +22,7 @@ describe('UserRepository.updatePasswordHash', () => {
   });
 
   it('leaves a hash that changed meanwhile alone and answers false', async () => {
-    const user = await users.create(profile(), 'scrypt$old');
+    const user = await users.create('alpha', profile(), 'scrypt$old');
     await users.updatePasswordHash(user.id, '$argon2id$changed-password', 'scrypt$old');
 
     await expect(users.updatePasswordHash(user.id, '$argon2id$rehash', 'scrypt$old')).resolves.toBe(false);
@@ -30,7 +30,7 @@ describe('UserRepository.updatePasswordHash', () => {
   });
 
   it('answers false for a user without a password or an unknown id, creating nothing', async () => {
-    const user = await users.create(profile(), undefined);
+    const user = await users.create('alpha', profile(), undefined);
 
     await expect(users.updatePasswordHash(user.id, '$argon2id$new', 'scrypt$old')).resolves.toBe(false);
     expect((await users.get(user.id))?.passwordHash).toBeUndefined();

@@ -98,6 +98,56 @@ describe('IDEMIA IPA Evaluation node', () => {
     expect(result.suspend?.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
   });
 
+  describe("refuses an identity that is not the session's (ADR 11)", () => {
+    const verified = (globalStatus: Record<string, unknown>, id?: string) => ({
+      ...(id ? { id } : {}),
+      globalStatus: { status: 'VERIFIED', levelOfAssurance: 'LOA3', ...globalStatus },
+    });
+    it.each([
+      [
+        'created before the session opened',
+        verified({ creationDateTime: new Date(Date.now() - 3600_000).toISOString() }),
+        'it was created outside the session',
+      ],
+      [
+        'created after the session closed',
+        verified({ creationDateTime: new Date(Date.now() + 3 * 3600_000).toISOString() }),
+        'it was created outside the session',
+      ],
+      ['without a creation time', verified({}), 'it has no creation time'],
+      [
+        'another identity than the one asked for',
+        verified({ creationDateTime: new Date().toISOString() }, 'id-other'),
+        'GIPS returned another identity',
+      ],
+    ])('%s', async (_name, identity, why) => {
+      const { services, invoke, results, verifications } = harness(
+        session({ status: 'COMPLETED', identityId: 'id-1' }),
+      );
+      services.idemia = { getIdentity: async () => identity } as unknown as IdemiaClient;
+
+      const result = await runNode(invoke({ failureReasonKey: 'idemiaIpaFailureReason' }), services);
+
+      expect(result.outcome).toBe('Failure');
+      expect(result.state.idemiaIpaFailureReason).toEqual({
+        code: 'IDENTITY_NOT_OF_SESSION',
+        message: `The identity is not this session's: ${why}.`,
+        exception: '',
+      });
+      expect(results).toEqual([expect.objectContaining({ result: 'FAILURE' })]);
+      expect(verifications).toEqual([]);
+    });
+
+    it('accepts one created while the session was open', async () => {
+      const { services, invoke } = harness(session({ status: 'COMPLETED', identityId: 'id-1' }));
+      services.idemia = {
+        getIdentity: async () => verified({ creationDateTime: new Date().toISOString() }, 'id-1'),
+      } as unknown as IdemiaClient;
+
+      expect((await runNode(invoke({}), services)).outcome).toBe('Success');
+    });
+  });
+
   describe('storeProof', () => {
     const proofUrl = 'https://gips.example/gips/v1/identities/id-1/proof';
     /** A verified session whose identity passes, with a proof store that keeps or refuses the archive. */
@@ -108,7 +158,13 @@ describe('IDEMIA IPA Evaluation node', () => {
       const fetched: string[] = [];
       services.idemia = {
         startUrl: (id: string) => `https://ipa.example/start?session-id=${id}`,
-        getIdentity: async () => ({ globalStatus: { status: 'VERIFIED', levelOfAssurance: 'LOA3' } }),
+        getIdentity: async () => ({
+          globalStatus: {
+            status: 'VERIFIED',
+            levelOfAssurance: 'LOA3',
+            creationDateTime: new Date().toISOString(),
+          },
+        }),
         getProof: async (url: string) => {
           fetched.push(url);
           return Buffer.from('proof archive');

@@ -80,8 +80,24 @@ describe('username policy', () => {
     ['alice', []],
     ['', [{ policyRequirement: 'REQUIRED' }]],
     ['a/b', [{ policyRequirement: 'CANNOT_CONTAIN_CHARACTERS', params: { forbiddenChars: ['/'] } }]],
+    ['ＡＬＩＣＥ', []],
   ])('%j fails %j', (userName, expected) => {
     expect(checkPolicies(USERNAME_POLICIES, userName)).toEqual(expected);
+  });
+
+  it.each([
+    ['ali\u200Bce', ['U+200B']],
+    ['\u202Eecila', ['U+202E']],
+    ['al\u2066i\u2069ce\u200D', ['U+2066', 'U+2069', 'U+200D']],
+    ['ali\u0007ce', ['U+0007']],
+    ['a\u2060l\u200Eice\uFEFFx', ['U+2060', 'U+200E', 'U+FEFF']],
+  ])('refuses the invisible characters in %j: %j', (userName, found) => {
+    expect(checkPolicies(USERNAME_POLICIES, userName)).toEqual([
+      {
+        policyRequirement: 'CANNOT_CONTAIN_CHARACTERS',
+        params: { forbiddenChars: found, forbiddenCategories: ['Cc', 'Cf'] },
+      },
+    ]);
   });
 
   it('lists the policy requirements of the Registration sample', () => {

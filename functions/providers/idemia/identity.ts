@@ -7,7 +7,14 @@ import { isJsonObject } from '../../shared/json.js';
  */
 export interface GipsIdentity {
   id?: string;
-  globalStatus?: { id?: string; status?: string; levelOfAssurance?: string; evaluationDateTime?: string };
+  globalStatus?: {
+    id?: string;
+    status?: string;
+    levelOfAssurance?: string;
+    /** When GIPS created the identity, i.e. during the IPA session that produced it (ADR 11). */
+    creationDateTime?: string;
+    evaluationDateTime?: string;
+  };
   portrait?: { evidenceId?: string; evidenceStatus?: { status?: string } };
   idDocuments?: Array<{
     evidenceId?: string;

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Store } from '../../functions/store/dynamo.js';
+
+/**
+ * Writes a user as the store kept them before realms were isolated (ADR 11): a guard item
+ * `userName#<lower-cased name>` and a user item without `realm`. Returns the user id.
+ */
+export async function writeLegacyUser(store: Store, userName: string, passwordHash: string): Promise<string> {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  const key = userName.trim().toLowerCase();
+  await store.doc.send(
+    new PutCommand({
+      TableName: store.tables.Users,
+      Item: { id: `userName#${key}`, userId: id, createdAt: Math.floor(Date.now() / 1000) },
+    }),
+  );
+  await store.doc.send(
+    new PutCommand({
+      TableName: store.tables.Users,
+      Item: {
+        id,
+        userName,
+        userNameKey: key,
+        passwordHash,
+        accountStatus: 'active',
+        loginCount: 0,
+        createdAt: now,
+        updatedAt: now,
+      },
+    }),
+  );
+  return id;
+}
