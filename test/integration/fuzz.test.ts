@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime.js';
 import type { Step } from './am-client.js';
+import { captureOutput } from './capture-output.js';
 import { rawRequest } from './raw-http.js';
 
 /**
@@ -24,8 +25,7 @@ let host: string;
 let port: number;
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 const counts = { cases: 0, requests: 0, raw: 0, statuses: {} as Record<number, number> };
-const captured: string[] = [];
-const writes = { out: process.stdout.write, err: process.stderr.write };
+let output: ReturnType<typeof captureOutput> | undefined;
 
 /** numRuns for a property that takes `fraction` of the total. */
 const runs = (fraction: number): number => Math.max(1, Math.round(TOTAL * fraction));
@@ -352,23 +352,16 @@ async function startLogin(): Promise<Step> {
 
 beforeAll(async () => {
   // Cheap password hashing for this runtime (the fuzzer submits many passwords); set before the module loads.
-  process.env.PASSWORD_SCRYPT_LOG_N = '14';
   const { startRuntime } = await import('../../infra/local/runtime.js');
   runtime = await startRuntime({ port: 0, env: { ...process.env, REALMS: 'alpha' } });
   const url = new URL(runtime.url);
   host = url.hostname;
   port = Number(url.port);
-  const capture = (chunk: string | Uint8Array): boolean => {
-    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  output = captureOutput();
 });
 
 afterAll(async () => {
-  process.stdout.write = writes.out;
-  process.stderr.write = writes.err;
+  output?.restore();
   agent.destroy();
   await runtime?.stop();
   console.log(
@@ -752,7 +745,7 @@ describe(`HTTP fuzzing (FUZZ_RUNS=${TOTAL}, seed ${SEED})`, () => {
 
     expect(step.callbacks.length).toBeGreaterThan(0);
     expect(counts.cases).toBeGreaterThanOrEqual(TOTAL);
-    const logs = captured.join('');
+    const logs = (output?.captured ?? []).join('');
     expect(logs).not.toMatch(/"level":"(ERROR|CRITICAL)"/);
   });
 });

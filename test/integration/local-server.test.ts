@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime.js';
 import { baseUrl, fill, post, registrationValues, type Step, uniqueName } from './am-client.js';
+import { captureOutput } from './capture-output.js';
 import { rawRequest } from './raw-http.js';
 
 const amShape = { code: expect.any(Number), reason: expect.any(String), message: expect.any(String) };
@@ -170,8 +171,7 @@ describe('local responses', () => {
 /** A runtime of its own (sharing the run's DynamoDB Local), with a Secure cookie and its logs captured. */
 describe('local server settings and logs', () => {
   let runtime: Runtime;
-  const captured: string[] = [];
-  const writes = { out: process.stdout.write, err: process.stderr.write };
+  let output: ReturnType<typeof captureOutput> | undefined;
 
   beforeAll(async () => {
     const { startRuntime } = await import('../../infra/local/runtime.js');
@@ -180,17 +180,11 @@ describe('local server settings and logs', () => {
       dynamodbEndpoint: inject('dynamodbEndpoint'),
       env: { ...process.env, REALMS: 'alpha', SESSION_COOKIE_SECURE: 'true' },
     });
-    const capture = (chunk: string | Uint8Array): boolean => {
-      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    };
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
+    output = captureOutput();
   });
 
   afterAll(async () => {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
+    output?.restore();
     await runtime?.stop();
   });
 
@@ -221,7 +215,7 @@ describe('local server settings and logs', () => {
     const after = await post(`${runtime.url}/json/realms/root/realms/alpha/authenticate`);
 
     expect(after.status).toBe(200);
-    const logs = captured.join('');
+    const logs = (output?.captured ?? []).join('');
     expect(logs).not.toMatch(/"level":"(ERROR|CRITICAL)"/);
     expect(logs).not.toContain('"stack"');
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime.js';
 import { fill, PASSWORD, registrationValues, type Step, uniqueName } from './am-client.js';
+import { captureOutput } from './capture-output.js';
 
 /**
  * Runs journeys on a runtime of its own, at DEBUG level, capturing everything written to stdout/stderr,
@@ -8,24 +9,17 @@ import { fill, PASSWORD, registrationValues, type Step, uniqueName } from './am-
  */
 describe('logs', () => {
   let runtime: Runtime;
-  const captured: string[] = [];
-  const writes = { out: process.stdout.write, err: process.stderr.write };
+  let output: ReturnType<typeof captureOutput> | undefined;
 
   beforeAll(async () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     const { startRuntime } = await import('../../infra/local/runtime.js');
     runtime = await startRuntime({ port: 0 });
-    const capture = (chunk: string | Uint8Array): boolean => {
-      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    };
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
+    output = captureOutput();
   });
 
   afterAll(async () => {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
+    output?.restore();
     await runtime?.stop();
   });
 
@@ -80,7 +74,7 @@ describe('logs', () => {
     const proofed = await post('IdentityProofing', face);
     const webhookKey = completed?.callbackUrl?.split('/').pop() as string;
 
-    const logs = captured.join('');
+    const logs = (output?.captured ?? []).join('');
     expect(proofed.tokenId).toEqual(expect.any(String));
     expect(logs).toContain('"message":"IDEMIA notification"');
     for (const secret of ['1901-02-03', 'DOC-987654', webhookKey]) expect(logs).not.toContain(secret);
