@@ -149,7 +149,7 @@ describe('local responses', () => {
     expect(assets[1]?.text).toContain('.iproov');
   });
 
-  it('mark the session cookie Secure only when SESSION_COOKIE_SECURE is not set (local default)', async () => {
+  it('leaves the session cookie without Secure locally when SESSION_COOKIE_SECURE is not set', async () => {
     const step = await post<Step>(
       `${baseUrl()}/json/realms/root/realms/alpha/authenticate?authIndexValue=Registration`,
     );

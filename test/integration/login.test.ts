@@ -98,7 +98,7 @@ describe('Login journey', () => {
     });
 
     const withRightPassword = await login(userName, PASSWORD);
-    // The account is inactive: the identity store refuses it, and the retry limit is already reached.
+    // The account is locked: the identity store evaluates no password, not even the right one (Locked).
     expect(withRightPassword.status).toBe(401);
     expect(withRightPassword.body.tokenId).toBeUndefined();
   });
