@@ -5,7 +5,10 @@ for (const name of journeys) {
   const a = document.createElement('a');
   a.href = `#${name}`;
   a.textContent = name;
-  a.onclick = () => run(name);
+  // A new hash runs the journey (hashchange, below); the current one again starts it afresh.
+  a.onclick = () => {
+    if (location.hash === `#${name}`) run(name);
+  };
   nav.append(a);
 }
 const out = (cb, name) => cb.output.find((o) => o.name === name)?.value;
@@ -209,6 +212,12 @@ if (back.get('code') && back.get('state') && saved) {
   const query = `&code=${encodeURIComponent(back.get('code'))}&state=${encodeURIComponent(back.get('state'))}`;
   post(journey, step, query).then((next) => render(journey, next));
 } else {
-  const initial = location.hash.slice(1) || journeys[0];
+  // `#Login`, or AM's `#/service/Login` (the form the journeys' own links use, e.g. Login's "Create an account").
+  const journeyOf = (hash) => decodeURIComponent(hash.replace(/^#(\/service\/)?/, ''));
+  const initial = journeyOf(location.hash) || journeys[0];
   if (initial) run(initial);
+  addEventListener('hashchange', () => {
+    const journey = journeyOf(location.hash);
+    if (journeys.includes(journey)) run(journey);
+  });
 }
