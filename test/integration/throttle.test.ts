@@ -191,3 +191,42 @@ describe('a success clears the account count', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200]);
   });
 });
+
+describe('throttling of messages', () => {
+  it('sends an IPA link by SMS to a number once, then answers 429 for the same number', async () => {
+    // Two accounts with one mobile number (numbers are not unique): each starts proofing with the SMS link.
+    const number = `+44770090${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    const names = [uniqueName('sms'), uniqueName('sms')];
+    for (const userName of names) {
+      await users().create(
+        'alpha',
+        { userName, telephoneNumber: number, givenName: 'Ada', sn: 'Lovelace' },
+        await hashPassword(PASSWORD),
+      );
+    }
+    const from = '127.0.0.5';
+    const bySms = async (userName: string) => {
+      const first = await post('IdentityProofing', undefined, from);
+      const choice = await post(
+        'IdentityProofing',
+        fill(first.body, { Username: userName, Password: PASSWORD }),
+        from,
+      );
+      const step = structuredClone(choice.body);
+      const confirmation = step.callbacks.find((c) => c.type === 'ConfirmationCallback');
+      const options = (confirmation?.output.find((o) => o.name === 'options')?.value ?? []) as string[];
+      (confirmation?.input[0] as { value: unknown }).value = options.findIndex((o) => /SMS|text/i.test(o));
+      return post('IdentityProofing', step, from);
+    };
+
+    const sent = await bySms(names[0] as string);
+    const refused = await bySms(names[1] as string);
+    const texts = runtime.outbox.entries.filter((e) => e.to === number);
+
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: 429, reason: 'Too Many Requests' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(texts).toHaveLength(1);
+  });
+});
