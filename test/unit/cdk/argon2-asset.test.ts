@@ -7,13 +7,11 @@ import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProoflineStack } from '../../../infra/cloud/proofline-stack.js';
+import { lambdaNode } from '../../support/lambda-node.js';
 
 const run = promisify(execFile);
-/**
- * argon2 0.45's prebuilds need Node-API 10 (Node 22.14+, as on Lambda's nodejs22.x); an older Node crashes
- * loading them, so the loading tests run only where they can.
- */
-const loadsPrebuilds = Number(process.versions.napi) >= 10;
+/** argon2 0.45's prebuilds need Node-API 10: the assets are loaded with a Node like Lambda's nodejs22.x. */
+const node = lambdaNode();
 
 /**
  * The synthesized Lambda assets, loaded as Lambda would: the node functions ship argon2 (JS, the linux-arm64
@@ -111,7 +109,7 @@ describe('argon2 in the Lambda assets', () => {
     );
   });
 
-  it.skipIf(!loadsPrebuilds)(
+  it.skipIf(node === undefined)(
     'loads the shipped argon2 from the asset alone and hashes and verifies with it',
     async () => {
       const dir = assetDir('IdentityNodesFunction');
@@ -128,7 +126,7 @@ describe('argon2 in the Lambda assets', () => {
       }));
     `;
 
-      const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', script], {
+      const { stdout } = await run(node as string, ['--input-type=module', '--eval', script], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? '' },
       });
@@ -145,7 +143,7 @@ describe('argon2 in the Lambda assets', () => {
     },
   );
 
-  it.skipIf(!loadsPrebuilds)(
+  it.skipIf(node === undefined)(
     'loads the node functions’ bundle itself, with argon2 resolved from the asset',
     async () => {
       const dir = assetDir('IdentityNodesFunction');
@@ -154,10 +152,13 @@ describe('argon2 in the Lambda assets', () => {
       process.stdout.write(typeof handler);
     `;
       const tables = Object.fromEntries(
-        ['TRANSACTIONS', 'USERS', 'SESSIONS', 'IPA_SESSIONS', 'IPROOV_CLAIMS'].map((t) => [`${t}_TABLE`, t]),
+        ['TRANSACTIONS', 'USERS', 'SESSIONS', 'IPA_SESSIONS', 'IPROOV_CLAIMS', 'ATTEMPTS'].map((t) => [
+          `${t}_TABLE`,
+          t,
+        ]),
       );
 
-      const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', script], {
+      const { stdout } = await run(node as string, ['--input-type=module', '--eval', script], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', ...tables },
       });
