@@ -41,6 +41,17 @@ export const minimumLength = (minLength: number): Policy => ({
       : undefined,
 });
 
+/** IDM's maximum-length: ASVS 2.1.2 — passwords of 64 characters and more are accepted, over 128 refused. */
+export const maximumLength = (maxLength: number): Policy => ({
+  policyId: 'maximum-length',
+  policyRequirements: ['MAX_LENGTH'],
+  params: { maxLength },
+  check: (value) =>
+    typeof value === 'string' && [...value].length > maxLength
+      ? fail('MAX_LENGTH', { maxLength })
+      : undefined,
+});
+
 export const validType = (type: 'string' | 'boolean'): Policy => ({
   policyId: 'valid-type',
   policyRequirements: ['VALID_TYPE'],
@@ -202,6 +213,7 @@ export const USERNAME_POLICIES: readonly Policy[] = [
 export const PASSWORD_POLICIES: readonly Policy[] = [
   notEmpty(),
   minimumLength(8),
+  maximumLength(128),
   validType('string'),
   atLeastXCapitals(1),
   atLeastXNumbers(1),

@@ -40,6 +40,7 @@ describe('Registration journey', () => {
     expect(passwordPolicies.policyRequirements).toEqual([
       'REQUIRED',
       'MIN_LENGTH',
+      'MAX_LENGTH',
       'VALID_TYPE',
       'AT_LEAST_X_CAPITAL_LETTERS',
       'AT_LEAST_X_NUMBERS',

@@ -14,6 +14,8 @@ describe('password policy', () => {
     ['Str0ngPassword', []],
     ['', [{ policyRequirement: 'REQUIRED' }]],
     ['Sh0rt', [{ policyRequirement: 'MIN_LENGTH', params: { minLength: 8 } }]],
+    [`L0ng${'x'.repeat(124)}`, []],
+    [`L0ng${'x'.repeat(125)}`, [{ policyRequirement: 'MAX_LENGTH', params: { maxLength: 128 } }]],
     ['nocapital1', [{ policyRequirement: 'AT_LEAST_X_CAPITAL_LETTERS', params: { numCaps: 1 } }]],
     ['NoNumberHere', [{ policyRequirement: 'AT_LEAST_X_NUMBERS', params: { numNums: 1 } }]],
     [
@@ -31,11 +33,12 @@ describe('password policy', () => {
     ).toEqual([]);
   });
 
-  it("renders AM's policies output, as in the Registration sample", () => {
+  it("renders AM's policies output, as in the Registration sample (plus IDM's maximum-length, ASVS 2.1.2)", () => {
     expect(policiesOutput('password', PASSWORD_POLICIES)).toEqual({
       policyRequirements: [
         'REQUIRED',
         'MIN_LENGTH',
+        'MAX_LENGTH',
         'VALID_TYPE',
         'AT_LEAST_X_CAPITAL_LETTERS',
         'AT_LEAST_X_NUMBERS',
@@ -46,6 +49,7 @@ describe('password policy', () => {
       policies: [
         { policyRequirements: ['REQUIRED'], policyId: 'not-empty' },
         { policyRequirements: ['MIN_LENGTH'], policyId: 'minimum-length', params: { minLength: 8 } },
+        { policyRequirements: ['MAX_LENGTH'], policyId: 'maximum-length', params: { maxLength: 128 } },
         { policyRequirements: ['VALID_TYPE'], policyId: 'valid-type', params: { types: ['string'] } },
         {
           policyRequirements: ['AT_LEAST_X_CAPITAL_LETTERS'],
