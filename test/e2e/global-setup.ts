@@ -10,8 +10,19 @@ declare module 'vitest' {
   }
 }
 
-/** For the `local` target: the embedded runtime (in-memory DynamoDB Local) on a free loopback port. */
+/**
+ * For the `local` target: the embedded runtime (in-memory DynamoDB Local) on a free loopback port. For `cdk-out`:
+ * the synthesized stack stood up from cdk.out (test/e2e/cdk-out/stack.ts).
+ */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  if (targetName() === 'cdk-out') {
+    const { startCdkOutStack } = await import('./cdk-out/stack.js');
+    const stack = await startCdkOutStack();
+    project.provide('e2eLocalBaseUrl', stack.url);
+    project.provide('e2eIdemiaSandboxUrl', stack.idemiaSandboxUrl);
+    project.provide('e2eIproovSandboxUrl', stack.iproovSandboxUrl);
+    return () => stack.stop();
+  }
   if (targetName() !== 'local') return undefined;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const { startRuntime } = await import('../../infra/local/runtime.js');
