@@ -7,6 +7,8 @@ declare module 'vitest' {
     e2eLocalBaseUrl: string;
     e2eIdemiaSandboxUrl: string;
     e2eIproovSandboxUrl: string;
+    /** cdk-out target only: JSON of CdkOutProbe (the AWS endpoint and the functions' credentials). */
+    e2eCdkOutProbe: string;
   }
 }
 
@@ -21,6 +23,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('e2eLocalBaseUrl', stack.url);
     project.provide('e2eIdemiaSandboxUrl', stack.idemiaSandboxUrl);
     project.provide('e2eIproovSandboxUrl', stack.iproovSandboxUrl);
+    project.provide('e2eCdkOutProbe', JSON.stringify(stack.probe));
     return () => stack.stop();
   }
   if (targetName() !== 'local') return undefined;

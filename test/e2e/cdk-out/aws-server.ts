@@ -166,7 +166,7 @@ export class AwsServer {
             : contentType.startsWith('application/x-www-form-urlencoded')
               ? 'query'
               : 'rest-json';
-    const operation = target.split('.').pop() ?? `${method} ${url.split('?')[0]}`;
+    const operation = target.split('.').pop() || `${method} ${url.split('?')[0]}`;
     const send = (status: number, headers: Record<string, string>, body: Buffer | string): void => {
       this.calls.push({ service: scopeService, operation, caller: caller?.logicalId ?? '-', status });
       res.writeHead(status, { 'x-amzn-requestid': randomUUID(), ...headers });

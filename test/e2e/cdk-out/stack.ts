@@ -37,7 +37,19 @@ export interface CdkOutStack {
   /** Where the cloud assembly, function logs, the outbox and the IAM report are. */
   workDir: string;
   reportFile: string;
+  /** For the harness's own checks: the AWS endpoint (loopback address) and each function's caller identity. */
+  probe: CdkOutProbe;
   stop(): Promise<void>;
+}
+
+export interface CdkOutProbe {
+  awsEndpoint: string;
+  region: string;
+  functions: Array<{
+    logicalId: string;
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    environment: Record<string, string>;
+  }>;
 }
 
 export interface CdkOutOptions {
@@ -602,6 +614,15 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       iproovSandboxUrl: iproov.url,
       workDir,
       reportFile,
+      probe: {
+        awsEndpoint: awsUrl.replace('aws.localhost', '127.0.0.1'),
+        region: REGION,
+        functions: functions.map((f) => ({
+          logicalId: f.logicalId,
+          credentials: f.credentials,
+          environment: f.environment,
+        })),
+      },
       stop: async () => {
         await stop();
         writeReports();
