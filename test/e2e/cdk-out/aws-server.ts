@@ -342,6 +342,9 @@ export class AwsServer {
       }
     } catch (error) {
       if (error instanceof AwsError) return fail(error);
+      // A backend's modelled error (e.g. StateMachineDoesNotExist) is the caller's fault: 400 with its code.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string') return fail(new AwsError(400, code, (error as Error).message));
       throw error;
     }
   }
