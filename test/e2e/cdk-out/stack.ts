@@ -147,6 +147,10 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
         apiKey: iproovEnv.IPROOV_API_KEY,
         oauthUsername: iproovEnv.IPROOV_OAUTH_USERNAME,
       },
+      // More deployment settings without a code change (e.g. ones a later stack requires): JSON in E2E_CDK_CONTEXT.
+      ...(process.env.E2E_CDK_CONTEXT
+        ? (JSON.parse(process.env.E2E_CDK_CONTEXT) as Record<string, unknown>)
+        : {}),
       ...options.context,
     });
     /** What an operator puts in each secret after deploying (README), by the secret's construct id. */
@@ -626,7 +630,11 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       stop: async () => {
         await stop();
         writeReports();
-        process.stdout.write(`cdk-out: IAM report ${reportFile} (function logs in ${logDir})\n`);
+        const report = iam.report() as { denied: unknown[]; roles: Array<{ unusedGrants: unknown[] }> };
+        const unused = report.roles.reduce((n, r) => n + r.unusedGrants.length, 0);
+        process.stdout.write(
+          `cdk-out: IAM report ${reportFile}: ${report.denied.length} denied call(s), ${unused} granted action(s) unused (function logs in ${logDir})\n`,
+        );
         if (options.keepWorkDir === false) rmSync(workDir, { recursive: true, force: true });
       },
     };
