@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-/** `npm run test:e2e`: the e2e suite against E2E_TARGET (local | localstack | aws). See docs/e2e.md. */
+/** `npm run test:e2e`: the e2e suite against E2E_TARGET (local | cdk-out | localstack | aws). See docs/e2e.md. */
+// cdk-out: cold starts of the Lambda processes and real waits (retries, polling) as on a deployed stage.
 const remote = process.env.E2E_TARGET !== undefined && process.env.E2E_TARGET !== 'local';
 
 export default defineConfig({

@@ -1,10 +1,10 @@
 import { inject } from 'vitest';
 import { post as amPost } from '../integration/am-client.js';
-import { resolveTarget, type Target } from './target.js';
+import { isLocalTarget, resolveTarget, type Target, targetName } from './target.js';
 
 /** The target of this run, and AM's callbacks protocol over its public HTTP API (shared by the e2e files). */
 export const target: Target = resolveTarget(
-  process.env.E2E_TARGET && process.env.E2E_TARGET !== 'local' ? undefined : inject('e2eLocalBaseUrl'),
+  isLocalTarget(targetName()) ? inject('e2eLocalBaseUrl') : undefined,
 );
 
 export interface Step {

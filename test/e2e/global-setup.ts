@@ -7,11 +7,25 @@ declare module 'vitest' {
     e2eLocalBaseUrl: string;
     e2eIdemiaSandboxUrl: string;
     e2eIproovSandboxUrl: string;
+    /** cdk-out target only: JSON of CdkOutProbe (the AWS endpoint and the functions' credentials). */
+    e2eCdkOutProbe: string;
   }
 }
 
-/** For the `local` target: the embedded runtime (in-memory DynamoDB Local) on a free loopback port. */
+/**
+ * For the `local` target: the embedded runtime (in-memory DynamoDB Local) on a free loopback port. For `cdk-out`:
+ * the synthesized stack stood up from cdk.out (test/e2e/cdk-out/stack.ts).
+ */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  if (targetName() === 'cdk-out') {
+    const { startCdkOutStack } = await import('./cdk-out/stack.js');
+    const stack = await startCdkOutStack();
+    project.provide('e2eLocalBaseUrl', stack.url);
+    project.provide('e2eIdemiaSandboxUrl', stack.idemiaSandboxUrl);
+    project.provide('e2eIproovSandboxUrl', stack.iproovSandboxUrl);
+    project.provide('e2eCdkOutProbe', JSON.stringify(stack.probe));
+    return () => stack.stop();
+  }
   if (targetName() !== 'local') return undefined;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const { startRuntime } = await import('../../infra/local/runtime.js');

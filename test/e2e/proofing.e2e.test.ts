@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { authenticate, fill, output, PASSWORD, post, type Reply, register, target } from './client.js';
+import { isLocalTarget } from './target.js';
 
 /**
  * IdentityProofing (IDEMIA IPA, then the face bound with iProov) and IProovLogin, through the public API. The
  * "user" on IDEMIA's and iProov's side is played through the vendor sandboxes' control APIs: the local target's
- * own, or, for a deployed stack configured against reachable sandboxes, E2E_IDEMIA_SANDBOX_URL and
+ * own (the `local` and `cdk-out` targets start them), or, for a deployed stack configured against reachable sandboxes, E2E_IDEMIA_SANDBOX_URL and
  * E2E_IPROOV_SANDBOX_URL. Without them the suite is skipped: real vendors cannot be scripted.
  */
-const local = target.name === 'local';
+const local = isLocalTarget(target.name);
 const idemia = local ? inject('e2eIdemiaSandboxUrl') : process.env.E2E_IDEMIA_SANDBOX_URL;
 const iproov = local ? inject('e2eIproovSandboxUrl') : process.env.E2E_IPROOV_SANDBOX_URL;
 const ready = Boolean(target.baseUrl && idemia && iproov);

@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 
 /**
  * Where the e2e suite runs: `E2E_TARGET=local` (default: the embedded runtime, started by the global setup),
- * `localstack` or `aws` (a deployed stack: `E2E_BASE_URL`, else the `ApiUrl` output in the CDK outputs file).
+ * `cdk-out` (the synthesized stack stood up locally from cdk.out by the global setup), `localstack` or `aws` (a deployed stack: `E2E_BASE_URL`, else the `ApiUrl` output in the CDK outputs file).
  */
-export type TargetName = 'local' | 'localstack' | 'aws';
+export type TargetName = 'local' | 'cdk-out' | 'localstack' | 'aws';
+
+/** Targets the global setup starts on this machine (their base URL and sandboxes are provided to the tests). */
+export const isLocalTarget = (name: TargetName): boolean => name === 'local' || name === 'cdk-out';
 
 export interface Target {
   name: TargetName;
@@ -17,8 +20,8 @@ export interface Target {
 
 export function targetName(env: NodeJS.ProcessEnv = process.env): TargetName {
   const name = env.E2E_TARGET ?? 'local';
-  if (name !== 'local' && name !== 'localstack' && name !== 'aws') {
-    throw new Error(`E2E_TARGET must be local, localstack or aws, got "${name}"`);
+  if (name !== 'local' && name !== 'cdk-out' && name !== 'localstack' && name !== 'aws') {
+    throw new Error(`E2E_TARGET must be local, cdk-out, localstack or aws, got "${name}"`);
   }
   return name;
 }
@@ -50,6 +53,7 @@ export function resolveTarget(
 ): Target {
   const name = targetName(env);
   const realm = env.E2E_REALM ?? 'alpha';
-  if (name === 'local') return { name, realm, ...(localBaseUrl ? { baseUrl: withSlash(localBaseUrl) } : {}) };
+  if (isLocalTarget(name))
+    return { name, realm, ...(localBaseUrl ? { baseUrl: withSlash(localBaseUrl) } : {}) };
   return { name, realm, ...remoteBaseUrl(env) };
 }
