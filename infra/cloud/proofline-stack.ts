@@ -367,7 +367,7 @@ export class ProoflineStack extends Stack {
     for (const { journey, missing } of plan.leftOut) {
       Annotations.of(this).addWarningV2(
         `proofline:journey-left-out:${journey}`,
-        `Journey ${journey} is not deployed: it needs ${missing.join(' and ')}, which is not configured (the "${missing.join('" and "')}" setting${missing.length > 1 ? 's' : ''}).`,
+        `Journey ${journey} is not deployed: it needs ${missing.join(' and ')}, not configured (the "${missing.join('" and "')}" setting${missing.length > 1 ? 's' : ''}).`,
       );
     }
     const uses = (vendor: 'idemia' | 'iproov'): boolean => plan.vendors.includes(vendor);

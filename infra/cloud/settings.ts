@@ -124,6 +124,9 @@ export interface DeploymentSettings {
   readonly throttle?: Readonly<Record<string, string>>;
 }
 
+/** The CDK CLI keeps only the first line of a `--context` value. */
+const ONE_LINE = ', on one line: the CDK CLI keeps only the first line of a --context value';
+
 const fail = (name: string, message: string, cause?: unknown): never => {
   throw new ConfigurationError(
     `Deployment setting "${name}" ${message} (README, Deploy to AWS)`,
@@ -140,7 +143,7 @@ function fromText(name: SettingName, value: unknown): unknown {
       try {
         return JSON.parse(trimmed);
       } catch (error) {
-        return fail(name, `must be a JSON object (as --context ${name}='{…}' passes it)`, error);
+        return fail(name, `must be a JSON object (as --context ${name}='{…}' passes it)${ONE_LINE}`, error);
       }
     case 'list':
       if (trimmed.startsWith('[')) {
@@ -174,7 +177,7 @@ export function deploymentSettings(
     try {
       whole = JSON.parse(whole);
     } catch (error) {
-      fail('config', 'must be a JSON object of deployment settings', error);
+      fail('config', `must be a JSON object of deployment settings${ONE_LINE}`, error);
     }
   }
   if (!isJsonObject(whole)) return fail('config', 'must be an object of deployment settings');
