@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.test.ts'],
     globalSetup: ['test/e2e/global-setup.ts'],
+    // After each file: the users it created are erased from a deployed stack (E2E_STACK).
+    setupFiles: ['test/e2e/cleanup.ts'],
     // Cold Lambdas and scrypt on a deployed stage take their time.
     testTimeout: remote ? 60_000 : 30_000,
     hookTimeout: remote ? 120_000 : 60_000,

@@ -23,7 +23,9 @@ let services: Promise<NodeServices> | undefined;
 export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeServices {
   const store = storeFromEnv(env);
   const publicBaseUrl = optionalEnv('PUBLIC_BASE_URL', env)?.replace(/\/$/, '');
+  const uiBaseUrl = optionalEnv('UI_BASE_URL', env)?.replace(/\/$/, '');
   const proofBucket = optionalEnv('PROOF_BUCKET', env);
+  const proofKeyArn = optionalEnv('PROOF_KMS_KEY_ARN', env);
   return {
     passwords: passwordHasher,
     users: new UserRepository(store),
@@ -33,9 +35,12 @@ export function nodeServicesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeS
     ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
     ...(isIproovConfigured(env) ? { iproov: new IproovClient(iproovConfigFromEnv(env)) } : {}),
     iproovClaims: new IproovClaimRepository(store),
-    ...(proofBucket ? { proofs: new S3ProofStore(proofBucket) } : {}),
+    ...(proofBucket
+      ? { proofs: new S3ProofStore(proofBucket, proofKeyArn ? { kmsKeyArn: proofKeyArn } : {}) }
+      : {}),
     messaging: new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', env)),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    ...(uiBaseUrl ? { uiBaseUrl } : {}),
   };
 }
 

@@ -64,7 +64,8 @@ const configSchema = v.strictObject({
   deliveryMethodMessage: v.optional(localized),
   /**
    * REDIRECT: the client page IPA sends the user back to; `code` and `state` are appended (the ForgeRock SDK's
-   * FRAuth.resume posts them back with the saved step). Default: Proofline's demo page (`PUBLIC_BASE_URL/`).
+   * FRAuth.resume posts them back with the saved step). Default: the root page of the UI base URL
+   * (`UI_BASE_URL/`; in the cloud the `uiBaseUrl` setting; locally Proofline's demo page).
    */
   redirectReturnUrl: v.optional(v.pipe(v.string(), v.url())),
   /** Lowest acceptable GIPS level of assurance. */
@@ -291,6 +292,27 @@ function chosenMethod(ctx: NodeContext<Config>): DeliveryMethod | undefined {
   return typeof selected === 'number' ? offered[selected] : undefined;
 }
 
+/**
+ * Where IPA sends the browser back: the configured `redirectReturnUrl`, else the root page of the UI base URL
+ * (`UI_BASE_URL`, the cloud's `uiBaseUrl`) — never the API's URL, which serves no page.
+ */
+function redirectReturnBase(ctx: NodeContext<Config>): string {
+  if (ctx.config.redirectReturnUrl) return ctx.config.redirectReturnUrl;
+  const ui = ctx.services.uiBaseUrl;
+  if (!ui) {
+    throw new JourneyConfigurationError(
+      `${ctx.nodeId}: REDIRECT needs the UI base URL (UI_BASE_URL; the uiBaseUrl deployment setting) or redirectReturnUrl`,
+    );
+  }
+  return `${ui}/`;
+}
+
+/** True when the REDIRECT delivery may be used without its own `redirectReturnUrl`: it returns to the UI. */
+function returnsToUi(config: Config): boolean {
+  const offered = config.allowUserChoice ? config.deliveryMethods : [config.deliveryMethod];
+  return offered.includes('REDIRECT') && config.redirectReturnUrl === undefined;
+}
+
 /** The client's return URL with the one-time code and the state the ForgeRock SDK's resume expects. */
 function returnUrl(base: string, code: string): string {
   const url = new URL(base);
@@ -464,6 +486,7 @@ export const idemiaIpaEvaluation = {
   configSchema,
   outcomes: () => ['Success', 'Failure', 'Time Out'],
   suspends: true,
+  usesUiBaseUrl: returnsToUi,
   async process(ctx): Promise<NodeResult> {
     const { idemia, ipaSessions, base } = services(ctx);
     const userId = ctx.state.userId;
@@ -492,9 +515,7 @@ export const idemiaIpaEvaluation = {
       if (!method) return choiceStep(ctx, await offeredMethods(ctx, userId));
       const key = newSecret();
       const returnCode = method === 'REDIRECT' ? newSecret() : undefined;
-      const gotoUrl = returnCode
-        ? returnUrl(ctx.config.redirectReturnUrl ?? `${base}/`, returnCode)
-        : undefined;
+      const gotoUrl = returnCode ? returnUrl(redirectReturnBase(ctx), returnCode) : undefined;
       const { sessionId } = await idemia.createSession({
         callbackUrl: `${base}/webhooks/idemia/ipa/${key}`,
         ...(gotoUrl ? { gotoUrl } : {}),

@@ -41,8 +41,14 @@ export interface NodeServices {
   proofs?: ProofStore;
   /** Email and SMS to users (undefined: not configured). */
   messaging?: MessagingPort;
-  /** Proofline's public base URL (webhooks and return URLs are built on it), without a trailing slash. */
+  /** Proofline's public base URL (its API: webhooks are built on it), without a trailing slash. */
   publicBaseUrl?: string;
+  /**
+   * The public URL of the pages people open (`UI_BASE_URL`; the cloud's `uiBaseUrl` setting; locally Proofline's
+   * demo page), without a trailing slash: where an external redirect returns (`<uiBaseUrl>/`), and links in
+   * messages. Undefined: not configured (a node that needs it fails as misconfigured).
+   */
+  uiBaseUrl?: string;
 }
 
 export interface NodeContext<C> {
@@ -82,6 +88,11 @@ export interface NodeDefinition<C = unknown> {
   /** True when the node can wait for the client: it must then be a target of the journey's Resume router. */
   readonly suspends: boolean;
   process(ctx: NodeContext<C>): Promise<NodeResult>;
+  /**
+   * True when, so configured, the node sends people to a page at the UI base URL (`uiBaseUrl`): a deployment
+   * with such a journey must set it. Omitted: never.
+   */
+  usesUiBaseUrl?(config: C): boolean;
   /**
    * Checks what this node needs of the rest of the journey (run by the journey lint): a message when it is
    * wired wrongly, undefined when fine.

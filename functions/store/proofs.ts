@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ConfigurationError } from '../shared/errors.js';
 
 /**
  * Where IDEMIA proof archives are kept (issue 3: encrypted, with a retention period). In the cloud an S3 bucket
@@ -30,15 +31,31 @@ export const proofKey = (userId: string, sessionId: string): string =>
 /** Where all of a user's proofs are kept (ends with `/`). */
 export const userProofPrefix = (userId: string): string => `proofs/${encodeURIComponent(userId)}/`;
 
+export interface S3ProofStoreOptions {
+  /**
+   * ARN of the stack's own KMS key (`PROOF_KMS_KEY_ARN`): every proof is written encrypted with it, by name —
+   * the bucket's policy refuses any other key (or none), so the AWS-managed `aws/s3` key is never used. Needed
+   * to `put`; erasing needs no key.
+   */
+  kmsKeyArn?: string;
+  s3?: S3Client;
+}
+
 export class S3ProofStore implements ProofStore, ProofEraser {
+  private readonly s3: S3Client;
+  private readonly kmsKeyArn: string | undefined;
+
   constructor(
     private readonly bucket: string,
-    private readonly s3: S3Client = new S3Client({}),
-  ) {}
+    options: S3ProofStoreOptions = {},
+  ) {
+    this.s3 = options.s3 ?? new S3Client({});
+    this.kmsKeyArn = options.kmsKeyArn;
+  }
 
   async put(key: string, archive: Uint8Array): Promise<void> {
-    // The bucket's default encryption (its KMS key) applies; asking for it explicitly makes a misconfigured
-    // bucket refuse the object instead of storing it unencrypted.
+    if (!this.kmsKeyArn)
+      throw new ConfigurationError('PROOF_KMS_KEY_ARN is required to store proofs in PROOF_BUCKET');
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -46,6 +63,7 @@ export class S3ProofStore implements ProofStore, ProofEraser {
         Body: archive,
         ContentType: 'application/gzip',
         ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: this.kmsKeyArn,
       }),
     );
   }

@@ -1,36 +1,21 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type IdemiaSettings, type IproovSettings, ProoflineStack } from './proofline-stack.js';
-import { throttleSettings } from './settings.js';
+import { ProoflineStack } from './proofline-stack.js';
+import { deploymentSettings } from './settings.js';
 
 /**
- * `npx cdk synth|deploy`. Context: `stage` (default dev), `corsOrigins` (comma-separated), `realms`
- * (comma-separated, default alpha), `legacyUsersRealm` (ADR 11, default alpha), `alarmTopicArn`, `idemia` (object: cognitoUrl, clientId, sessionUrl,
- * ipaStartUrl, gipsUrl, applicationId), `iproov` (object: baseUrl, apiKey, oauthUsername) — put those in
- * cdk.context.json or pass them with --context —, `emailFrom`, `proofRetentionDays` (default 90), `throttle`
- * (object or JSON text of `THROTTLE_*` settings). Works offline without credentials for synth.
+ * `npx cdk synth|deploy`. The deployment configuration (README "Deploy to AWS", ADR 13) comes from the CDK
+ * context — `cdk.context.json`, `--context name=value` (objects as JSON text, lists comma-separated), or all of it
+ * as one `config` context — and is validated by `deploymentSettings` before anything is built: a wrong setting
+ * fails the synthesis, naming it. Works offline without credentials for synth.
  */
 const app = new App();
-const list = (key: string): string[] | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
-  return typeof value === 'string' && value.trim() !== '' ? value.split(',').map((v) => v.trim()) : undefined;
-};
-const stage = (app.node.tryGetContext('stage') as string | undefined) ?? process.env.PROOFLINE_STAGE ?? 'dev';
+const { stage = 'dev', ...settings } = deploymentSettings((name) => app.node.tryGetContext(name));
 
 new ProoflineStack(app, `Proofline-${stage}`, {
   description: `Proofline identity journeys (${stage})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  corsOrigins: list('corsOrigins'),
-  realms: list('realms'),
-  legacyUsersRealm: app.node.tryGetContext('legacyUsersRealm') as string | undefined,
-  alarmTopicArn: app.node.tryGetContext('alarmTopicArn') as string | undefined,
-  idemia: app.node.tryGetContext('idemia') as IdemiaSettings | undefined,
-  iproov: app.node.tryGetContext('iproov') as IproovSettings | undefined,
-  emailFrom: app.node.tryGetContext('emailFrom') as string | undefined,
-  throttle: throttleSettings(app.node.tryGetContext('throttle')),
-  proofRetentionDays: app.node.tryGetContext('proofRetentionDays')
-    ? Number(app.node.tryGetContext('proofRetentionDays'))
-    : undefined,
+  ...settings,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

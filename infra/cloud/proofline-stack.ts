@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  Annotations,
   ArnFormat,
   type CfnElement,
   CfnOutput,
@@ -26,9 +27,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
@@ -36,12 +37,21 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { listJourneyFiles } from '../../functions/engine/asl.js';
-import { lintJourney } from '../../functions/engine/journey-lint.js';
+import type { JourneyFile } from '../../functions/engine/asl.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import type { NodeFamily } from '../../functions/nodes/types.js';
 import { stepTimeouts } from '../../functions/shared/timeouts.js';
 import { type IndexDefinition, TABLES, type TableId } from '../../functions/store/tables.js';
+import {
+  API_TABLE_GRANTS,
+  mergeGrants,
+  NODE_TABLE_GRANTS,
+  type TableGrants,
+  WEBHOOK_TABLE_GRANTS,
+} from './grants.js';
+import { type IdemiaSettings, type IproovSettings, planJourneys } from './settings.js';
+
+export type { IdemiaSettings, IproovSettings } from './settings.js';
 
 /** The repository root: entry files, the lock file and the ASL files are resolved against it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -110,6 +120,19 @@ function argon2CopyCommands(outputDir: string): string[] {
 
 export interface ProoflineStackProps extends StackProps {
   /**
+   * The journeys to deploy (names of `statemachines/<Journey>.asl.json`). A journey named here whose vendor is
+   * not configured fails the synthesis.
+   * @default - every journey whose vendors are configured; the others are left out with a warning
+   */
+  readonly journeys?: readonly string[];
+  /**
+   * The public URL of the pages people open (`UI_BASE_URL` of the functions): IDEMIA's "Continue on this device"
+   * returns to `<uiBaseUrl>/`, and `successUrl` is `<uiBaseUrl>/`. Required once a deployed journey sends people
+   * to a page.
+   * @default - none: a journey that needs it fails the synthesis; `successUrl` is AM's `/enduser/?realm=/alpha`
+   */
+  readonly uiBaseUrl?: string;
+  /**
    * Browser origins allowed to call the API with credentials (CORS).
    * @default - no CORS: only same-origin and non-browser clients
    */
@@ -127,13 +150,13 @@ export interface ProoflineStackProps extends StackProps {
   /**
    * IDEMIA IPA settings (seed 003's endpoint details, not secrets). The client secret and the GIPS-RS API key
    * go in the stack's `IdemiaSecret` (Secrets Manager) after deployment.
-   * @default - IDEMIA not configured: IDEMIA nodes fail as misconfigured
+   * @default - IDEMIA not configured: journeys with IDEMIA nodes are not deployed
    */
   readonly idemia?: IdemiaSettings;
   /**
    * iProov service-provider settings (seed 000: tenant + `/api/v2`, API key, OAuth user). The API secret and
    * the OAuth password go in the stack's `IproovSecret` (Secrets Manager) after deployment.
-   * @default - iProov not configured: iProov nodes answer Error (NOT_CONFIGURED)
+   * @default - iProov not configured: journeys with iProov nodes are not deployed
    */
   readonly iproov?: IproovSettings;
   /**
@@ -143,7 +166,7 @@ export interface ProoflineStackProps extends StackProps {
   readonly throttle?: Readonly<Record<string, string>>;
   /**
    * Sender address for emails to users (an SES verified identity).
-   * @default - email delivery fails as misconfigured
+   * @default - email delivery fails as misconfigured (a synth warning when a deployed journey may send email)
    */
   readonly emailFrom?: string;
   /**
@@ -166,22 +189,8 @@ export interface ProoflineStackProps extends StackProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
-}
-
-export interface IdemiaSettings {
-  readonly cognitoUrl: string;
-  readonly clientId: string;
-  readonly sessionUrl: string;
-  readonly ipaStartUrl: string;
-  readonly gipsUrl: string;
-  readonly applicationId: string;
-}
-
-export interface IproovSettings {
-  /** `https://{tenant}/api/v2`, tenant `eu.rp.secure.iproov.me` or `us.rp.secure.iproov.me`. */
-  readonly baseUrl: string;
-  readonly apiKey: string;
-  readonly oauthUsername: string;
+  /** The journey files (tests). @default - `statemachines/*.asl.json` */
+  readonly journeyFiles?: readonly JourneyFile[];
 }
 
 /**
@@ -319,34 +328,59 @@ export class ProoflineStack extends Stack {
       );
       return fn;
     };
-    /** Read/write on tables, acknowledging the wildcard that names the indexes of those that have any. */
-    const grantTables = (fn: NodejsFunction, ids: readonly TableId[]): void => {
-      for (const id of ids) {
+    /**
+     * The table grants of one function (`grants.ts`): one statement per table with exactly the actions its code
+     * calls, on the table's ARN, and one per index it queries, on that index's ARN (no wildcards).
+     */
+    const grantTables = (fn: NodejsFunction, grants: TableGrants): void => {
+      for (const [id, access] of Object.entries(grants) as Array<
+        [TableId, NonNullable<TableGrants[TableId]>]
+      >) {
         const table = this.tables[id];
-        table.grantReadWriteData(fn);
-        const indexes = (TABLES.find((t) => t.id === id)?.globalSecondaryIndexes ??
-          []) as readonly IndexDefinition[];
-        if (indexes.length === 0) continue;
-        acknowledgeNag(
-          fn,
-          `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
-          `Read/write on the ${id} table includes its indexes (${indexes.map((i) => i.indexName).join(', ')}), which the grant names with a wildcard.`,
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: access.actions.map((action) => `dynamodb:${action}`),
+            resources: [table.tableArn],
+          }),
         );
+        for (const [index, actions] of Object.entries(access.indexes ?? {})) {
+          const definition = TABLES.find((t) => t.id === id);
+          const known = (definition?.globalSecondaryIndexes ?? []) as readonly IndexDefinition[];
+          if (!known.some((i) => i.indexName === index))
+            throw new Error(`grants.ts names index ${index}, which table ${id} does not have`);
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: actions.map((action) => `dynamodb:${action}`),
+              resources: [`${table.tableArn}/index/${index}`],
+            }),
+          );
+        }
       }
     };
 
     // Every timeout, and the lease on a claimed step, from one step budget (functions/shared/timeouts.ts).
     const timeouts = stepTimeouts();
 
-    // One function per node family, each with the tables its nodes use (NODE_FAMILIES).
-    const families = Object.entries(NODE_FAMILIES) as Array<[NodeFamily, (typeof NODE_FAMILIES)[NodeFamily]]>;
-    const nodeFunctions: Record<string, IFunction> = {};
-    let idemiaFunction: NodejsFunction | undefined;
-    let iproovFunction: NodejsFunction | undefined;
-    for (const [family, { substitution, entry, tables }] of families) {
+    // Which journeys deploy (ADR 13): those selected whose vendors are configured; the families and vendors they
+    // use decide which functions, secrets, webhooks and buckets exist.
+    const plan = planJourneys(props, props.journeyFiles);
+    for (const { journey, missing } of plan.leftOut) {
+      Annotations.of(this).addWarningV2(
+        `proofline:journey-left-out:${journey}`,
+        `Journey ${journey} is not deployed: it needs ${missing.join(' and ')}, not configured (the "${missing.join('" and "')}" setting${missing.length > 1 ? 's' : ''}).`,
+      );
+    }
+    const uses = (vendor: 'idemia' | 'iproov'): boolean => plan.vendors.includes(vendor);
+    const uiEnvironment: Record<string, string> = props.uiBaseUrl
+      ? { UI_BASE_URL: props.uiBaseUrl.replace(/\/$/, '') }
+      : {};
+
+    // One function per node family the deployed journeys use, each with the table grants of its nodes.
+    const nodeFunctions: Partial<Record<NodeFamily, NodejsFunction>> = {};
+    for (const family of plan.families) {
       const fn = lambda(
         `${family[0]?.toUpperCase()}${family.slice(1)}NodesFunction`,
-        entry,
+        NODE_FAMILIES[family].entry,
         1024,
         Duration.seconds(timeouts.nodeFunctionSeconds),
         family === 'idemia'
@@ -355,20 +389,29 @@ export class ProoflineStack extends Stack {
         undefined,
         true,
       );
-      grantTables(fn, tables);
-      for (const [name, value] of Object.entries(props.throttle ?? {})) fn.addEnvironment(name, value);
-      if (family === 'idemia') idemiaFunction = fn;
-      if (family === 'iproov') iproovFunction = fn;
-      nodeFunctions[substitution] = fn;
+      grantTables(fn, NODE_TABLE_GRANTS[family]);
+      for (const [name, value] of Object.entries({ ...props.throttle, ...uiEnvironment }))
+        fn.addEnvironment(name, value);
+      nodeFunctions[family] = fn;
     }
+    const idemiaFunction = nodeFunctions.idemia;
+    const iproovFunction = nodeFunctions.iproov;
 
-    // One EXPRESS state machine per journey, from its ASL file (linted first: a broken journey does not deploy).
+    // One EXPRESS state machine per deployed journey, from its ASL file (linted by the plan: a broken journey
+    // does not deploy), allowed to invoke only the node functions its Task states name.
     this.stateMachines = {};
-    for (const file of listJourneyFiles()) {
-      lintJourney(file.journey, file.definition);
+    for (const { file, families: journeyFamilies } of plan.journeys) {
       const logGroup = new LogGroup(this, `${file.journey}ExecutionLogs`, {
+        // Vended logs: Step Functions' log delivery then needs no CloudWatch Logs resource policy entry per group
+        // (that policy's 5120-character limit breaks deploys past a few machines).
+        logGroupName: `/aws/vendedlogs/states/${this.stackName}-${file.journey}`,
         retention,
         removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const invoked = journeyFamilies.map((family) => {
+        const fn = nodeFunctions[family];
+        if (!fn) throw new Error(`${file.journey} runs nodes of family ${family}, which has no function`);
+        return [family, fn] as const;
       });
       const machine = new StateMachine(this, `${file.journey}StateMachine`, {
         stateMachineName: `${this.stackName}-${file.journey}`,
@@ -379,21 +422,20 @@ export class ProoflineStack extends Stack {
           JSON.stringify({ ...file.definition, TimeoutSeconds: timeouts.stepSeconds }),
         ),
         definitionSubstitutions: Object.fromEntries(
-          Object.entries(nodeFunctions).map(([name, fn]) => [name, fn.functionArn]),
+          invoked.map(([family, fn]) => [NODE_FAMILIES[family].substitution, fn.functionArn]),
         ),
         // Execution data carries passwords and profile data: never logged.
         logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
         tracingEnabled: true,
       });
-      // A definition from a file does not derive grants: the machine may invoke every node function it names.
-      for (const fn of Object.values(nodeFunctions)) {
-        fn.grantInvoke(machine);
-        acknowledgeNag(
-          machine,
-          `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
-          'grantInvoke also allows the versions and aliases of the node functions the ASL names (`<arn>:*`).',
-        );
-      }
+      // A definition from a file derives no grants: the machine may invoke the functions its ASL names, by their
+      // unqualified ARN (the ASL names no version or alias).
+      machine.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: invoked.map(([, fn]) => fn.functionArn),
+        }),
+      );
       acknowledgeNag(
         machine,
         'AwsSolutions-IAM5[Resource::*]',
@@ -426,7 +468,9 @@ export class ProoflineStack extends Stack {
     // The lease on a claimed step is derived from the same budget as the machines' TimeoutSeconds.
     apiFunction.addEnvironment('STEP_TIMEOUT_SECONDS', String(timeouts.stepSeconds));
     apiFunction.addEnvironment('REALMS', (props.realms ?? ['alpha']).join(','));
-    grantTables(apiFunction, ['Transactions', 'Users', 'Sessions']);
+    // successUrl: the UI's root page.
+    for (const [name, value] of Object.entries(uiEnvironment)) apiFunction.addEnvironment(name, value);
+    grantTables(apiFunction, API_TABLE_GRANTS);
     for (const machine of Object.values(this.stateMachines)) machine.grantStartSyncExecution(apiFunction);
 
     this.api = new HttpApi(this, 'Api', {
@@ -486,46 +530,56 @@ export class ProoflineStack extends Stack {
       'The callbacks API is the authentication endpoint itself: it cannot require prior authorization. Sessions are checked by the handler (iPlanetDirectoryPro).',
     );
 
-    // Vendor webhooks: record notifications and resume waiting journeys.
-    // Named, so that it may invoke itself (asynchronously, to resume journeys after answering the vendor)
-    // without a dependency cycle between the function and its role's policy.
-    const webhookFunctionName = `${this.stackName}-webhooks`.slice(0, 64);
-    const webhookFunction = lambda(
-      'WebhookFunction',
-      'functions/webhooks/handler.ts',
-      512,
-      Duration.seconds(timeouts.apiFunctionSeconds),
-      undefined,
-      webhookFunctionName,
-    );
-    webhookFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [
-          this.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            resourceName: webhookFunctionName,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    // Vendor webhooks, only for the vendors the deployed journeys use: record notifications and resume waiting
+    // journeys. Named, so that it may invoke itself (asynchronously, to resume journeys after answering the
+    // vendor) without a dependency cycle between the function and its role's policy.
+    if (plan.vendors.length > 0) {
+      const webhookFunctionName = `${this.stackName}-webhooks`.slice(0, 64);
+      const webhookFunction = lambda(
+        'WebhookFunction',
+        'functions/webhooks/handler.ts',
+        512,
+        Duration.seconds(timeouts.apiFunctionSeconds),
+        undefined,
+        webhookFunctionName,
+      );
+      webhookFunction.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [
+            this.formatArn({
+              service: 'lambda',
+              resource: 'function',
+              resourceName: webhookFunctionName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+      webhookFunction.addEnvironment('STATE_MACHINE_ARNS', stateMachineArns);
+      webhookFunction.addEnvironment('STEP_TIMEOUT_SECONDS', String(timeouts.stepSeconds));
+      for (const [name, value] of Object.entries(uiEnvironment)) webhookFunction.addEnvironment(name, value);
+      // The IDEMIA handler is enabled by its application id: set only when IDEMIA is in use.
+      if (uses('idemia') && props.idemia)
+        webhookFunction.addEnvironment('IDEMIA_APPLICATION_ID', props.idemia.applicationId);
+      grantTables(
+        webhookFunction,
+        mergeGrants(WEBHOOK_TABLE_GRANTS.resume, ...plan.vendors.map((v) => WEBHOOK_TABLE_GRANTS.vendors[v])),
+      );
+      for (const machine of Object.values(this.stateMachines))
+        machine.grantStartSyncExecution(webhookFunction);
+      const webhookIntegration = new HttpLambdaIntegration('WebhookIntegration', webhookFunction);
+      for (const vendor of plan.vendors) {
+        acknowledgeNoAuthorizer(
+          this.api.addRoutes({
+            path: `/webhooks/${vendor}/{proxy+}`,
+            methods: [HttpMethod.POST],
+            integration: webhookIntegration,
           }),
-        ],
-      }),
-    );
-    webhookFunction.addEnvironment('STATE_MACHINE_ARNS', stateMachineArns);
-    webhookFunction.addEnvironment('STEP_TIMEOUT_SECONDS', String(timeouts.stepSeconds));
-    grantTables(
-      webhookFunction,
-      TABLES.map((t) => t.id),
-    );
-    for (const machine of Object.values(this.stateMachines)) machine.grantStartSyncExecution(webhookFunction);
-    acknowledgeNoAuthorizer(
-      this.api.addRoutes({
-        path: '/webhooks/{proxy+}',
-        methods: [HttpMethod.POST],
-        integration: new HttpLambdaIntegration('WebhookIntegration', webhookFunction),
-      }),
-      'Vendors call webhooks without AWS credentials or tokens: each notification is authenticated by the handler with the per-session secret key in its URL (only its hash is stored, compared in constant time) and the application id.',
-    );
+          'Vendors call webhooks without AWS credentials or tokens: each notification is authenticated by the handler with the per-session secret key in its URL (only its hash is stored, compared in constant time) and the application id.',
+        );
+      }
+    }
 
     /**
      * A vendor's secrets in Secrets Manager (a JSON object of variable names, laid over the environment at cold
@@ -551,23 +605,37 @@ export class ProoflineStack extends Stack {
     };
 
     // IDEMIA: endpoint details as environment, the two secrets in Secrets Manager.
-    if (idemiaFunction) {
-      vendorSecret(
+    if (idemiaFunction && props.idemia) {
+      const idemiaSecret = vendorSecret(
         'IdemiaSecret',
         idemiaFunction,
         'IDEMIA_SECRET_ARN',
         'IDEMIA IPA secrets: JSON {"IDEMIA_CLIENT_SECRET": "…", "IDEMIA_GIPS_API_KEY": "…"}',
       );
+      new CfnOutput(this, 'IdemiaSecretArn', { value: idemiaSecret.secretArn });
       // The IPA link by email (SES v2, from a verified identity) and by SMS (SNS publishes to phone numbers,
       // which have no ARN).
       if (props.emailFrom) idemiaFunction.addEnvironment('MESSAGING_EMAIL_FROM', props.emailFrom);
+      else
+        Annotations.of(this).addWarningV2(
+          'proofline:no-email-from',
+          'emailFrom is not set: IDEMIA nodes cannot send the IPA link by email (the EMAIL delivery fails).',
+        );
       idemiaFunction.addToRolePolicy(
         new PolicyStatement({
           actions: ['ses:SendEmail'],
           resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
         }),
       );
+      // sns:Publish is for SMS only: phone numbers have no ARN (hence `*`), and every topic ARN is denied.
       idemiaFunction.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+      idemiaFunction.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: ['sns:Publish'],
+          resources: [`arn:${this.partition}:sns:*:*:*`],
+        }),
+      );
       const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
       const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
       acknowledgeNag(
@@ -576,7 +644,7 @@ export class ProoflineStack extends Stack {
         'Email to users may be sent from any verified SES identity of the account (the sender is configuration).',
       );
       // IDEMIA proof archives: encrypted with the stack's own KMS key (rotated), TLS only, never public, deleted
-      // by a lifecycle rule after the retention period. The IDEMIA function may only write them.
+      // by a lifecycle rule after the retention period. The IDEMIA function may only write them, naming the key.
       const proofKey = new Key(this, 'ProofKey', {
         description: 'Proofline: encrypts IDEMIA proof archives',
         enableKeyRotation: true,
@@ -596,6 +664,19 @@ export class ProoflineStack extends Stack {
         ],
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      // Objects encrypted with any other key, or none named (the bucket default would apply), are refused.
+      proofBucket.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenyOtherKeys',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['s3:PutObject'],
+          resources: [proofBucket.arnForObjects('*')],
+          conditions: {
+            StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': proofKey.keyArn },
+          },
+        }),
+      );
       acknowledgeNag(
         proofBucket,
         'AwsSolutions-S1',
@@ -609,29 +690,28 @@ export class ProoflineStack extends Stack {
       );
       proofKey.grant(idemiaFunction, 'kms:GenerateDataKey');
       idemiaFunction.addEnvironment('PROOF_BUCKET', proofBucket.bucketName);
+      idemiaFunction.addEnvironment('PROOF_KMS_KEY_ARN', proofKey.keyArn);
       acknowledgeNag(
         idemiaFunction,
         `AwsSolutions-IAM5[Resource::<${this.getLogicalId(proofBucket.node.defaultChild as CfnElement)}.Arn>/proofs/*]`,
         'The IDEMIA function writes one object per proofed session under proofs/ (keys are user and session ids); it cannot read or delete them.',
       );
       new CfnOutput(this, 'ProofBucketName', { value: proofBucket.bucketName });
-      if (props.idemia) {
-        const settings = props.idemia;
-        for (const [name, value] of Object.entries({
-          IDEMIA_COGNITO_URL: settings.cognitoUrl,
-          IDEMIA_CLIENT_ID: settings.clientId,
-          IDEMIA_SESSION_URL: settings.sessionUrl,
-          IDEMIA_IPA_START_URL: settings.ipaStartUrl,
-          IDEMIA_GIPS_URL: settings.gipsUrl,
-          IDEMIA_APPLICATION_ID: settings.applicationId,
-        })) {
-          idemiaFunction.addEnvironment(name, value);
-        }
+      const settings = props.idemia;
+      for (const [name, value] of Object.entries({
+        IDEMIA_COGNITO_URL: settings.cognitoUrl,
+        IDEMIA_CLIENT_ID: settings.clientId,
+        IDEMIA_SESSION_URL: settings.sessionUrl,
+        IDEMIA_IPA_START_URL: settings.ipaStartUrl,
+        IDEMIA_GIPS_URL: settings.gipsUrl,
+        IDEMIA_APPLICATION_ID: settings.applicationId,
+      })) {
+        idemiaFunction.addEnvironment(name, value);
       }
     }
 
     // iProov: service-provider details as environment, the API secret and OAuth password in Secrets Manager.
-    if (iproovFunction) {
+    if (iproovFunction && props.iproov) {
       const iproovSecret = vendorSecret(
         'IproovSecret',
         iproovFunction,
@@ -639,18 +719,15 @@ export class ProoflineStack extends Stack {
         'iProov secrets: JSON {"IPROOV_API_SECRET": "…", "IPROOV_OAUTH_PASSWORD": "…"}',
       );
       new CfnOutput(this, 'IproovSecretArn', { value: iproovSecret.secretArn });
-      if (props.iproov) {
-        iproovFunction.addEnvironment('IPROOV_BASE_URL', props.iproov.baseUrl);
-        iproovFunction.addEnvironment('IPROOV_API_KEY', props.iproov.apiKey);
-        iproovFunction.addEnvironment('IPROOV_OAUTH_USERNAME', props.iproov.oauthUsername);
-        // What an operator's erasure needs to delete an enrolment (ADR 12): the settings, and where the secret is
-        // (the operator's own credentials must allow reading it).
-        new CfnOutput(this, 'IproovBaseUrl', { value: props.iproov.baseUrl });
-        new CfnOutput(this, 'IproovApiKey', { value: props.iproov.apiKey });
-        new CfnOutput(this, 'IproovOauthUsername', { value: props.iproov.oauthUsername });
-      }
+      iproovFunction.addEnvironment('IPROOV_BASE_URL', props.iproov.baseUrl);
+      iproovFunction.addEnvironment('IPROOV_API_KEY', props.iproov.apiKey);
+      iproovFunction.addEnvironment('IPROOV_OAUTH_USERNAME', props.iproov.oauthUsername);
+      // What an operator's erasure needs to delete an enrolment (ADR 12): the settings, and where the secret is
+      // (the operator's own credentials must allow reading it).
+      new CfnOutput(this, 'IproovBaseUrl', { value: props.iproov.baseUrl });
+      new CfnOutput(this, 'IproovApiKey', { value: props.iproov.apiKey });
+      new CfnOutput(this, 'IproovOauthUsername', { value: props.iproov.oauthUsername });
     }
-    webhookFunction.addEnvironment('IDEMIA_APPLICATION_ID', props.idemia?.applicationId ?? 'not-configured');
     alarmOn(
       'Api5xxErrors',
       this.api.metricServerError({ period: Duration.minutes(5) }),
@@ -664,6 +741,10 @@ export class ProoflineStack extends Stack {
     new CfnOutput(this, 'Realms', {
       value: (props.realms ?? ['alpha']).join(','),
       description: 'Realms served besides root',
+    });
+    new CfnOutput(this, 'Journeys', {
+      value: Object.keys(this.stateMachines).join(','),
+      description: 'The journeys deployed',
     });
     // Every table's name: the operator commands (`npm run admin -- … --stack`, ADR 12) find the data through them.
     for (const { id } of TABLES) {

@@ -1,5 +1,215 @@
+import * as v from 'valibot';
+import { type JourneyFile, listJourneyFiles } from '../../functions/engine/asl.js';
+import { type JourneyGraph, lintJourney } from '../../functions/engine/journey-lint.js';
+import { getNodeDefinition, parseNodeConfig } from '../../functions/nodes/registry.js';
+import type { NodeFamily } from '../../functions/nodes/types.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
+import { isJsonObject } from '../../functions/shared/json.js';
 import { throttlePolicyFromEnv } from '../../functions/store/throttle.js';
+
+/**
+ * The deployment configuration (ADR 13): every setting the CDK app reads, parsed and validated here with one
+ * schema. `--context name=value` passes strings, so each setting is taken as its value or as the text of it:
+ * JSON text for objects, a comma list (or a JSON array) for lists, digits for numbers. The whole configuration
+ * may also come as one `config` context (an object, or its JSON text: `--context config="$(cat my.json)"`);
+ * a setting given on its own overrides the same one in `config`. A wrong setting fails the synthesis, naming it.
+ */
+
+const text = v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'));
+/** A vendor endpoint: https, or plain http on loopback only (a test stack's sandboxes, the cdk-out target). */
+const httpsUrl = v.pipe(
+  v.string(),
+  v.url('must be a URL'),
+  v.check(
+    (url) =>
+      url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url),
+    'must be an https:// URL (http:// on loopback only)',
+  ),
+);
+
+const idemiaSchema = v.strictObject({
+  /** IDEMIA's Cognito domain; `/oauth2/token` is appended. */
+  cognitoUrl: httpsUrl,
+  clientId: text,
+  /** The "Create Session URL", e.g. https://rp-handler.did.idemia.io/api/v1/sessions */
+  sessionUrl: httpsUrl,
+  /** e.g. https://rp-handler.did.idemia.io/api/v1/ipa/start */
+  ipaStartUrl: httpsUrl,
+  /** The ID&V platform base (GIPS-RS), e.g. https://proofing.idemia.io */
+  gipsUrl: httpsUrl,
+  /** The IPA application id end-of-process notifications must carry. */
+  applicationId: text,
+});
+
+const iproovSchema = v.strictObject({
+  /** `https://{tenant}/api/v2`, tenant `eu.rp.secure.iproov.me` or `us.rp.secure.iproov.me`. */
+  baseUrl: httpsUrl,
+  apiKey: text,
+  oauthUsername: text,
+});
+
+/** IDEMIA IPA settings (seed 003's endpoint details, not secrets: those go in the stack's IdemiaSecret). */
+export type IdemiaSettings = v.InferOutput<typeof idemiaSchema>;
+/** iProov service-provider settings (the API secret and OAuth password go in the stack's IproovSecret). */
+export type IproovSettings = v.InferOutput<typeof iproovSchema>;
+
+const settingsSchema = v.strictObject({
+  /** The stack is `Proofline-<stage>`. */
+  stage: v.optional(v.pipe(text, v.regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, 'must be letters, digits and -'))),
+  /** Journeys to deploy (names of `statemachines/<Journey>.asl.json`); default: all whose vendors are configured. */
+  journeys: v.optional(v.pipe(v.array(text), v.minLength(1, 'must name at least one journey'))),
+  /** The public URL of the pages people open (the IPA return, `successUrl`, links in messages). */
+  uiBaseUrl: v.optional(
+    v.pipe(
+      v.string(),
+      v.url('must be a URL'),
+      v.check((url) => /^https?:\/\//.test(url), 'must be an http(s) URL'),
+      v.check((url) => !/[?#]/.test(url), 'must have no query or fragment'),
+    ),
+  ),
+  corsOrigins: v.optional(
+    v.array(v.pipe(v.string(), v.regex(/^https?:\/\/[^/?#]+$/, 'must be origins: scheme://host[:port]'))),
+  ),
+  realms: v.optional(
+    v.pipe(
+      v.array(v.pipe(text, v.regex(/^[A-Za-z0-9_-]+$/, 'must be realm names'))),
+      v.minLength(1, 'must name at least one realm'),
+    ),
+  ),
+  legacyUsersRealm: v.optional(v.pipe(text, v.regex(/^[A-Za-z0-9_-]+$/, 'must be a realm name'))),
+  idemia: v.optional(idemiaSchema),
+  iproov: v.optional(iproovSchema),
+  emailFrom: v.optional(v.pipe(v.string(), v.email('must be an email address'))),
+  alarmTopicArn: v.optional(
+    v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:sns:[^:]+:\d{12}:.+$/, 'must be an SNS topic ARN')),
+  ),
+  proofRetentionDays: v.optional(
+    v.pipe(v.number('must be a number'), v.integer('must be whole days'), v.minValue(1), v.maxValue(3650)),
+  ),
+  throttle: v.optional(v.record(v.string(), v.union([v.string(), v.number()], 'must be whole numbers'))),
+});
+
+type SettingName = keyof typeof settingsSchema.entries;
+/** How a setting's text (`--context` passes strings) is read. */
+const TEXT_FORM: Record<SettingName, 'string' | 'json' | 'list' | 'number'> = {
+  stage: 'string',
+  journeys: 'list',
+  uiBaseUrl: 'string',
+  corsOrigins: 'list',
+  realms: 'list',
+  legacyUsersRealm: 'string',
+  idemia: 'json',
+  iproov: 'json',
+  emailFrom: 'string',
+  alarmTopicArn: 'string',
+  proofRetentionDays: 'number',
+  throttle: 'json',
+};
+export const SETTING_NAMES = Object.keys(TEXT_FORM) as SettingName[];
+
+/** The deployment configuration, validated: what `ProoflineStack` takes (with `stage` naming the stack). */
+export interface DeploymentSettings {
+  readonly stage?: string;
+  readonly journeys?: readonly string[];
+  readonly uiBaseUrl?: string;
+  readonly corsOrigins?: readonly string[];
+  readonly realms?: readonly string[];
+  readonly legacyUsersRealm?: string;
+  readonly idemia?: IdemiaSettings;
+  readonly iproov?: IproovSettings;
+  readonly emailFrom?: string;
+  readonly alarmTopicArn?: string;
+  readonly proofRetentionDays?: number;
+  /** As the node functions' environment: `THROTTLE_*` name → whole number as text. */
+  readonly throttle?: Readonly<Record<string, string>>;
+}
+
+/** The CDK CLI keeps only the first line of a `--context` value. */
+const ONE_LINE = ', on one line: the CDK CLI keeps only the first line of a --context value';
+
+const fail = (name: string, message: string, cause?: unknown): never => {
+  throw new ConfigurationError(
+    `Deployment setting "${name}" ${message} (README, Deploy to AWS)`,
+    cause === undefined ? undefined : { cause },
+  );
+};
+
+/** A setting's value from its text, per its form; values that are not text are left to the schema. */
+function fromText(name: SettingName, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  switch (TEXT_FORM[name]) {
+    case 'json':
+      try {
+        return JSON.parse(trimmed);
+      } catch (error) {
+        return fail(name, `must be a JSON object (as --context ${name}='{…}' passes it)${ONE_LINE}`, error);
+      }
+    case 'list':
+      if (trimmed.startsWith('[')) {
+        try {
+          return JSON.parse(trimmed);
+        } catch (error) {
+          return fail(name, 'must be a comma-separated list or a JSON array', error);
+        }
+      }
+      return trimmed
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+    case 'number':
+      return /^\d+$/.test(trimmed) ? Number(trimmed) : fail(name, 'must be a whole number');
+    default:
+      return value;
+  }
+}
+
+/**
+ * Reads and validates the deployment configuration. `context(name)` is the CDK context (`app.node.tryGetContext`
+ * or a test's object); `env` gives `PROOFLINE_STAGE` as the stage's fallback.
+ */
+export function deploymentSettings(
+  context: (name: string) => unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): DeploymentSettings {
+  let whole: unknown = context('config') ?? {};
+  if (typeof whole === 'string') {
+    try {
+      whole = JSON.parse(whole);
+    } catch (error) {
+      fail('config', `must be a JSON object of deployment settings${ONE_LINE}`, error);
+    }
+  }
+  if (!isJsonObject(whole)) return fail('config', 'must be an object of deployment settings');
+  const raw: Record<string, unknown> = { ...whole };
+  for (const name of SETTING_NAMES) {
+    const value = context(name);
+    if (value !== undefined && value !== null && value !== '') raw[name] = value;
+  }
+  if (raw.stage === undefined && env.PROOFLINE_STAGE) raw.stage = env.PROOFLINE_STAGE;
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === '' || value === null) delete raw[name];
+    else if (name in TEXT_FORM) raw[name] = fromText(name as SettingName, value);
+  }
+  const result = v.safeParse(settingsSchema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = v.getDotPath(issue) ?? '';
+    const unknownKey =
+      issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never';
+    if (unknownKey) {
+      return fail(
+        path,
+        `is unknown${path.includes('.') ? '' : `; the settings are ${SETTING_NAMES.join(', ')}`}`,
+      );
+    }
+    const received = issue.received === 'undefined' ? 'it is missing' : `got ${issue.received}`;
+    return fail(path, `${issue.message} (${received})`);
+  }
+  const { throttle, ...settings } = result.output;
+  const throttleEnv = throttleSettings(throttle);
+  return { ...settings, ...(throttleEnv ? { throttle: throttleEnv } : {}) };
+}
 
 const THROTTLE_SETTING =
   /^THROTTLE_(LOGIN_ACCOUNT|LOGIN_CLIENT|MESSAGE_DESTINATION|MESSAGE_CLIENT)_(MAX|WINDOW_SECONDS|DELAY_SECONDS|MAX_DELAY_SECONDS)$/;
@@ -35,4 +245,114 @@ export function throttleSettings(context: unknown): Record<string, string> | und
   }
   throttlePolicyFromEnv(settings);
   return settings;
+}
+
+/** The vendors a deployment can be configured with. */
+export type Vendor = 'idemia' | 'iproov';
+
+/** The vendor a node family's nodes call (a new family must say which, if any). */
+export const FAMILY_VENDOR: Readonly<Record<NodeFamily, Vendor | undefined>> = {
+  identity: undefined,
+  idemia: 'idemia',
+  iproov: 'iproov',
+};
+
+/** A journey that is deployed: its file, its linted graph, what it needs. */
+export interface PlannedJourney {
+  readonly file: JourneyFile;
+  readonly graph: JourneyGraph;
+  /** The node families its Task states run in: its state machine may invoke those functions only. */
+  readonly families: readonly NodeFamily[];
+  readonly vendors: readonly Vendor[];
+  /** Nodes that send people to a page at `uiBaseUrl` (e.g. IDEMIA's REDIRECT delivery), by state name. */
+  readonly pageNodes: readonly string[];
+}
+
+export interface JourneyPlan {
+  readonly journeys: readonly PlannedJourney[];
+  /** Journeys left out by default because a vendor they need is not configured (a synth warning each). */
+  readonly leftOut: ReadonlyArray<{ journey: string; missing: readonly Vendor[] }>;
+  /** The node families and vendors the deployed journeys use. */
+  readonly families: readonly NodeFamily[];
+  readonly vendors: readonly Vendor[];
+}
+
+/** What a linted journey needs: the families of its Task states, their vendors, its nodes that open pages. */
+function planJourney(file: JourneyFile): PlannedJourney {
+  const graph = lintJourney(file.journey, file.definition);
+  const families = [...new Set(graph.nodes.map((node) => node.family as NodeFamily))].sort();
+  const vendors = [
+    ...new Set(families.flatMap((family) => (FAMILY_VENDOR[family] ? [FAMILY_VENDOR[family]] : []))),
+  ].sort();
+  const states = isJsonObject(file.definition.States) ? file.definition.States : {};
+  const pageNodes = graph.nodes
+    .filter((node) => {
+      const definition = getNodeDefinition(node.type);
+      if (!definition.usesUiBaseUrl) return false;
+      const state = states[node.id];
+      const parameters = isJsonObject(state) && isJsonObject(state.Parameters) ? state.Parameters : {};
+      const payload = isJsonObject(parameters.Payload) ? parameters.Payload : {};
+      const raw = isJsonObject(payload.node) ? payload.node.config : undefined;
+      return definition.usesUiBaseUrl(parseNodeConfig(definition, raw, node.id));
+    })
+    .map((node) => node.id);
+  return { file, graph, families, vendors, pageNodes };
+}
+
+/**
+ * Which journeys deploy. Named in `journeys`: exactly those, and a journey whose vendor is not configured fails
+ * the synthesis (it could only fail when used). Not named: every journey whose vendors are configured; the others
+ * are left out (the stack warns). `uiBaseUrl` is required once a deployed journey sends people to a page.
+ */
+export function planJourneys(
+  settings: Pick<DeploymentSettings, 'journeys' | 'idemia' | 'iproov' | 'uiBaseUrl'>,
+  files: readonly JourneyFile[] = listJourneyFiles(),
+): JourneyPlan {
+  const configured = new Set<Vendor>([
+    ...(settings.idemia ? (['idemia'] as const) : []),
+    ...(settings.iproov ? (['iproov'] as const) : []),
+  ]);
+  const all = files.map(planJourney);
+  const missingOf = (journey: PlannedJourney): Vendor[] => journey.vendors.filter((v) => !configured.has(v));
+  let journeys: PlannedJourney[];
+  const leftOut: Array<{ journey: string; missing: Vendor[] }> = [];
+  if (settings.journeys) {
+    journeys = [...new Set(settings.journeys)].map((name) => {
+      const journey = all.find((j) => j.file.journey === name);
+      if (!journey)
+        return fail(
+          'journeys',
+          `names ${name}, which is not a journey (${all.map((j) => j.file.journey).join(', ')})`,
+        );
+      const missing = missingOf(journey);
+      if (missing.length > 0) {
+        return fail(
+          'journeys',
+          `names ${name}, which needs ${missing.join(' and ')}: configure the "${missing[0]}" setting, or leave ${name} out`,
+        );
+      }
+      return journey;
+    });
+  } else {
+    journeys = all.filter((journey) => missingOf(journey).length === 0);
+    for (const journey of all) {
+      const missing = missingOf(journey);
+      if (missing.length > 0) leftOut.push({ journey: journey.file.journey, missing });
+    }
+  }
+  if (!settings.uiBaseUrl) {
+    const needing = journeys.find((j) => j.pageNodes.length > 0);
+    if (needing) {
+      fail(
+        'uiBaseUrl',
+        `is required: journey ${needing.file.journey} sends people to a page (${needing.pageNodes.join(', ')}), e.g. IDEMIA's "Continue on this device" returns there`,
+      );
+    }
+  }
+  return {
+    journeys,
+    leftOut,
+    families: [...new Set(journeys.flatMap((j) => j.families))].sort(),
+    vendors: [...new Set(journeys.flatMap((j) => j.vendors))].sort(),
+  };
 }

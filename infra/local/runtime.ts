@@ -287,6 +287,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw error;
   }
   services.publicBaseUrl = (env.PUBLIC_BASE_URL ?? url).replace(/\/$/, '');
+  // The pages people open: Proofline's own demo page unless UI_BASE_URL names another; successUrl follows it.
+  services.uiBaseUrl = (env.UI_BASE_URL ?? url).replace(/\/$/, '');
+  config.successUrl = optionalEnv('SUCCESS_URL', env) ?? `${services.uiBaseUrl}/`;
   // How operator commands reach this runtime (`npm run admin`, ADR 12); only for a runtime on disk.
   if (options.dataDir) {
     await writeRuntimeInfo(options.dataDir, {

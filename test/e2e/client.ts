@@ -42,8 +42,12 @@ export const fill = (step: Reply['body'], values: unknown[]): Reply['body'] => {
 export const output = (callback: Step['callbacks'][number], name: string): unknown =>
   callback.output.find((o) => o.name === name)?.value;
 
+/** The users this file created: erased from a deployed stack after the file (`cleanup.ts`). */
+export const createdUsers = new Set<string>();
+
 /** Registers `userName` through the Registration journey. */
 export async function register(userName: string): Promise<Reply> {
+  createdUsers.add(userName);
   const start = await post(authenticate('Registration'));
   const values = [userName, 'Edith', 'Clarke', `${userName}@example.com`, false, true, PASSWORD];
   return post(authenticate('Registration'), fill(start.body, values));

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, fill, PASSWORD, post, type Reply, register, sessions, target } from './client.js';
+import {
+  authenticate,
+  createdUsers,
+  fill,
+  PASSWORD,
+  post,
+  type Reply,
+  register,
+  sessions,
+  target,
+} from './client.js';
 
 /**
  * The same journeys against any target, through the public HTTP API only (AM's callbacks protocol), with
@@ -71,6 +81,7 @@ describe.skipIf(!target.baseUrl)(`journeys (${target.name})`, () => {
 
   it('locks the account after 3 failures: even the right password is then refused', async () => {
     const victim = `e2e-lock-${randomBytes(6).toString('hex')}`;
+    createdUsers.add(victim);
     const start = await post(authenticate('Registration'));
     await post(
       authenticate('Registration'),

@@ -7,7 +7,9 @@ import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProoflineStack } from '../../../infra/cloud/proofline-stack.js';
+import { deploymentSettings } from '../../../infra/cloud/settings.js';
 import { lambdaNode } from '../../support/lambda-node.js';
+import { TEST_CONFIG } from './synth.js';
 
 const run = promisify(execFile);
 /** argon2 0.45's prebuilds need Node-API 10: the assets are loaded with a Node like Lambda's nodejs22.x. */
@@ -26,7 +28,9 @@ describe('argon2 in the Lambda assets', () => {
   beforeAll(() => {
     outdir = join(tmpdir(), `proofline-cdk-asset-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const app = new App({ outdir });
-    stack = new ProoflineStack(app, 'Proofline-asset-test');
+    // The test configuration: every node family has a function.
+    const { stage: _stage, ...settings } = deploymentSettings((name) => TEST_CONFIG[name], {});
+    stack = new ProoflineStack(app, 'Proofline-asset-test', settings);
     const assembly = app.synth();
     template = assembly.getStackByName(stack.stackName).template;
   }, 120_000);

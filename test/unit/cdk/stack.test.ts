@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listJourneyFiles } from '../../../functions/engine/asl.js';
+import { lintJourney } from '../../../functions/engine/journey-lint.js';
 import { NODE_FAMILIES } from '../../../functions/nodes/families.js';
 import {
   API_GATEWAY_TIMEOUT_SECONDS,
@@ -17,23 +14,21 @@ import {
   stepTimeouts,
 } from '../../../functions/shared/timeouts.js';
 import { TABLES } from '../../../functions/store/tables.js';
-import { ProoflineStack } from '../../../infra/cloud/proofline-stack.js';
+import type { ProoflineStack } from '../../../infra/cloud/proofline-stack.js';
+import { synthesizeApp } from './synth.js';
 
 const journeys = listJourneyFiles();
 const families = Object.entries(NODE_FAMILIES);
 /** Construct id of a node family's function: `identity` → `IdentityNodesFunction`. */
 const nodeFunctionId = (family: string): string =>
   `${family[0]?.toUpperCase()}${family.slice(1)}NodesFunction`;
+/** The node families a journey's Task states run in. */
+const familiesOf = (journey: (typeof journeys)[number]): string[] => [
+  ...new Set(lintJourney(journey.journey, journey.definition).nodes.map((n) => n.family)),
+];
 
-function synthesize(configure?: (stack: ProoflineStack) => void): { app: App; stack: ProoflineStack } {
-  const app = new App({
-    outdir: join(tmpdir(), `proofline-cdk-${process.pid}-${Math.random().toString(36).slice(2)}`),
-  });
-  const stack = new ProoflineStack(app, 'Proofline-test', { corsOrigins: ['https://app.example.com'] });
-  configure?.(stack);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack };
-}
+/** The test configuration (infra/cloud/test-config.json): every journey, both vendors. */
+const synthesize = (configure?: (stack: ProoflineStack) => void) => synthesizeApp(undefined, configure);
 
 describe('ProoflineStack', () => {
   let template: Template;
@@ -126,19 +121,24 @@ describe('ProoflineStack', () => {
     expect(() => stepTimeouts(API_GATEWAY_TIMEOUT_SECONDS)).toThrow(/STEP_TIMEOUT_SECONDS must be/);
   });
 
-  it('makes one EXPRESS state machine per journey, logging without execution data', () => {
+  it('makes one EXPRESS state machine per journey, logging without execution data to a vended log group', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', journeys.length);
-    for (const { journey } of journeys) {
+    for (const journey of journeys) {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-        StateMachineName: `Proofline-test-${journey}`,
+        StateMachineName: `Proofline-test-${journey.journey}`,
         StateMachineType: 'EXPRESS',
         LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
+        // Only the functions its Task states name.
         DefinitionSubstitutions: Object.fromEntries(
-          families.map(([family, { substitution }]) => [
-            substitution,
+          familiesOf(journey).map((family) => [
+            NODE_FAMILIES[family as keyof typeof NODE_FAMILIES].substitution,
             { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${nodeFunctionId(family)}`), 'Arn'] },
           ]),
         ),
+      });
+      // Vended logs: no CloudWatch Logs resource policy entry per log group (its size limit breaks deploys).
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: `/aws/vendedlogs/states/Proofline-test-${journey.journey}`,
       });
     }
   });
@@ -215,6 +215,101 @@ describe('ProoflineStack', () => {
     expect(JSON.stringify(policies.find(([id]) => id === writers[0]))).not.toMatch(/s3:(Get|Delete)/);
   });
 
+  it('encrypts proofs with the stack’s own key, named in each PutObject; the bucket refuses any other key', () => {
+    const keyId = stack.getLogicalId(stack.node.findChild('ProofKey').node.defaultChild as never);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:PutObject',
+            Condition: {
+              StringNotEquals: {
+                's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [keyId, 'Arn'] },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          PROOF_BUCKET: Match.anyValue(),
+          PROOF_KMS_KEY_ARN: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        }),
+      },
+    });
+  });
+
+  it('lets the IDEMIA function publish SMS only: every SNS topic is denied', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const publishers = policies.filter(([, p]) => JSON.stringify(p).includes('sns:Publish'));
+    expect(publishers.map(([id]) => id)).toEqual([expect.stringMatching(/^IdemiaNodesFunctionServiceRole/)]);
+    const statements = publishers[0]?.[1].Properties.PolicyDocument.Statement as Array<
+      Record<string, unknown>
+    >;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sns:Publish',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:*']] },
+        }),
+      ]),
+    );
+  });
+
+  it('grants each function exactly the DynamoDB actions its code calls, per table and index (grants.ts)', () => {
+    const tableIds = Object.fromEntries(
+      TABLES.map((t) => [stack.getLogicalId(stack.tables[t.id].node.defaultChild as never), t.id]),
+    );
+    /** `{table or table/index/name: sorted actions}` of a function's role. */
+    const dynamoGrants = (functionId: string): Record<string, string[]> => {
+      const [, policy] = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+        id.startsWith(`${functionId}ServiceRoleDefaultPolicy`),
+      )!;
+      const grants: Record<string, string[]> = {};
+      for (const st of policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>) {
+        const actions = ([] as string[]).concat(st.Action as string | string[]);
+        if (!actions.some((a) => a.startsWith('dynamodb:'))) continue;
+        expect(st.Effect).toBe('Allow');
+        const resource = JSON.stringify(st.Resource);
+        const table = tableIds[/"([A-Za-z0-9]+Table[A-Z0-9]+)"/.exec(resource)?.[1] ?? ''];
+        const index = /\/index\/([A-Za-z*]+)/.exec(resource)?.[1];
+        expect(table, resource).toBeDefined();
+        grants[index ? `${table}/index/${index}` : String(table)] = actions.map((a) => a.slice(9)).sort();
+      }
+      return grants;
+    };
+    expect(dynamoGrants('ApiFunction')).toEqual({
+      Transactions: ['GetItem', 'PutItem', 'UpdateItem'],
+      Sessions: ['DeleteItem', 'GetItem', 'PutItem'],
+      Users: ['GetItem'],
+    });
+    expect(dynamoGrants('WebhookFunction')).toEqual({
+      Transactions: ['GetItem', 'PutItem', 'UpdateItem'],
+      IpaSessions: ['GetItem', 'PutItem', 'UpdateItem'],
+      IproovClaims: ['GetItem', 'UpdateItem'],
+    });
+    expect(dynamoGrants('IdentityNodesFunction')).toEqual({
+      Users: ['BatchGetItem', 'ConditionCheckItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      Attempts: ['BatchGetItem', 'DeleteItem', 'PutItem', 'UpdateItem'],
+    });
+    expect(dynamoGrants('IdemiaNodesFunction')).toEqual({
+      Users: ['GetItem', 'UpdateItem'],
+      IpaSessions: ['GetItem', 'PutItem', 'UpdateItem'],
+      'IpaSessions/index/byUser': ['Query'],
+      Attempts: ['BatchGetItem', 'UpdateItem'],
+    });
+    expect(dynamoGrants('IproovNodesFunction')).toEqual({
+      Users: ['BatchGetItem', 'GetItem'],
+      IproovClaims: ['GetItem', 'PutItem'],
+      Attempts: ['DeleteItem'],
+    });
+  });
+
   it('lets the webhook function invoke itself (resumes after answering the vendor), and nothing else', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'Proofline-test-webhooks' });
     const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
@@ -236,19 +331,32 @@ describe('ProoflineStack', () => {
     }
   });
 
-  it('lets each state machine invoke the node functions, and the API start sync executions', () => {
-    const nodeFunctionLogicalIds = families.map(([family]) =>
-      stack.getLogicalId(stack.node.findChild(nodeFunctionId(family)).node.defaultChild as never),
-    );
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p));
-    const machineRolePolicies = policies.filter((p) => p.includes('StateMachineRole'));
-    expect(machineRolePolicies).toHaveLength(journeys.length);
-    for (const policy of machineRolePolicies) {
-      expect(policy).toContain('lambda:InvokeFunction');
-      for (const logicalId of nodeFunctionLogicalIds) expect(policy).toContain(logicalId);
+  it('lets each state machine invoke only the node functions its ASL names, and the API start sync executions', () => {
+    const logicalIdOf = (family: string): string =>
+      stack.getLogicalId(stack.node.findChild(nodeFunctionId(family)).node.defaultChild as never);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    for (const journey of journeys) {
+      const roleId = stack.getLogicalId(
+        stack.stateMachines[journey.journey]!.role.node.defaultChild as never,
+      );
+      const statements = policies
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+        .filter((st) => JSON.stringify(st.Action).includes('lambda:InvokeFunction'));
+      const invoked = JSON.stringify(statements);
+      for (const [family] of families) {
+        if (familiesOf(journey).includes(family))
+          expect(invoked, journey.journey).toContain(logicalIdOf(family));
+        else expect(invoked, journey.journey).not.toContain(logicalIdOf(family));
+      }
+      // The functions' unqualified ARNs only: no versions or aliases (`:*`).
+      expect(invoked).not.toContain(':*');
     }
     expect(
-      policies.some((p) => p.includes('states:StartSyncExecution') && p.includes('ApiFunctionServiceRole')),
+      policies.some(
+        ([id, p]) =>
+          id.startsWith('ApiFunctionServiceRole') && JSON.stringify(p).includes('states:StartSyncExecution'),
+      ),
     ).toBe(true);
   });
 
@@ -278,7 +386,12 @@ describe('ProoflineStack', () => {
 
   it("routes AM's /json paths to the API function, throttled, access-logged, with CORS", () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /json/{proxy+}' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{proxy+}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /webhooks/idemia/{proxy+}',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /webhooks/iproov/{proxy+}',
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
@@ -286,7 +399,7 @@ describe('ProoflineStack', () => {
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({
-        AllowOrigins: ['https://app.example.com'],
+        AllowOrigins: ['https://app.proofline.example'],
         AllowCredentials: true,
       }),
     });
