@@ -1,6 +1,7 @@
 import type { Callback } from '../shared/callbacks.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { renderCallbacks } from '../shared/rendered.js';
 import { retryAfterOf } from '../shared/throttled.js';
 import { stepTimeouts } from '../shared/timeouts.js';
 import { nowSeconds } from '../store/dynamo.js';
@@ -338,12 +339,13 @@ export class JourneyService {
     throw new InvalidAuthIdError();
   }
 
-  private stepResponse(txId: string, secret: string, pending: PendingStep): StepResponse {
+  /** The step as the client receives it: rendered values (a QR code) are rendered from what was stored. */
+  private async stepResponse(txId: string, secret: string, pending: PendingStep): Promise<StepResponse> {
     const { callbacks, header, description, stage } = pending;
     return {
       type: 'step',
       authId: formatAuthId(txId, secret),
-      callbacks,
+      callbacks: await renderCallbacks(callbacks),
       ...(header !== undefined ? { header } : {}),
       ...(description !== undefined ? { description } : {}),
       ...(stage !== undefined ? { stage } : {}),
