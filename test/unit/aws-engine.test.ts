@@ -70,7 +70,9 @@ describe('StepFunctionsEngine', () => {
   it('never lets the SDK retry StartSyncExecution (a step would run twice)', async () => {
     const engine = new StepFunctionsEngine({ Login: arn });
 
-    expect(await engine['client'].config.maxAttempts()).toBe(1);
+    const { client } = engine as unknown as { client: SFNClient };
+
+    expect(await client.config.maxAttempts()).toBe(1);
   });
 
   /** An error as the SDK throws it. */

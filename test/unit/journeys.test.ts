@@ -159,7 +159,9 @@ describe('journey lint', () => {
     ['txId', /rebuilds the context without "txId.\$"/],
   ])('rejects a Pass state that rebuilds the context without %s', (field, message) => {
     const definition = clone(proofing.definition);
-    delete (statesOf(definition).IpaEvaluationUnavailable!.Parameters as Record<string, unknown>)[`${field}.$`];
+    delete (statesOf(definition).IpaEvaluationUnavailable!.Parameters as Record<string, unknown>)[
+      `${field}.$`
+    ];
 
     expect(() => lintJourney('IdentityProofing', definition)).toThrow(message);
   });
