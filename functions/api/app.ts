@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import {
   InvalidAuthIdError,
   JourneyRequestError,
+  ServiceUnavailableError,
   StepConflictError,
   TooManyRequestsError,
 } from '../engine/errors.js';
@@ -159,8 +160,8 @@ const amErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
       request.response = amError(error.statusCode, error.message, error.detail);
     } else if (error instanceof InvalidAuthIdError) {
       request.response = amError(401, error.message, { failureUrl: '' });
-    } else if (error instanceof TooManyRequestsError) {
-      const response = amError(429, error.message);
+    } else if (error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError) {
+      const response = amError(error instanceof TooManyRequestsError ? 429 : 503, error.message);
       request.response = {
         ...response,
         headers: { ...response.headers, 'retry-after': String(error.retryAfterSeconds) },

@@ -3,6 +3,7 @@ import '../shared/polyfills.js';
 import type { JsonObject, JsonValue } from '../shared/json.js';
 import { type JourneyFile, listJourneyFiles, substitute } from './asl.js';
 import { lintJourney } from './journey-lint.js';
+import { checkPayload, DATA_LIMIT_EXCEEDED, DataLimitExceededError } from './payload-limit.js';
 import { type EnginePort, JourneyExecutionError } from './port.js';
 import type { JourneyContext } from './types.js';
 
@@ -58,12 +59,16 @@ export class EmbeddedEngine implements EnginePort {
       for (const [stateName, state] of Object.entries(states)) {
         if (state.Type !== 'Task' || state.Resource !== LAMBDA_INVOKE) continue;
         handlers[stateName] = async (input) => {
+          // Step Functions' payload quota, as on AWS: the Task's input (after Parameters) and its result.
+          checkPayload(`The input of state ${stateName}`, input);
           const { FunctionName, Payload } = input as { FunctionName?: string; Payload?: unknown };
           const fn =
             typeof FunctionName === 'string' ? functions[FunctionName.replace(/^local:/, '')] : undefined;
           if (!fn)
             throw new JourneyExecutionError(file.journey, `No local function for ${String(FunctionName)}`);
-          return { Payload: (await fn(Payload as never)) as JsonValue, StatusCode: 200 };
+          const result = { Payload: (await fn(Payload as never)) as JsonValue, StatusCode: 200 };
+          checkPayload(`The result of state ${stateName}`, result);
+          return result;
         };
       }
       // Built once: construction validates the definition (~100 ms); a built machine runs fast.
@@ -78,12 +83,43 @@ export class EmbeddedEngine implements EnginePort {
   async execute(journey: string, input: JourneyContext): Promise<JourneyContext> {
     const loaded = this.loaded.get(journey);
     if (!loaded) throw new JourneyExecutionError(journey, 'UnknownJourney');
+    const dataLimit = (error: DataLimitExceededError): JourneyExecutionError =>
+      Object.assign(new JourneyExecutionError(journey, DATA_LIMIT_EXCEEDED, error.message), { cause: error });
+    try {
+      checkPayload('The execution input', input);
+    } catch (error) {
+      throw dataLimit(error as DataLimitExceededError);
+    }
     const execution = loaded.machine.run(input as unknown as JsonValue, {
       overrides: { taskResourceLocalHandlers: loaded.handlers },
     });
+    // Every state's input and output, as Step Functions checks them (the Tasks' are also checked as they run).
+    let overLimit: DataLimitExceededError | undefined;
+    const watched = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type !== 'StateEntered' && event.type !== 'StateExited') continue;
+        const [what, data] =
+          event.type === 'StateEntered'
+            ? [`The input of state ${event.state.name}`, event.state.input]
+            : [`The output of state ${event.state.name}`, event.state.output];
+        try {
+          checkPayload(what, data);
+        } catch (error) {
+          overLimit ??= error as DataLimitExceededError;
+          execution.abort();
+          return;
+        }
+      }
+    })();
     try {
-      return (await execution.result) as unknown as JourneyContext;
+      const output = await execution.result;
+      await watched;
+      if (overLimit) throw overLimit;
+      checkPayload('The execution output', output);
+      return output as unknown as JourneyContext;
     } catch (error) {
+      if (overLimit) throw dataLimit(overLimit);
+      if (error instanceof DataLimitExceededError) throw dataLimit(error);
       const cause = error instanceof Error ? error : new Error(String(error));
       const inner = (cause as Error & { cause?: unknown }).cause;
       // As StartSyncExecution reports an execution past the machine's TimeoutSeconds.

@@ -35,3 +35,17 @@ export class TooManyRequestsError extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * The step could not be run for now — the execution timed out, a node function failed or timed out, a vendor
+ * stayed unavailable, the Step Functions API throttled — though nothing is wrong with the journey or the request:
+ * AM-shaped 503 with Retry-After; the same step (same authId) may be sent again after it.
+ */
+export class ServiceUnavailableError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    super('The service is temporarily unavailable: send the same step again later', options);
+    this.name = 'ServiceUnavailableError';
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}

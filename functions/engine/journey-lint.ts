@@ -2,7 +2,8 @@ import { JourneyConfigurationError, NODE_ERROR_NAMES } from '../nodes/errors.js'
 import { NODE_FAMILIES } from '../nodes/families.js';
 import { getNodeDefinition, parseNodeConfig } from '../nodes/registry.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../shared/json.js';
-import { SUSPENDED } from './types.js';
+import { PROVIDER_RETRY } from '../shared/timeouts.js';
+import { CARRIED_CONTEXT_FIELDS, SUSPENDED } from './types.js';
 
 /** What a journey's ASL file says about its nodes, as the lint and the diagram see it. */
 export interface JourneyNode {
@@ -26,10 +27,37 @@ export interface JourneyGraph {
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const ROUTER = 'Resume';
+/** A node function timed out: what the Lambda integration reports (it is not a `Lambda.*` error). */
+const LAMBDA_TIMEOUT = 'Sandbox.Timedout';
 const KNOWN_ERROR = (name: string): boolean =>
   name.startsWith('States.') ||
   name.startsWith('Lambda.') ||
+  name === LAMBDA_TIMEOUT ||
   (NODE_ERROR_NAMES as readonly string[]).includes(name);
+
+/**
+ * What can go wrong with a node function's invocation rather than in the node's code: every node Task must retry
+ * or catch each (`States.ALL` or `States.TaskFailed` cover them too), so that none of them leaves the journey by
+ * surprise. The engine answers them as transient (503, the step restored).
+ */
+export const NODE_INVOCATION_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.Unknown',
+  LAMBDA_TIMEOUT,
+] as const;
+
+/** ASL's defaults for a retrier's fields. */
+const RETRY_DEFAULTS = { IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 } as const;
+
+const errorsOf = (entries: JsonValue | undefined): string[] =>
+  (Array.isArray(entries) ? entries : []).flatMap((entry) =>
+    isJsonObject(entry) && Array.isArray(entry.ErrorEquals)
+      ? entry.ErrorEquals.filter((e): e is string => typeof e === 'string')
+      : [],
+  );
 
 function nextStates(state: JsonObject): string[] {
   const next: string[] = [];
@@ -115,7 +143,34 @@ export function lintJourney(journey: string, definition: JsonValue): JourneyGrap
       graph.ends[name] = status as 'success' | 'failure';
       continue;
     }
+    if (state.Type === 'Pass' && state.Parameters !== undefined) {
+      // A Pass state that rebuilds the context (a node's stand-in) keeps every field that outlives a node.
+      const parameters = isJsonObject(state.Parameters) ? state.Parameters : {};
+      const dropped = CARRIED_CONTEXT_FIELDS.filter((f) => parameters[`${f}.$`] !== `$.${f}`);
+      if (dropped.length > 0)
+        fail(`${name}: rebuilds the context without ${dropped.map((f) => `"${f}.$": "$.${f}"`).join(', ')}`);
+    }
     if (state.Type !== 'Task') continue;
+    const handled = [...errorsOf(state.Retry), ...errorsOf(state.Catch)];
+    if (!handled.includes('States.ALL') && !handled.includes('States.TaskFailed')) {
+      const unhandled = NODE_INVOCATION_ERRORS.filter((e) => !handled.includes(e));
+      if (unhandled.length > 0)
+        fail(`${name}: must retry or catch the node function's invocation errors ${unhandled.join(', ')}`);
+    }
+    for (const retrier of Array.isArray(state.Retry) ? state.Retry : []) {
+      const errors = errorsOf([retrier]);
+      if (!['ProviderUnavailableError', 'States.ALL', 'States.TaskFailed'].some((e) => errors.includes(e)))
+        continue;
+      // The vendor budget (functions/shared/timeouts.ts) is derived from this policy.
+      const policy = { ...RETRY_DEFAULTS, ...(isJsonObject(retrier) ? retrier : {}) };
+      const differs = (Object.keys(PROVIDER_RETRY) as Array<keyof typeof PROVIDER_RETRY>).some(
+        (k) => policy[k] !== PROVIDER_RETRY[k],
+      );
+      if (differs || (isJsonObject(retrier) && retrier.MaxDelaySeconds !== undefined))
+        fail(
+          `${name}: retries ProviderUnavailableError with ${JSON.stringify(retrier)}, not PROVIDER_RETRY ${JSON.stringify(PROVIDER_RETRY)} (the vendor timeouts are derived from it)`,
+        );
+    }
     if (state.Resource !== LAMBDA_INVOKE) fail(`${name}: node Tasks must use ${LAMBDA_INVOKE}`);
     const parameters = isJsonObject(state.Parameters) ? state.Parameters : {};
     const payload = isJsonObject(parameters.Payload) ? parameters.Payload : {};

@@ -1,6 +1,7 @@
 import type { Callback } from '../shared/callbacks.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { renderCallbacks } from '../shared/rendered.js';
 import { retryAfterOf } from '../shared/throttled.js';
 import { stepTimeouts } from '../shared/timeouts.js';
 import { nowSeconds } from '../store/dynamo.js';
@@ -27,10 +28,11 @@ import { matchCallbacks } from './callbacks-check.js';
 import {
   InvalidAuthIdError,
   JourneyRequestError,
+  ServiceUnavailableError,
   StepConflictError,
   TooManyRequestsError,
 } from './errors.js';
-import { type EnginePort, JourneyExecutionError } from './port.js';
+import { type EnginePort, EngineUnavailableError, JourneyExecutionError } from './port.js';
 import { type JourneyContext, type SharedState, SUSPENDED } from './types.js';
 
 export interface JourneyServiceConfig {
@@ -83,6 +85,9 @@ const realmPath = (realm: string): string => (realm === 'root' ? '/' : `/${realm
  */
 const EVENT_WAIT_MS = 5000;
 
+/** Retry-After of a step that failed transiently (a timeout, a node function's or a vendor's failure). */
+export const TRANSIENT_RETRY_AFTER_SECONDS = 2;
+
 /** Which step of a transaction an authId's secret holds. */
 type HeldStep = 'current' | 'claimed' | 'overtaken';
 
@@ -128,8 +133,8 @@ export class JourneyService {
       journey,
       realm,
       txId: tx.id,
-      ...(locale ? { locale } : {}),
-      ...(clientIp ? { clientIp } : {}),
+      locale: locale ?? null,
+      clientIp: clientIp ?? null,
       state: {},
     });
     return this.conclude(tx, output, true);
@@ -191,8 +196,8 @@ export class JourneyService {
       journey: tx.journey,
       realm: tx.realm,
       txId: tx.id,
-      ...(locale ? { locale } : {}),
-      ...(clientIp ? { clientIp } : {}),
+      locale: locale ?? null,
+      clientIp: clientIp ?? null,
       resumeAt: tx.pending.node,
       ...(returnCode ? { returnCode } : {}),
       input,
@@ -242,6 +247,9 @@ export class JourneyService {
       journey: tx.journey,
       realm: tx.realm,
       txId: tx.id,
+      // No client sent this step: no locale, no address (CARRIED_CONTEXT_FIELDS are never absent).
+      locale: null,
+      clientIp: null,
       resumeAt: tx.pending.node,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,
@@ -331,12 +339,13 @@ export class JourneyService {
     throw new InvalidAuthIdError();
   }
 
-  private stepResponse(txId: string, secret: string, pending: PendingStep): StepResponse {
+  /** The step as the client receives it: rendered values (a QR code) are rendered from what was stored. */
+  private async stepResponse(txId: string, secret: string, pending: PendingStep): Promise<StepResponse> {
     const { callbacks, header, description, stage } = pending;
     return {
       type: 'step',
       authId: formatAuthId(txId, secret),
-      callbacks,
+      callbacks: await renderCallbacks(callbacks),
       ...(header !== undefined ? { header } : {}),
       ...(description !== undefined ? { description } : {}),
       ...(stage !== undefined ? { stage } : {}),
@@ -372,7 +381,42 @@ export class JourneyService {
         if (tx.version > 0) await this.restore(tx);
         throw new TooManyRequestsError(retryAfter, { cause: error });
       }
-      // The step's secret is spent: end the transaction so its clients get 401, not an endless 409.
+      if (error instanceof EngineUnavailableError && error.mayHaveRun) {
+        // Step Functions did not answer: the execution may still be running. The claim stays until its lease
+        // expires; then the same authId takes the step over (ADR 9).
+        const leaseLeftMs = (tx.leaseExpiresAt ?? Date.now()) - Date.now();
+        logger.warn('Step not answered by the engine; left to its lease', {
+          journey: tx.journey,
+          txId: tx.id,
+          error: error.message,
+        });
+        throw new ServiceUnavailableError(
+          tx.version > 0 ? leaseLeftMs / 1000 + 1 : TRANSIENT_RETRY_AFTER_SECONDS,
+          { cause: error },
+        );
+      }
+      if (
+        error instanceof EngineUnavailableError ||
+        (error instanceof JourneyExecutionError && error.transient)
+      ) {
+        // The execution has ended (or never started) without a verdict on the journey: the step waits again
+        // under the same authId, to be sent after Retry-After.
+        logger.warn('Step failed transiently; restored for a retry', {
+          journey: tx.journey,
+          txId: tx.id,
+          error: error instanceof JourneyExecutionError ? error.error : error.message,
+        });
+        if (tx.version > 0) {
+          await this.restore(tx).catch((restoreError: unknown) => {
+            throw restoreError instanceof ConcurrentUpdateError
+              ? new StepConflictError('This step was taken over by another request', { cause: restoreError })
+              : restoreError;
+          });
+        }
+        throw new ServiceUnavailableError(TRANSIENT_RETRY_AFTER_SECONDS, { cause: error });
+      }
+      // A bug or a configuration error: the step's secret is spent; end the transaction so its clients get 401,
+      // not an endless 409.
       if (tx.version > 0) await this.end(tx, 'failed').catch(() => undefined);
       throw error;
     }

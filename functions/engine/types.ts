@@ -58,10 +58,16 @@ export interface JourneyContext {
   journey: string;
   realm: string;
   txId: string;
-  /** The client's preferred locale for this step (Accept-Language). */
-  locale?: string;
-  /** The client's address as the edge saw it (API Gateway's sourceIp), for throttling; never persisted. */
-  clientIp?: string;
+  /**
+   * The client's preferred locale for this step (Accept-Language); null when it has none. The engine always sets
+   * it (see CARRIED_CONTEXT_FIELDS).
+   */
+  locale?: string | null;
+  /**
+   * The client's address as the edge saw it (API Gateway's sourceIp), for throttling; never persisted. Null when
+   * no client sent the step (an event's resume). The engine always sets it.
+   */
+  clientIp?: string | null;
   /** The one-time `code` a user brought back from a redirect (query parameter), for `resumeAt`. */
   returnCode?: string;
   /** The suspended node the execution resumes at (absent on the first step). */
@@ -78,6 +84,31 @@ export interface JourneyContext {
   /** Set by the journey's Success/Failure Pass states. */
   result?: JourneyResult;
 }
+
+/**
+ * The fields of the context that outlive a node: the engine sets every one of them on each execution's input,
+ * each node's output carries them on (`runNode`), and a Pass state that stands in for a node — the journeys'
+ * `*Unavailable` states, which rebuild the context with `Parameters` — must keep every one (the journey lint
+ * checks it). They are never absent, only null, because a JSONPath to an absent field fails the execution
+ * (`States.Runtime`). The other fields the engine sets (`resumeAt`, `input`, `memo`, `returnCode`) belong to the
+ * node the step resumes at and are dropped once it has run.
+ */
+export const CARRIED_CONTEXT_FIELDS = [
+  'journey',
+  'realm',
+  'txId',
+  'locale',
+  'clientIp',
+  'state',
+] as const satisfies readonly (keyof JourneyContext)[];
+
+/** The fields of the context that only the node a step resumes at receives. */
+export const RESUME_CONTEXT_FIELDS = [
+  'resumeAt',
+  'input',
+  'memo',
+  'returnCode',
+] as const satisfies readonly (keyof JourneyContext)[];
 
 /** The Lambda payload of a node Task state. */
 export interface NodeInvocation {

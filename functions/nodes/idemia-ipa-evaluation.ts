@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import * as v from 'valibot';
 import { ProviderRequestError, ProviderUnavailableError } from '../providers/errors.js';
 import type { IdemiaClient } from '../providers/idemia/client.js';
@@ -11,6 +10,7 @@ import {
 import { type CallbackTemplate, numberCallbacks, textOutputCallback } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { qrCodeOf, type RenderedValue } from '../shared/rendered.js';
 import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
 import { nowSeconds } from '../store/dynamo.js';
 import type { IpaSession, IpaSessionRepository } from '../store/ipa-sessions.js';
@@ -172,11 +172,12 @@ async function waitingStep(
       hidden('ipaSessionUrl', url),
     );
   } else if (method === 'QR_CODE') {
-    const qr = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     templates.push(
       textOutputCallback(localize(ctx.config.qrCodeMessage, ctx.locale, DEFAULT_QR_MESSAGE)),
       hidden('ipaSessionUrl', url),
-      hidden('ipaSessionQrCode', `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`),
+      // The SVG data URL is rendered from the link when the step is answered (shared/rendered.ts): it stays out
+      // of the execution's payload and of the transaction item.
+      hidden('ipaSessionQrCode', qrCodeOf(url)),
     );
   } else {
     templates.push(
@@ -321,7 +322,7 @@ function returnUrl(base: string, code: string): string {
   return url.toString();
 }
 
-function hidden(id: string, value: string): CallbackTemplate {
+function hidden(id: string, value: string | RenderedValue): CallbackTemplate {
   return {
     type: 'HiddenValueCallback',
     output: [

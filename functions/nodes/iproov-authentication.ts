@@ -57,10 +57,14 @@ const configSchema = v.pipe(
     /** The profile attribute holding the user's iProov user id (seed 000's "User Unique ID Attribute"). */
     userIdAttribute: v.optional(v.pipe(v.string(), v.minLength(1)), 'id'),
     referencePhotoKey: v.optional(v.pipe(v.string(), v.minLength(1)), 'iproovReferencePhoto'),
-    /** Largest reference photo accepted, in bytes (it travels in the transaction: DynamoDB's 400 KB item). */
+    /**
+     * Largest reference photo accepted, in bytes. As a data URL (4/3 of the bytes) it travels in shared state:
+     * through every execution's payload (Step Functions' 256 KiB quota, with the rest of the context) and the
+     * transaction item (DynamoDB's 400 KB). A larger photo fails the step with States.DataLimitExceeded.
+     */
     maxReferencePhotoBytes: v.optional(
-      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(250_000)),
-      200_000,
+      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(160_000)),
+      150_000,
     ),
     referencePhotoSource: v.optional(v.picklist(['oid', 'eid', 'selfie']), 'oid'),
     /** Scans per journey before Failure (seed 002: 3). */

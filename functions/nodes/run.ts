@@ -1,4 +1,4 @@
-import type { JourneyContext, NodeInvocation, SharedState } from '../engine/types.js';
+import type { CARRIED_CONTEXT_FIELDS, JourneyContext, NodeInvocation, SharedState } from '../engine/types.js';
 import { SUSPENDED } from '../engine/types.js';
 import { getNodeDefinition, parseNodeConfig } from './registry.js';
 import type { NodeServices } from './types.js';
@@ -27,14 +27,16 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     state,
     services,
   });
+  // Every field that outlives a node (CARRIED_CONTEXT_FIELDS), the optional ones as null: a Pass state that
+  // stands in for a node reads them by JSONPath, which fails on an absent field.
   const base = {
     journey: context.journey,
     realm: context.realm,
     txId: context.txId,
-    ...(context.locale ? { locale: context.locale } : {}),
-    ...(context.clientIp ? { clientIp: context.clientIp } : {}),
+    locale: context.locale ?? null,
+    clientIp: context.clientIp ?? null,
     state,
-  };
+  } satisfies Record<(typeof CARRIED_CONTEXT_FIELDS)[number], unknown>;
   if ('suspend' in result)
     return { ...base, outcome: SUSPENDED, suspendedAt: node.id, suspend: result.suspend };
   const declared = definition.outcomes(config);

@@ -10,9 +10,11 @@ import {
   type MetadataCallback,
   StepType,
 } from '@forgerock/javascript-sdk';
+import QRCode from 'qrcode';
 import { describe, expect, inject, it } from 'vitest';
 import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
 import { hashPassword } from '../../functions/store/password.js';
+import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import {
   type AmReply,
@@ -104,6 +106,26 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(hiddenValue(step, 'ipaSessionUrl')).toMatch(/\/api\/v1\/ipa\/start\?session-id=[0-9a-f-]{36}$/);
     expect(hiddenValue(step, 'ipaSessionQrCode')).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(output(step.callbacks[3]!, 'waitTime')).toBe('5000');
+  });
+
+  it('renders the QR code from the stored link when it answers the step: the SVG is never stored', async () => {
+    const { step } = await signInToProofing();
+    const url = hiddenValue(step, 'ipaSessionUrl')!;
+    const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+
+    expect(hiddenValue(step, 'ipaSessionQrCode')).toBe(
+      `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
+    );
+    const tx = await new TransactionRepository({
+      doc: createDocumentClient(inject('dynamodbEndpoint')),
+      tables: inject('tables') as TableNames,
+    }).get(step.authId.split('.')[0]!);
+    expect(JSON.stringify(tx)).not.toContain('data:image');
+    const stored = tx?.pending?.callbacks.find((c) => c.output.some((o) => o.value === 'ipaSessionQrCode'));
+    expect(stored?.output[0]?.value).toEqual({ $render: 'qr', from: url });
+    // Polled again: the same client-visible step.
+    const again = await poll(step);
+    expect(hiddenValue(again.body as Step, 'ipaSessionQrCode')).toBe(hiddenValue(step, 'ipaSessionQrCode'));
   });
 
   it('lets the user choose how to receive the link, in their language', async () => {

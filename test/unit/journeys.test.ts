@@ -115,6 +115,20 @@ describe('journey lint', () => {
       /must save its count to the user/,
     ],
     [
+      'a node Task that neither retries nor catches a node function timing out',
+      (s: States) => {
+        delete s.Credentials!.Catch;
+      },
+      /Credentials: must retry or catch the node function's invocation errors Lambda.Unknown, Sandbox.Timedout/,
+    ],
+    [
+      'a node Task that neither retries nor catches Lambda errors',
+      (s: States) => {
+        delete s.IdentityStoreDecision!.Retry;
+      },
+      /IdentityStoreDecision: must retry or catch .*Lambda.ServiceException.*Lambda.TooManyRequestsException/,
+    ],
+    [
       'an unreachable state',
       (s: States) => {
         s.Orphan = { Type: 'Succeed' };
@@ -126,6 +140,46 @@ describe('journey lint', () => {
     mutate(statesOf(definition));
 
     expect(() => lintJourney('Login', definition)).toThrow(message);
+  });
+
+  it('accepts States.TaskFailed in place of the node function errors, and Sandbox.Timedout as a known error', () => {
+    const definition = clone(login.definition);
+    const credentials = statesOf(definition).Credentials!;
+    delete credentials.Retry;
+    credentials.Catch = [{ ErrorEquals: ['States.TaskFailed'], Next: 'NodeFunctionFailed' }];
+
+    expect(() => lintJourney('Login', definition)).not.toThrow();
+  });
+
+  const proofing = journeys.find((j) => j.journey === 'IdentityProofing')!;
+
+  it.each([
+    ['locale', /IpaEvaluationUnavailable: rebuilds the context without "locale.\$": "\$.locale"/],
+    ['clientIp', /IpaEvaluationUnavailable: rebuilds the context without "clientIp.\$": "\$.clientIp"/],
+    ['txId', /rebuilds the context without "txId.\$"/],
+  ])('rejects a Pass state that rebuilds the context without %s', (field, message) => {
+    const definition = clone(proofing.definition);
+    delete (statesOf(definition).IpaEvaluationUnavailable!.Parameters as Record<string, unknown>)[
+      `${field}.$`
+    ];
+
+    expect(() => lintJourney('IdentityProofing', definition)).toThrow(message);
+  });
+
+  it.each([
+    ['more retries', { MaxAttempts: 3 }],
+    ['the ASL default attempts', { MaxAttempts: undefined }],
+    ['a longer interval', { IntervalSeconds: 2 }],
+  ])('rejects a retry on ProviderUnavailableError with %s than PROVIDER_RETRY', (_name, patch) => {
+    const definition = clone(proofing.definition);
+    const retriers = statesOf(definition).IpaEvaluation!.Retry as Array<Record<string, unknown>>;
+    const retrier = retriers.find((r) => (r.ErrorEquals as string[]).includes('ProviderUnavailableError'))!;
+    Object.assign(retrier, patch);
+    for (const [key, value] of Object.entries(patch)) if (value === undefined) delete retrier[key];
+
+    expect(() => lintJourney('IdentityProofing', definition)).toThrow(
+      /IpaEvaluation: retries ProviderUnavailableError with .* not PROVIDER_RETRY/,
+    );
   });
 });
 

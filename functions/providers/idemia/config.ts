@@ -1,4 +1,5 @@
-import { intEnv, optionalEnv, requireEnv } from '../../shared/env.js';
+import { optionalEnv, requireEnv } from '../../shared/env.js';
+import { vendorCallTimeoutMs } from '../../shared/timeouts.js';
 
 /** IDEMIA IPA + GIPS connection settings (seed 003's "endpoint details" and the GIPS-RS API key). */
 export interface IdemiaConfig {
@@ -29,7 +30,7 @@ export function idemiaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Idemi
     gipsUrl: requireEnv('IDEMIA_GIPS_URL', env),
     gipsApiKey: requireEnv('IDEMIA_GIPS_API_KEY', env),
     applicationId: requireEnv('IDEMIA_APPLICATION_ID', env),
-    timeoutMs: intEnv('IDEMIA_TIMEOUT_MS', 8000, env),
+    timeoutMs: vendorCallTimeoutMs('IDEMIA_TIMEOUT_MS', env),
   };
 }
 

@@ -1,4 +1,5 @@
-import { intEnv, optionalEnv, requireEnv } from '../../shared/env.js';
+import { optionalEnv, requireEnv } from '../../shared/env.js';
+import { vendorCallTimeoutMs } from '../../shared/timeouts.js';
 
 /** iProov service-provider settings (seed 000: tenant + `/api/v2`, API key/secret, OAuth user). */
 export interface IproovConfig {
@@ -18,7 +19,7 @@ export function iproovConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Iproo
     apiSecret: requireEnv('IPROOV_API_SECRET', env),
     oauthUsername: requireEnv('IPROOV_OAUTH_USERNAME', env),
     oauthPassword: requireEnv('IPROOV_OAUTH_PASSWORD', env),
-    timeoutMs: intEnv('IPROOV_TIMEOUT_MS', 8000, env),
+    timeoutMs: vendorCallTimeoutMs('IPROOV_TIMEOUT_MS', env),
   };
 }
 
