@@ -132,6 +132,8 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       stage: 'e2e',
       realms: 'alpha',
       emailFrom: 'no-reply@proofline.example',
+      // Where people's pages would be (IDEMIA's "Continue on this device" returns there); the suite never opens it.
+      uiBaseUrl: 'https://app.proofline.example',
       // Every e2e client is 127.0.0.1: the per-client throttles would only decide which test gets a 429.
       throttle: { THROTTLE_LOGIN_CLIENT_MAX: '1000000', THROTTLE_MESSAGE_CLIENT_MAX: '1000000' },
       idemia: {
