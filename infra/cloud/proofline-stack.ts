@@ -566,8 +566,11 @@ export class ProoflineStack extends Stack {
         webhookFunction,
         mergeGrants(WEBHOOK_TABLE_GRANTS.resume, ...plan.vendors.map((v) => WEBHOOK_TABLE_GRANTS.vendors[v])),
       );
-      for (const machine of Object.values(this.stateMachines))
-        machine.grantStartSyncExecution(webhookFunction);
+      // Webhooks resume only journeys waiting for a vendor's event: the machines of journeys with such a node.
+      for (const { file, vendorEventNodes } of plan.journeys) {
+        const machine = this.stateMachines[file.journey];
+        if (machine && vendorEventNodes.length > 0) machine.grantStartSyncExecution(webhookFunction);
+      }
       const webhookIntegration = new HttpLambdaIntegration('WebhookIntegration', webhookFunction);
       for (const vendor of plan.vendors) {
         acknowledgeNoAuthorizer(
@@ -598,7 +601,10 @@ export class ProoflineStack extends Stack {
         'AwsSolutions-SMG4',
         `${description}: credentials issued by the vendor, rotated in its portal and then stored here; there is no rotation Lambda to write.`,
       );
-      secret.grantRead(fn);
+      // GetSecretValue only (what Powertools' SecretsProvider calls): grantRead would add DescribeSecret.
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+      );
       fn.addEnvironment(arnVariable, secret.secretArn);
       fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
       return secret;

@@ -266,6 +266,12 @@ export interface PlannedJourney {
   readonly vendors: readonly Vendor[];
   /** Nodes that send people to a page at `uiBaseUrl` (e.g. IDEMIA's REDIRECT delivery), by state name. */
   readonly pageNodes: readonly string[];
+  /**
+   * Nodes that suspend waiting for a vendor's event (a node of a vendor's family that suspends: IDEMIA IPA
+   * Evaluation, iProov Authentication), by state name: a vendor webhook may resume the journey there, so the
+   * webhook function may start this journey's state machine only when there is one.
+   */
+  readonly vendorEventNodes: readonly string[];
 }
 
 export interface JourneyPlan {
@@ -296,7 +302,10 @@ function planJourney(file: JourneyFile): PlannedJourney {
       return definition.usesUiBaseUrl(parseNodeConfig(definition, raw, node.id));
     })
     .map((node) => node.id);
-  return { file, graph, families, vendors, pageNodes };
+  const vendorEventNodes = graph.nodes
+    .filter((node) => node.suspends && FAMILY_VENDOR[node.family as NodeFamily] !== undefined)
+    .map((node) => node.id);
+  return { file, graph, families, vendors, pageNodes, vendorEventNodes };
 }
 
 /**

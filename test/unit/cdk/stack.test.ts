@@ -320,6 +320,53 @@ describe('ProoflineStack', () => {
     expect(JSON.stringify(invokers[0]?.[1])).toContain('lambda:InvokeFunction');
   });
 
+  it('lets the webhook function start only the journeys that wait for a vendor event (from the journey graphs)', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const [, webhookPolicy] = policies.find(([id]) =>
+      id.startsWith('WebhookFunctionServiceRoleDefaultPolicy'),
+    )!;
+    const started = (webhookPolicy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+      .filter((st) =>
+        ([] as string[]).concat(st.Action as string | string[]).includes('states:StartSyncExecution'),
+      )
+      .flatMap((st) => ([] as unknown[]).concat(st.Resource))
+      .map((resource) => JSON.stringify(resource));
+    const waiting = journeys
+      .filter((journey) =>
+        lintJourney(journey.journey, journey.definition).nodes.some(
+          (node) => node.suspends && (node.family === 'idemia' || node.family === 'iproov'),
+        ),
+      )
+      .map((journey) => journey.journey)
+      .sort();
+    expect(waiting).toEqual(['IProovLogin', 'IdentityProofing']);
+    const machineIds = Object.fromEntries(
+      journeys.map(({ journey }) => [
+        stack.getLogicalId(stack.stateMachines[journey]!.node.defaultChild as never),
+        journey,
+      ]),
+    );
+    const startedJourneys = started
+      .map((resource) => machineIds[/"Ref":"([A-Za-z0-9]+)"/.exec(resource)?.[1] ?? ''])
+      .sort();
+    expect(startedJourneys).toEqual(waiting);
+  });
+
+  it("lets each vendor's function read its secret's value only (no DescribeSecret)", () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const readers = policies.filter(([, p]) => JSON.stringify(p).includes('secretsmanager:'));
+    expect(readers.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^IdemiaNodesFunctionServiceRole/),
+      expect.stringMatching(/^IproovNodesFunctionServiceRole/),
+    ]);
+    for (const [, policy] of readers) {
+      const actions = (policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+        .flatMap((st) => ([] as string[]).concat(st.Action as string | string[]))
+        .filter((action) => action.startsWith('secretsmanager:'));
+      expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+    }
+  });
+
   it('substitutes every placeholder the ASL files use', () => {
     const substitutions = new Set(Object.values(NODE_FAMILIES).map((f) => f.substitution));
     for (const file of journeys) {
