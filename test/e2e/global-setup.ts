@@ -7,6 +7,10 @@ declare module 'vitest' {
     e2eLocalBaseUrl: string;
     e2eIdemiaSandboxUrl: string;
     e2eIproovSandboxUrl: string;
+    /** GET: the email and SMS sent, newest first (`{channel, to, subject?, text, sentAt}`). */
+    e2eOutboxUrl: string;
+    /** JSON `{dynamodbEndpoint, tables}`: the target's tables, reached directly as an operator's tools would. */
+    e2eStore: string;
     /** cdk-out target only: JSON of CdkOutProbe (the AWS endpoint and the functions' credentials). */
     e2eCdkOutProbe: string;
   }
@@ -24,6 +28,11 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('e2eIdemiaSandboxUrl', stack.idemiaSandboxUrl);
     project.provide('e2eIproovSandboxUrl', stack.iproovSandboxUrl);
     project.provide('e2eCdkOutProbe', JSON.stringify(stack.probe));
+    project.provide('e2eOutboxUrl', stack.outboxUrl);
+    project.provide(
+      'e2eStore',
+      JSON.stringify({ dynamodbEndpoint: stack.dynamodbEndpoint, tables: stack.tables }),
+    );
     return () => stack.stop();
   }
   if (targetName() !== 'local') return undefined;
@@ -37,5 +46,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   project.provide('e2eLocalBaseUrl', runtime.url);
   project.provide('e2eIdemiaSandboxUrl', runtime.idemiaSandbox?.url ?? '');
   project.provide('e2eIproovSandboxUrl', runtime.iproovSandbox?.url ?? '');
+  project.provide('e2eOutboxUrl', `${runtime.url.replace(/\/$/, '')}/outbox`);
+  project.provide(
+    'e2eStore',
+    JSON.stringify({ dynamodbEndpoint: runtime.dynamodbEndpoint, tables: runtime.tables }),
+  );
   return () => runtime.stop();
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { TableNames } from '../../../functions/store/dynamo.js';
+import { TABLES } from '../../../functions/store/tables.js';
 import { startDynamoDbLocal } from '../../../infra/local/dynamodb.js';
 import { IdemiaSandbox } from '../../../sandboxes/idemia/server.js';
 import { IproovSandbox } from '../../../sandboxes/iproov/server.js';
@@ -36,6 +38,14 @@ export interface CdkOutStack {
   iproovSandboxUrl: string;
   /** Where the cloud assembly, function logs, the outbox and the IAM report are. */
   workDir: string;
+  /**
+   * `GET` it: the email (SES) and SMS (SNS) the functions sent, newest first, in the local runtime's `/outbox`
+   * shape (`{channel, to, subject?, text, sentAt}`).
+   */
+  outboxUrl: string;
+  /** DynamoDB Local's endpoint and the tables' physical names: what an operator's tools would reach directly. */
+  dynamodbEndpoint: string;
+  tables: TableNames;
   reportFile: string;
   /** For the harness's own checks: the AWS endpoint (loopback address) and each function's caller identity. */
   probe: CdkOutProbe;
@@ -605,6 +615,44 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       await api.stop();
     });
 
+    // The outbox, readable while the stack runs (the tests find the links sent by email and SMS there).
+    const outboxServer = createServer((req, res) => {
+      if (req.method !== 'GET' || !['/outbox', '/outbox/'].includes(req.url ?? '')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const entries = outbox.flatMap(({ service, at, message }) => {
+        const m = message as Record<string, unknown>;
+        if (service === 'sns') {
+          return [
+            { channel: 'sms', to: String(m.PhoneNumber ?? ''), text: String(m.Message ?? ''), sentAt: at },
+          ];
+        }
+        if (service !== 'sesv2') return [];
+        const destination = asObject(m.Destination as Json);
+        const simple = asObject(asObject(m.Content as Json).Simple);
+        const body = asObject(simple.Body);
+        return (Array.isArray(destination.ToAddresses) ? destination.ToAddresses : []).map((to) => ({
+          channel: 'email',
+          to: String(to),
+          subject: String(asObject(simple.Subject).Data ?? ''),
+          text: String(asObject(body.Text).Data ?? asObject(body.Html).Data ?? ''),
+          sentAt: at,
+        }));
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(entries.reverse()));
+    });
+    await new Promise<void>((resolve) => outboxServer.listen(0, '127.0.0.1', resolve));
+    stoppers.push(() => new Promise((resolve) => outboxServer.close(() => resolve())));
+    const outboxUrl = `http://127.0.0.1:${(outboxServer.address() as AddressInfo).port}/outbox`;
+    // The tables' physical names, as the functions are told them.
+    const tables = Object.fromEntries(
+      TABLES.map((t) => [
+        t.id,
+        functions.map((f) => f.environment[t.envVar]).find((name) => name !== undefined) ?? '',
+      ]),
+    ) as TableNames;
+
     const reportFile = join(workDir, 'iam-report.json');
     const writeReports = (): void => {
       writeFileSync(reportFile, `${JSON.stringify(iam.report(), null, 2)}\n`);
@@ -619,6 +667,9 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       idemiaSandboxUrl: idemia.url,
       iproovSandboxUrl: iproov.url,
       workDir,
+      outboxUrl,
+      dynamodbEndpoint: dynamo.endpoint,
+      tables,
       reportFile,
       probe: {
         awsEndpoint: awsUrl.replace('aws.localhost', '127.0.0.1'),
