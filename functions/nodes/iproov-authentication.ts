@@ -185,11 +185,13 @@ function scanStep(ctx: NodeContext<Config>, claim: IproovClaim, resultsUrl: stri
   };
 }
 
+/**
+ * The user this scan is for: the one an earlier node identified (`userId`), never a name the client typed — a
+ * face step offered by name alone would tell who exists and who enrolled a face (ADR 10), and the iProov
+ * function needs no user look-up by name (least privilege).
+ */
 async function findUser(ctx: NodeContext<Config>): Promise<User | undefined> {
-  const { users } = ctx.services;
-  if (ctx.state.userId) return users.get(ctx.state.userId);
-  if (ctx.state.username) return users.findByUserName(ctx.realm, ctx.state.username);
-  return undefined;
+  return ctx.state.userId ? ctx.services.users.get(ctx.state.userId) : undefined;
 }
 
 const refusedReason = (code: string, error: ProviderRequestError): Reason => ({
@@ -210,7 +212,12 @@ async function start(
   try {
     if (config.mode === 'profile') {
       const user = await findUser(ctx);
-      if (!user) return error(ctx, { code: 'USER_NOT_FOUND', message: 'No user is identified for iProov.' });
+      if (!user)
+        return error(ctx, {
+          code: 'USER_NOT_FOUND',
+          message:
+            'No user is identified for iProov: put the node after one that identifies the user (e.g. Identity Store Decision).',
+        });
       if (user.accountStatus !== 'active')
         return error(ctx, { code: 'ACCOUNT_INACTIVE', message: 'The account is not active.' });
       const id = getPath(user as unknown as JsonObject, config.userIdAttribute);

@@ -94,10 +94,10 @@ export const NODE_TABLE_GRANTS: Readonly<Record<NodeFamily, TableGrants>> = {
     IpaSessions: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: { byUser: ['Query'] } },
     Attempts: { actions: ['BatchGetItem', 'UpdateItem'] },
   },
-  // iProov Authentication: the user (get, findByUserName), its claims (create and finish: PutItem; get), and a
-  // verified face clears the account's failures (attempts.clear without a counter: DeleteItem).
+  // iProov Authentication: the user an earlier node identified (get — never by name), its claims (create and
+  // finish: PutItem; get), and a verified face clears the account's failures (attempts.clear: DeleteItem).
   iproov: {
-    Users: { actions: ['GetItem', 'BatchGetItem'] },
+    Users: { actions: ['GetItem'] },
     IproovClaims: { actions: ['GetItem', 'PutItem'] },
     Attempts: { actions: ['DeleteItem'] },
   },

@@ -296,7 +296,8 @@ describe('iProov Authentication node', () => {
       },
       { ...services, iproov: wrongSecret },
     );
-    const unknownUser = await run({}, { username: 'nobody-here' });
+    // A name alone identifies nobody: the face step follows a node that identified the user (ADR 10).
+    const unknownUser = await run({}, { username: (await users.get(userId))?.userName as string });
 
     expect(missing.outcome).toBe('Error');
     expect(missing.state.iProovErrorReason).toMatchObject({ code: 'NOT_CONFIGURED' });

@@ -304,7 +304,7 @@ describe('ProoflineStack', () => {
       Attempts: ['BatchGetItem', 'UpdateItem'],
     });
     expect(dynamoGrants('IproovNodesFunction')).toEqual({
-      Users: ['BatchGetItem', 'GetItem'],
+      Users: ['GetItem'],
       IproovClaims: ['GetItem', 'PutItem'],
       Attempts: ['DeleteItem'],
     });
