@@ -24,6 +24,8 @@ export interface TransientState {
   failedPolicies?: Record<string, PolicyFailure[]>;
   /** Failures an Identity Store Decision already counted, per Retry Limit Decision node id (its reservation). */
   countedAttempts?: Record<string, number>;
+  /** iProov reference-photo enrolments kept for the node's next attempt in this execution, per node id. */
+  referenceEnrolments?: Record<string, string>;
 }
 
 /** AM's shared state, as Proofline's nodes use it. */

@@ -236,27 +236,37 @@ async function start(
       type = 'enrol';
       temporary = true;
     } else {
-      const photo = parseReferencePhoto(ctx.state[config.referencePhotoKey], config.maxReferencePhotoBytes);
-      if ('reason' in photo) return error(ctx, photo.reason);
-      iproovUserId = `proofline-reference-${randomBytes(16).toString('hex')}`;
       temporary = true;
-      const enrol = await iproov.claimToken('enrol', {
-        userId: iproovUserId,
-        assuranceType: assurance(config),
-        resource: config.resource,
-      });
-      try {
-        await iproov.enrolImage({
-          token: enrol.token,
-          jpeg: photo.jpeg,
-          source: config.referencePhotoSource,
-        });
-      } catch (cause) {
-        if (cause instanceof ProviderRequestError)
-          return error(ctx, refusedReason('REFERENCE_PHOTO_REJECTED', cause));
-        throw cause;
-      }
       type = 'verify';
+      const transient = transientOf(ctx as NodeContext<unknown>);
+      const enrolled = transient.referenceEnrolments?.[ctx.nodeId];
+      if (enrolled) {
+        // Another attempt in the same execution (Retry loops back here): the photo is enrolled already.
+        iproovUserId = enrolled;
+      } else {
+        const photo = parseReferencePhoto(ctx.state[config.referencePhotoKey], config.maxReferencePhotoBytes);
+        // Used once, here: the photo leaves shared state now, so no later Lambda payload or execution output
+        // carries it and no transaction item stores it (Step Functions' 256 KiB quota, issue 9).
+        delete ctx.state[config.referencePhotoKey];
+        if ('reason' in photo) return error(ctx, photo.reason);
+        iproovUserId = `proofline-reference-${randomBytes(16).toString('hex')}`;
+        const enrol = await iproov.claimToken('enrol', {
+          userId: iproovUserId,
+          assuranceType: assurance(config),
+          resource: config.resource,
+        });
+        try {
+          await iproov.enrolImage({
+            token: enrol.token,
+            jpeg: photo.jpeg,
+            source: config.referencePhotoSource,
+          });
+        } catch (cause) {
+          if (cause instanceof ProviderRequestError)
+            return error(ctx, refusedReason('REFERENCE_PHOTO_REJECTED', cause));
+          throw cause;
+        }
+      }
     }
   } catch (cause) {
     if (cause instanceof ProviderRequestError) return error(ctx, refusedReason('IPROOV_REFUSED', cause));
@@ -315,7 +325,7 @@ function reportedEvent(ctx: NodeContext<Config>): SdkEvent | undefined {
   return (SDK_EVENTS as readonly unknown[]).includes(value) ? (value as SdkEvent) : undefined;
 }
 
-/** The claim is over: forget it, delete a throw-away enrolment, drop a reference photo on a final outcome. */
+/** The claim is over: forget it, and delete a throw-away enrolment once no other attempt needs it. */
 async function finish(
   ctx: NodeContext<Config>,
   claim: IproovClaim,
@@ -324,6 +334,17 @@ async function finish(
   final: boolean,
 ): Promise<void> {
   await claims.finish(claim.id);
+  const transient = transientOf(ctx as NodeContext<unknown>);
+  if (claim.temporary && !final && ctx.config.mode === 'referencePhoto') {
+    // The next attempt (Retry loops back to this node in the same execution, which the lint checks) verifies
+    // against the same enrolment: the photo is gone from shared state.
+    transient.referenceEnrolments = { ...transient.referenceEnrolments, [ctx.nodeId]: claim.iproovUserId };
+    return;
+  }
+  if (transient.referenceEnrolments?.[ctx.nodeId]) {
+    const { [ctx.nodeId]: _done, ...others } = transient.referenceEnrolments;
+    transient.referenceEnrolments = others;
+  }
   if (claim.temporary) {
     await iproov.deleteUser(claim.iproovUserId).catch((cause: unknown) => {
       // Not fatal to the user's journey; the operator must know an enrolment outlived its check.
@@ -333,7 +354,6 @@ async function finish(
       });
     });
   }
-  if (final && ctx.config.mode === 'referencePhoto') delete ctx.state[ctx.config.referencePhotoKey];
 }
 
 /**
@@ -358,6 +378,12 @@ export const iproovAuthentication = {
   family: 'iproov',
   configSchema,
   outcomes: () => ['Success', 'Failure', 'Retry', 'Error', 'Cancel'],
+  checkJourney(self) {
+    // The reference photo is enrolled once and kept only for attempts in the same execution.
+    if (self.config.mode === 'referencePhoto' && self.routes.Retry !== self.id)
+      return `in referencePhoto mode, Retry must route back to ${self.id} (it goes to ${String(self.routes.Retry)})`;
+    return undefined;
+  },
   suspends: true,
   async process(ctx): Promise<NodeResult> {
     const { iproov, iproovClaims: claims, publicBaseUrl } = ctx.services;

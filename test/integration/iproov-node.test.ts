@@ -341,6 +341,29 @@ describe('iProov Authentication node', () => {
       expect(done.state).not.toHaveProperty('iproovReferencePhoto');
     });
 
+    it('takes the photo out of shared state at once, and verifies every attempt against one enrolment', async () => {
+      const before = [...sandbox.enrolled];
+
+      const first = await run({ mode: 'referencePhoto' }, { iproovReferencePhoto: dataUrl(JPEG) });
+      sandbox.scan(metadata(first).token as string, 'failed');
+      const retry = await run({ mode: 'referencePhoto' }, first.state, answer(first, 'failed'));
+      // Retry loops back to the node within the same execution, with the same shared state.
+      const second = await run({ mode: 'referencePhoto' }, retry.state);
+      sandbox.scan(metadata(second).token as string, 'passed');
+      const done = await run({ mode: 'referencePhoto' }, second.state, answer(second, 'passed'));
+
+      // The suspension (persisted in the transaction) and every later payload are without the photo.
+      expect(JSON.stringify(first)).not.toContain('/9j/');
+      expect(first.state).not.toHaveProperty('iproovReferencePhoto');
+      expect(retry.outcome).toBe('Retry');
+      const userOf = (step: JourneyContext) => sandbox.tokens.get(metadata(step).token as string)?.userId;
+      expect(userOf(second)).toBe(userOf(first));
+      expect(sandbox.imageEnrolments().filter((t) => t.userId === userOf(first))).toHaveLength(1);
+      expect(done.outcome).toBe('Success');
+      expect([...sandbox.enrolled]).toEqual(before);
+      expect(done.state.transient?.referenceEnrolments ?? {}).toEqual({});
+    });
+
     it.each([
       [
         'too large',

@@ -142,6 +142,21 @@ describe('journey lint', () => {
     expect(() => lintJourney('Login', definition)).toThrow(message);
   });
 
+  it('rejects an iProov reference-photo node whose Retry does not loop back to it', () => {
+    const iproovLogin = journeys.find((j) => j.journey === 'IProovLogin')!;
+    const definition = clone(iproovLogin.definition);
+    const states = statesOf(definition);
+    setNode(states, 'IProov', {
+      config: { mode: 'referencePhoto', assuranceType: 'GPA', maxAttempts: 3 },
+    });
+    const loops = clone(definition);
+    const rules = states['IProov?']!.Choices as Array<{ StringEquals: string; Next: string }>;
+    rules.find((r) => r.StringEquals === 'Retry')!.Next = 'Failure';
+
+    expect(() => lintJourney('IProovLogin', loops)).not.toThrow();
+    expect(() => lintJourney('IProovLogin', definition)).toThrow(/Retry must route back to IProov/);
+  });
+
   it('accepts States.TaskFailed in place of the node function errors, and Sandbox.Timedout as a known error', () => {
     const definition = clone(login.definition);
     const credentials = statesOf(definition).Credentials!;
