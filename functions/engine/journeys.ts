@@ -406,13 +406,7 @@ export class JourneyService {
           txId: tx.id,
           error: error instanceof JourneyExecutionError ? error.error : error.message,
         });
-        if (tx.version > 0) {
-          await this.restore(tx).catch((restoreError: unknown) => {
-            throw restoreError instanceof ConcurrentUpdateError
-              ? new StepConflictError('This step was taken over by another request', { cause: restoreError })
-              : restoreError;
-          });
-        }
+        if (tx.version > 0) await this.restore(tx);
         throw new ServiceUnavailableError(TRANSIENT_RETRY_AFTER_SECONDS, { cause: error });
       }
       // A bug or a configuration error: the step's secret is spent; end the transaction so its clients get 401,
@@ -422,20 +416,28 @@ export class JourneyService {
     }
   }
 
-  /** Puts a claimed step back as it was before the claim (same step, same authId). */
+  /**
+   * Puts a claimed step back as it was before the claim (same step, same authId). A step taken over meanwhile
+   * (its lease expired) belongs to the other request: 409, as for any late request.
+   */
   private async restore(tx: Transaction): Promise<void> {
     const hash = tx.claimedStepHash;
     if (!hash || !tx.pending) return;
-    await this.deps.transactions.put(
-      {
-        ...released(tx),
-        status: 'waiting',
-        stepHash: hash,
-        version: tx.version + 1,
-        updatedAt: new Date().toISOString(),
-      },
-      tx.version,
-    );
+    try {
+      await this.deps.transactions.put(
+        {
+          ...released(tx),
+          status: 'waiting',
+          stepHash: hash,
+          version: tx.version + 1,
+          updatedAt: new Date().toISOString(),
+        },
+        tx.version,
+      );
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      throw new StepConflictError('This step was taken over by another request', { cause: error });
+    }
   }
 
   private async end(tx: Transaction, status: 'complete' | 'failed'): Promise<void> {

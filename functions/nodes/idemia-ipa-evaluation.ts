@@ -15,7 +15,7 @@ import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
 import { nowSeconds } from '../store/dynamo.js';
 import type { IpaSession, IpaSessionRepository } from '../store/ipa-sessions.js';
 import { proofKey } from '../store/proofs.js';
-import { clientKey, destinationKey } from '../store/throttle.js';
+import { clientKey, destinationKey, type ThrottleKey } from '../store/throttle.js';
 import { getPath } from './attributes.js';
 import { JourneyConfigurationError } from './errors.js';
 import { localize } from './messages.js';
@@ -201,12 +201,27 @@ async function waitingStep(
  * no inbox or phone is flooded and no client runs up an SMS bill.
  */
 async function consumeMessage(ctx: NodeContext<Config>, destination: string): Promise<void> {
-  const { throttle } = ctx.services;
+  await ctx.services.throttle.consume(messageKeys(ctx, destination));
+}
+
+function messageKeys(ctx: NodeContext<Config>, destination: string): ThrottleKey[] {
+  const { policy } = ctx.services.throttle;
   const client = clientKey(ctx.clientIp);
-  await throttle.consume([
-    { id: `msg#${destinationKey(destination)}`, limit: throttle.policy.messagesPerDestination },
-    ...(client ? [{ id: `msg#${client}`, limit: throttle.policy.messagesPerClient }] : []),
-  ]);
+  return [
+    { id: `msg#${destinationKey(destination)}`, limit: policy.messagesPerDestination },
+    ...(client ? [{ id: `msg#${client}`, limit: policy.messagesPerClient }] : []),
+  ];
+}
+
+/**
+ * Before an IDEMIA session is created for a link sent by email or SMS: refuses (429) when that message would be
+ * throttled, so that a throttled request costs no vendor session (the step is put back as it was).
+ */
+async function checkMessageAllowed(ctx: NodeContext<Config>, userId: string, method: DeliveryMethod) {
+  if (method !== 'EMAIL' && method !== 'SMS') return;
+  const user = await ctx.services.users.get(userId);
+  const destination = method === 'EMAIL' ? user?.mail : user?.telephoneNumber;
+  if (destination) await ctx.services.throttle.check(messageKeys(ctx, destination), { nextEvent: true });
 }
 
 /** Sends the IPA URL by email or SMS to the user's own address; a Failure reason when there is none. */
@@ -514,6 +529,7 @@ export const idemiaIpaEvaluation = {
     if (!session) {
       const method = chosenMethod(ctx);
       if (!method) return choiceStep(ctx, await offeredMethods(ctx, userId));
+      await checkMessageAllowed(ctx, userId, method);
       const key = newSecret();
       const returnCode = method === 'REDIRECT' ? newSecret() : undefined;
       const gotoUrl = returnCode ? returnUrl(redirectReturnBase(ctx), returnCode) : undefined;

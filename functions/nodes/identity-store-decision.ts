@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ThrottledError } from '../shared/throttled.js';
 import { accountKey } from '../store/attempts.js';
-import { clientKey, type ThrottleKey } from '../store/throttle.js';
+import { accountThrottleId, clientKey, type ThrottleKey } from '../store/throttle.js';
 import { transientOf } from './page-support.js';
 import type { NodeContext, NodeDefinition } from './types.js';
 
@@ -84,7 +84,11 @@ export const identityStoreDecision = {
       ? await passwords.verify(password, user.passwordHash)
       : await passwords.burn(password);
     if (user && matches) {
-      if (user.accountStatus !== 'active') return { outcome: 'Locked' };
+      if (user.accountStatus !== 'active') {
+        // Disabled by an operator: the right password is no failure to count.
+        await attempts.clear(key, reserve?.counter ?? ctx.nodeId);
+        return { outcome: 'Locked' };
+      }
       ctx.state.userId = user.id;
       await attempts.clear(key, reserve?.counter ?? ctx.nodeId);
       await throttle.clear(throttled[0] as ThrottleKey);
@@ -106,7 +110,7 @@ export function credentialThrottleKeys(ctx: NodeContext<unknown>, account: strin
   const { policy } = ctx.services.throttle;
   const client = clientKey(ctx.clientIp);
   return [
-    { id: `cred#${account}`, limit: policy.credentialsPerAccount },
+    { id: accountThrottleId(account), limit: policy.credentialsPerAccount },
     ...(client ? [{ id: `cred#${client}`, limit: policy.credentialsPerClient }] : []),
   ];
 }

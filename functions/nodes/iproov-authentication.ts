@@ -80,6 +80,11 @@ const configSchema = v.pipe(
      */
     crossDevice: v.optional(v.boolean(), false),
     pollingWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000)), 5000),
+    /**
+     * The Retry Limit Decision on this node's Failure outcome that counts failed scans per account (the lint
+     * checks it): a verified face clears that count, and no other (a password's count is the password's).
+     */
+    retryLimitDecision: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))),
     /** Shared-state key for `{code, message}` when the outcome is Error or Failure. */
     errorReasonKey: v.optional(v.pipe(v.string(), v.minLength(1)), 'iProovErrorReason'),
     message: v.optional(localized),
@@ -378,10 +383,13 @@ export const iproovAuthentication = {
   family: 'iproov',
   configSchema,
   outcomes: () => ['Success', 'Failure', 'Retry', 'Error', 'Cancel'],
-  checkJourney(self) {
+  checkJourney(self, nodeOf) {
     // The reference photo is enrolled once and kept only for attempts in the same execution.
     if (self.config.mode === 'referencePhoto' && self.routes.Retry !== self.id)
       return `in referencePhoto mode, Retry must route back to ${self.id} (it goes to ${String(self.routes.Retry)})`;
+    const counter = self.config.retryLimitDecision;
+    if (counter && (self.routes.Failure !== counter || nodeOf(counter)?.type !== 'RetryLimitDecisionNode'))
+      return `retryLimitDecision must name the Retry Limit Decision on the "Failure" outcome (${String(self.routes.Failure)})`;
     return undefined;
   },
   suspends: true,
@@ -444,10 +452,10 @@ export const iproovAuthentication = {
       ...(typeof response.reason === 'string' ? { reason: response.reason } : {}),
     });
     if (passed) {
-      // A verified face is a successful authentication: the account's failure counters start again (as a
-      // correct password does in the Identity Store Decision).
-      if (ctx.config.mode === 'profile' && ctx.state.username)
-        await ctx.services.attempts.clear(accountKey(ctx.realm, ctx.state.username));
+      // A verified face starts its failure count again (as a correct password does its own).
+      const counter = ctx.config.retryLimitDecision;
+      if (counter && ctx.config.mode === 'profile' && ctx.state.username)
+        await ctx.services.attempts.clear(accountKey(ctx.realm, ctx.state.username), counter);
       return { outcome: 'Success' };
     }
     if (!final) {

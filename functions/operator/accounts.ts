@@ -5,6 +5,7 @@ import { isJsonObject, type JsonObject } from '../shared/json.js';
 import { AttemptRepository, accountKey } from '../store/attempts.js';
 import type { Store } from '../store/dynamo.js';
 import type { ProofEraser } from '../store/proofs.js';
+import { accountThrottleId, ThrottleRepository, throttlePolicyFromEnv } from '../store/throttle.js';
 import { type User, UserRepository } from '../store/users.js';
 
 /**
@@ -162,6 +163,8 @@ export async function eraseUser(services: ErasureServices, account: AccountRef):
   const attempts = new AttemptRepository(store);
   const hadAttempts = await attemptItemExists(store, attemptKey);
   if (hadAttempts) await attempts.unlock(attemptKey);
+  // The account's failed-credential throttle goes too (its key is hashed, but it is the account's).
+  await new ThrottleRepository(store, throttlePolicyFromEnv({})).clear({ id: accountThrottleId(attemptKey) });
 
   const userItems = await users.erase(user);
   return {

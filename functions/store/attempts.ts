@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 import { userNameKey } from './users.js';
@@ -5,8 +6,12 @@ import { userNameKey } from './users.js';
 /** A lock that never ends by itself (`lockDurationMinutes: 0`, AIC's persistent lockout). */
 export const PERMANENT = Number.MAX_SAFE_INTEGER;
 
-/** How long failure counters are kept after the last failure when no lock is set. */
-const FAILURE_MEMORY_SECONDS = 24 * 3600;
+/**
+ * How long failure counters are kept after the last counted attempt when no lock is set: as long as the shipped
+ * lock lasts, so the rate of guesses is the same with or without locks, and a counter left at its limit by a
+ * step that crashed before its Account Lockout ran frees the account after this, not after a day.
+ */
+const FAILURE_MEMORY_SECONDS = 15 * 60;
 
 /** Counter attributes are top level (`c_<node id>`) so that `ADD` works on an item that does not exist yet. */
 const COUNTER = /^[A-Za-z0-9_-]{1,64}$/;
@@ -15,9 +20,12 @@ const counterAttribute = (counter: string): string => {
   return `c_${counter}`;
 };
 
-/** The account an attempt is about: realm and username, normalized like the user store's unique key. */
+/**
+ * The account an attempt is about: realm and username, normalized like the user store's unique key, and hashed —
+ * what people type as a username (often their email address, sometimes their password) is not kept as a key.
+ */
 export const accountKey = (realm: string, userName: string): string =>
-  `acct#${realm}#${userNameKey(userName)}`;
+  `acct#${realm}#${createHash('sha256').update(userNameKey(userName)).digest('base64url')}`;
 
 export type Reservation =
   | { reserved: true; count: number }
@@ -48,21 +56,25 @@ export class AttemptRepository {
 
   /**
    * Counts one attempt on `counter` before it is evaluated, if the account is not locked and fewer than `limit`
-   * attempts are counted (a success releases them all, see `clear`). Without `limit`, only the lock is checked
-   * and nothing is counted. One conditional write, so parallel attempts can never exceed the limit.
+   * attempts are counted (a success releases them, see `clear`). Without `limit`, only the lock is checked (one
+   * read) and nothing is counted. One conditional write, so parallel attempts can never exceed the limit.
    */
   async reserve(key: string, counter: string, limit: number | undefined): Promise<Reservation> {
     const attribute = counterAttribute(counter);
-    const counted = limit !== undefined;
+    if (limit === undefined) {
+      const { lockedUntil } = await this.get(key);
+      return lockedUntil === undefined ? { reserved: true, count: 0 } : { reserved: false, locked: true };
+    }
     const updated = await this.updateLive(key, (now) => ({
-      UpdateExpression: counted ? 'ADD #c :one SET expiresAt = :expires' : 'SET touchedAt = :now',
+      UpdateExpression: 'ADD #c :one SET expiresAt = :expires',
       ConditionExpression:
-        '(attribute_not_exists(lockedUntil) OR lockedUntil <= :now)' +
-        (counted ? ' AND (attribute_not_exists(#c) OR #c < :limit)' : ''),
-      ...(counted ? { ExpressionAttributeNames: { '#c': attribute } } : {}),
+        '(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(#c) OR #c < :limit)',
+      ExpressionAttributeNames: { '#c': attribute },
       ExpressionAttributeValues: {
         ':now': now,
-        ...(counted ? { ':one': 1, ':limit': limit, ':expires': now + FAILURE_MEMORY_SECONDS } : {}),
+        ':one': 1,
+        ':limit': limit,
+        ':expires': now + FAILURE_MEMORY_SECONDS,
       },
     }));
     if (updated.ok) return { reserved: true, count: Number(updated.item[attribute] ?? 0) };

@@ -150,14 +150,23 @@ export function needsRehash(stored: string): boolean {
   );
 }
 
-let dummyHash: Promise<string> | undefined;
+/**
+ * Computed when the module loads (a Lambda's init), not at the first unknown name: otherwise that first sign-in
+ * on each fresh instance would hash twice and be slower than a known name's.
+ */
+let dummyHash: Promise<string> = hashPassword('proofline-dummy-password');
+dummyHash.catch(() => undefined);
 
 /**
  * Spends the same time as a real verification, for unknown users: the response time must not tell an
  * attacker whether a username exists.
  */
 export async function burnPasswordCheck(password: string): Promise<false> {
-  dummyHash ??= hashPassword('proofline-dummy-password');
-  await verifyPassword(password, await dummyHash);
+  // A failed computation (a wrong setting at load) is tried again here, where its error reaches the caller.
+  const stored = await dummyHash.catch(() => {
+    dummyHash = hashPassword('proofline-dummy-password');
+    return dummyHash;
+  });
+  await verifyPassword(password, stored);
   return false;
 }

@@ -95,6 +95,9 @@ export function clientKey(address: string | undefined): string | undefined {
 export const destinationKey = (destination: string): string =>
   `dest#${createHash('sha256').update(destination.trim().toLowerCase()).digest('base64url')}`;
 
+/** The failed-credential throttle of an account (`accountKey`: realm and hashed username). */
+export const accountThrottleId = (account: string): string => `cred#${account}`;
+
 export interface ThrottleKey {
   readonly id: string;
   readonly limit: ThrottleLimit;
@@ -114,27 +117,45 @@ export class ThrottleRepository {
     return this.store.tables.Attempts;
   }
 
-  /** Throws ThrottledError (with the longest wait) when any of the keys is blocked now. One read. */
-  async check(keys: readonly ThrottleKey[]): Promise<void> {
+  /**
+   * Throws ThrottledError (with the longest wait) when any of the keys is blocked now — or, with `nextEvent`,
+   * when one more event would go past a key's limit (to refuse before doing what the event costs). One read.
+   */
+  async check(keys: readonly ThrottleKey[], options: { nextEvent?: boolean } = {}): Promise<void> {
     if (keys.length === 0) return;
-    const ids = keys.map((k) => `thr#${k.id}`);
-    const result = await this.store.doc.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [this.table]: {
-            Keys: [...new Set(ids)].map((id) => ({ id })),
-            ConsistentRead: true,
-            ProjectionExpression: 'id, blockedUntilMs, expiresAt',
+    let pending: Array<Record<string, unknown>> = [...new Set(keys.map((k) => `thr#${k.id}`))].map((id) => ({
+      id,
+    }));
+    const items: Array<Record<string, unknown>> = [];
+    // DynamoDB may leave keys unprocessed (a hot item under a flood): read them again, and refuse the request
+    // rather than let it through unchecked.
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === 3) throw new ThrottledError(1);
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
+      const result = await this.store.doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.table]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ProjectionExpression: 'id, blockedUntilMs, expiresAt, events',
+            },
           },
-        },
-      }),
-    );
+        }),
+      );
+      items.push(...(result.Responses?.[this.table] ?? []));
+      pending = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Array<Record<string, unknown>>;
+    }
     const nowMs = Date.now();
     let waitMs = 0;
-    for (const item of result.Responses?.[this.table] ?? []) {
+    for (const item of items) {
       const live = typeof item.expiresAt !== 'number' || item.expiresAt * 1000 > nowMs;
-      if (live && typeof item.blockedUntilMs === 'number' && item.blockedUntilMs > nowMs)
+      if (!live) continue;
+      if (typeof item.blockedUntilMs === 'number' && item.blockedUntilMs > nowMs)
         waitMs = Math.max(waitMs, item.blockedUntilMs - nowMs);
+      const limit = keys.find((k) => `thr#${k.id}` === item.id)?.limit;
+      if (options.nextEvent && limit && typeof item.events === 'number' && item.events >= limit.max)
+        waitMs = Math.max(waitMs, delay(limit, item.events + 1) * 1000);
     }
     if (waitMs > 0) throw new ThrottledError(Math.ceil(waitMs / 1000));
   }
@@ -158,39 +179,51 @@ export class ThrottleRepository {
     if (refused > 0) throw new ThrottledError(refused);
   }
 
-  /** A success forgets the key's count (a correct password clears its account's). */
-  async clear(key: ThrottleKey): Promise<void> {
+  /** A success forgets the key's count (a correct password clears its account's); erasure forgets it too. */
+  async clear(key: Pick<ThrottleKey, 'id'>): Promise<void> {
     await this.store.doc.send(new DeleteCommand({ TableName: this.table, Key: { id: `thr#${key.id}` } }));
   }
 
   private async recordOne(key: ThrottleKey): Promise<number> {
     const id = `thr#${key.id}`;
-    const now = nowSeconds();
-    let count: number;
-    try {
-      const { Attributes } = await this.store.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression: 'ADD events :one SET expiresAt = if_not_exists(expiresAt, :expires)',
-          ConditionExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :now',
-          ExpressionAttributeValues: { ':one': 1, ':now': now, ':expires': now + key.limit.windowSeconds },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      count = Number(Attributes?.events ?? 1);
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // The window is over (TTL deletes lazily): a new window starts with this event.
-      await this.store.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression: 'SET events = :one, expiresAt = :expires REMOVE blockedUntilMs',
-          ExpressionAttributeValues: { ':one': 1, ':expires': now + key.limit.windowSeconds },
-        }),
-      );
-      count = 1;
+    let count = 0;
+    for (let attempt = 0; count === 0; attempt++) {
+      const now = nowSeconds();
+      try {
+        const { Attributes } = await this.store.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { id },
+            UpdateExpression: 'ADD events :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+            ConditionExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :now',
+            ExpressionAttributeValues: { ':one': 1, ':now': now, ':expires': now + key.limit.windowSeconds },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        count = Number(Attributes?.events ?? 1);
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        // The window is over (TTL deletes lazily): a new window starts with this event — unless a parallel
+        // request started it first (then this one counts in it: the loop adds to it).
+        try {
+          await this.store.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { id },
+              UpdateExpression: 'SET events = :one, expiresAt = :expires REMOVE blockedUntilMs',
+              ConditionExpression: 'expiresAt <= :now',
+              ExpressionAttributeValues: {
+                ':one': 1,
+                ':now': now,
+                ':expires': now + key.limit.windowSeconds,
+              },
+            }),
+          );
+          count = 1;
+        } catch (resetError) {
+          if (!isConditionalCheckFailed(resetError) || attempt > 2) throw resetError;
+        }
+      }
     }
     if (count > key.limit.max) {
       await this.store.doc.send(
@@ -201,7 +234,7 @@ export class ThrottleRepository {
           UpdateExpression: 'SET blockedUntilMs = :until, expiresAt = :keep',
           ExpressionAttributeValues: {
             ':until': Date.now() + delay(key.limit, count) * 1000,
-            ':keep': now + Math.max(key.limit.windowSeconds, delay(key.limit, count)),
+            ':keep': nowSeconds() + Math.max(key.limit.windowSeconds, delay(key.limit, count)),
           },
         }),
       );

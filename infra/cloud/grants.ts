@@ -95,11 +95,12 @@ export const NODE_TABLE_GRANTS: Readonly<Record<NodeFamily, TableGrants>> = {
     Attempts: { actions: ['BatchGetItem', 'UpdateItem'] },
   },
   // iProov Authentication: the user an earlier node identified (get — never by name), its claims (create and
-  // finish: PutItem; get), and a verified face clears the account's failures (attempts.clear: DeleteItem).
+  // finish: PutItem; get), and a verified face clears the account's face failures (attempts.clear with its
+  // counter: UpdateItem).
   iproov: {
     Users: { actions: ['GetItem'] },
     IproovClaims: { actions: ['GetItem', 'PutItem'] },
-    Attempts: { actions: ['DeleteItem'] },
+    Attempts: { actions: ['UpdateItem'] },
   },
 };
 

@@ -1,4 +1,5 @@
 import { randomBytes, scryptSync } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { TooManyRequestsError } from '../../functions/engine/errors.js';
@@ -220,6 +221,40 @@ describe('the account lockout', () => {
     expect(state).toEqual({ counts: { RetryLimitDecision: 1 } });
     expect(signedIn).toBe('success');
     expect((await h.attempts.get(key)).counts).toEqual({});
+  });
+
+  it('frees a count left at its limit without a lock (a step that crashed) once it expires', async () => {
+    const h = harness();
+    const userName = uniqueName('stuck');
+    const key = accountKey('alpha', userName);
+    for (let i = 0; i < 3; i++) await h.attempts.reserve(key, 'RetryLimitDecision', 3);
+    const refused = await h.attempts.reserve(key, 'RetryLimitDecision', 3);
+    // As DynamoDB (or a clock 15 minutes later) would see the item: expired, whether or not TTL removed it.
+    await createDocumentClient(inject('dynamodbEndpoint')).send(
+      new UpdateCommand({
+        TableName: (inject('tables') as TableNames).Attempts,
+        Key: { id: key },
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': nowSeconds() - 1 },
+      }),
+    );
+    const later = await h.attempts.reserve(key, 'RetryLimitDecision', 3);
+
+    expect(refused).toEqual({ reserved: false, locked: false });
+    expect(later).toEqual({ reserved: true, count: 1 });
+  });
+
+  it("keeps each factor's count apart, and no username in its keys", async () => {
+    const h = harness();
+    const userName = uniqueName('both');
+    const key = accountKey('alpha', userName);
+    await h.attempts.reserve(key, 'RetryLimitDecision', 3);
+    await h.attempts.countFailure(key, 'FaceRetryLimit');
+
+    await h.attempts.clear(key, 'FaceRetryLimit');
+
+    expect((await h.attempts.get(key)).counts).toEqual({ RetryLimitDecision: 1 });
+    expect(key).not.toContain(userName);
   });
 
   it('keeps a lock with no duration until an operator lifts it', async () => {

@@ -220,7 +220,10 @@ describe('throttling of messages', () => {
     };
 
     const sent = await bySms(names[0] as string);
+    const sessionsBefore = runtime.idemiaSandbox?.sessions.size;
     const refused = await bySms(names[1] as string);
+    // Throttled before anything was done: no IDEMIA session was created for the refused request.
+    expect(runtime.idemiaSandbox?.sessions.size).toBe(sessionsBefore);
     const texts = runtime.outbox.entries.filter((e) => e.to === number);
 
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);

@@ -306,7 +306,7 @@ describe('ProoflineStack', () => {
     expect(dynamoGrants('IproovNodesFunction')).toEqual({
       Users: ['GetItem'],
       IproovClaims: ['GetItem', 'PutItem'],
-      Attempts: ['DeleteItem'],
+      Attempts: ['UpdateItem'],
     });
   });
 
