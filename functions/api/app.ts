@@ -2,9 +2,8 @@ import middy from '@middy/core';
 import {
   InvalidAuthIdError,
   JourneyRequestError,
-  ServiceUnavailableError,
+  RetryLaterError,
   StepConflictError,
-  TooManyRequestsError,
 } from '../engine/errors.js';
 import type { JourneyService, StepResponse } from '../engine/journeys.js';
 import { preferredLocale } from '../nodes/messages.js';
@@ -160,8 +159,8 @@ const amErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
       request.response = amError(error.statusCode, error.message, error.detail);
     } else if (error instanceof InvalidAuthIdError) {
       request.response = amError(401, error.message, { failureUrl: '' });
-    } else if (error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError) {
-      const response = amError(error instanceof TooManyRequestsError ? 429 : 503, error.message);
+    } else if (error instanceof RetryLaterError) {
+      const response = amError(error.statusCode, error.message);
       request.response = {
         ...response,
         headers: { ...response.headers, 'retry-after': String(error.retryAfterSeconds) },

@@ -26,26 +26,38 @@ export class JourneyRequestError extends Error {
   }
 }
 
-/** Too many attempts (throttling): AM-shaped 429 with Retry-After; the same step may be sent again after it. */
-export class TooManyRequestsError extends Error {
+/** The step was not taken; the same step (same authId) may be sent again after `retryAfterSeconds`. */
+export abstract class RetryLaterError extends Error {
+  abstract readonly statusCode: 429 | 503;
   readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, options?: ErrorOptions) {
+    super(message, options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+/** Too many attempts (throttling): AM-shaped 429 with Retry-After. */
+export class TooManyRequestsError extends RetryLaterError {
+  readonly statusCode = 429;
   constructor(retryAfterSeconds: number, options?: ErrorOptions) {
-    super('Too many attempts: try again later', options);
+    super('Too many attempts: try again later', retryAfterSeconds, options);
     this.name = 'TooManyRequestsError';
-    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
 /**
  * The step could not be run for now — the execution timed out, a node function failed or timed out, a vendor
  * stayed unavailable, the Step Functions API throttled — though nothing is wrong with the journey or the request:
- * AM-shaped 503 with Retry-After; the same step (same authId) may be sent again after it.
+ * AM-shaped 503 with Retry-After.
  */
-export class ServiceUnavailableError extends Error {
-  readonly retryAfterSeconds: number;
+export class ServiceUnavailableError extends RetryLaterError {
+  readonly statusCode = 503;
   constructor(retryAfterSeconds: number, options?: ErrorOptions) {
-    super('The service is temporarily unavailable: send the same step again later', options);
+    super(
+      'The service is temporarily unavailable: send the same step again later',
+      retryAfterSeconds,
+      options,
+    );
     this.name = 'ServiceUnavailableError';
-    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
