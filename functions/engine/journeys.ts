@@ -1,3 +1,5 @@
+import { ConcurrentUpdateError } from '../contract/errors.js';
+import { type JourneyContext, type SharedState, SUSPENDED } from '../contract/journey.js';
 import type { Callback } from '../shared/callbacks.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
@@ -5,7 +7,6 @@ import { renderCallbacks } from '../shared/rendered.js';
 import { retryAfterOf } from '../shared/throttled.js';
 import { stepTimeouts } from '../shared/timeouts.js';
 import { nowSeconds } from '../store/dynamo.js';
-import { ConcurrentUpdateError } from '../store/errors.js';
 import type { SessionRepository } from '../store/sessions.js';
 import {
   leaseExpired,
@@ -33,7 +34,6 @@ import {
   TooManyRequestsError,
 } from './errors.js';
 import { type EnginePort, EngineUnavailableError, JourneyExecutionError } from './port.js';
-import { type JourneyContext, type SharedState, SUSPENDED } from './types.js';
 
 export interface JourneyServiceConfig {
   /** How long a journey may wait for its next step. */

@@ -1,4 +1,6 @@
 import * as v from 'valibot';
+import { JourneyConfigurationError } from '../contract/errors.js';
+import type { NodeContext, NodeDefinition, NodeResult } from '../contract/nodes.js';
 import { ProviderRequestError, ProviderUnavailableError } from '../providers/errors.js';
 import type { IdemiaClient } from '../providers/idemia/client.js';
 import {
@@ -17,9 +19,7 @@ import type { IpaSession, IpaSessionRepository } from '../store/ipa-sessions.js'
 import { proofKey } from '../store/proofs.js';
 import { clientKey, destinationKey, type ThrottleKey } from '../store/throttle.js';
 import { getPath } from './attributes.js';
-import { JourneyConfigurationError } from './errors.js';
 import { localize } from './messages.js';
-import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
 
 const DELIVERY_METHODS = ['QR_CODE', 'EMAIL', 'SMS', 'REDIRECT'] as const;
 type DeliveryMethod = (typeof DELIVERY_METHODS)[number];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
+import type { NodeContext, NodeDefinition, NodeResult } from '../contract/nodes.js';
 import { ProviderRequestError } from '../providers/errors.js';
 import type { AssuranceType, ClaimType, IproovClient, ValidateResponse } from '../providers/iproov/client.js';
 import {
@@ -19,7 +20,6 @@ import { getPath } from './attributes.js';
 import { parseReferencePhoto, type Reason, sdkOptions, sdkSchema } from './iproov-support.js';
 import { localize } from './messages.js';
 import { transientOf } from './page-support.js';
-import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
 
 /** The web SDK's terminal events, as the client reports them in the `iproovResult` HiddenValueCallback. */
 export const SDK_EVENTS = [

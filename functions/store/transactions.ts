@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SharedState, Suspension } from '../engine/types.js';
+import { ConcurrentUpdateError } from '../contract/errors.js';
+import type { SharedState, Suspension } from '../contract/journey.js';
 import type { Callback } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
-import { ConcurrentUpdateError } from './errors.js';
 
 /**
  * `succeeded`: an external event (webhook) finished the journey; the client collects its session with the authId

@@ -8,10 +8,10 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { UniqueConstraintError } from '../contract/errors.js';
 import { optionalEnv } from '../shared/env.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
-import { UniqueConstraintError } from './errors.js';
 
 export type AccountStatus = 'active' | 'inactive';
 
