@@ -4,13 +4,9 @@ import type { IproovClient } from '../providers/iproov/client.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
-import type { AttemptRepository } from '../store/attempts.js';
-import type { IpaSessionRepository } from '../store/ipa-sessions.js';
-import type { IproovClaimRepository } from '../store/iproov-claims.js';
-import type { ProofStore } from '../store/proofs.js';
-import type { ThrottleRepository } from '../store/throttle.js';
-import type { UserRepository } from '../store/users.js';
+import type { ProofStore } from './data.js';
 import type { SharedState, Suspension } from './journey.js';
+import type { AttemptStore, IpaSessionStore, IproovClaimStore, ThrottleStore, UserStore } from './ports.js';
 
 /** Password hashing, as nodes use it (functions/store/password.ts in both runtimes; counted in tests). */
 export interface PasswordHasher {
@@ -26,17 +22,17 @@ export interface PasswordHasher {
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
 export interface NodeServices {
   passwords: PasswordHasher;
-  users: UserRepository;
+  users: UserStore;
   /** Failed-credential counters and locks per account (ADR 10). */
-  attempts: AttemptRepository;
+  attempts: AttemptStore;
   /** Throttling of failed credentials and of messages (429 with Retry-After). */
-  throttle: ThrottleRepository;
-  ipaSessions?: IpaSessionRepository;
+  throttle: ThrottleStore;
+  ipaSessions?: IpaSessionStore;
   /** Undefined when IDEMIA is not configured: IDEMIA nodes then fail as misconfigured. */
   idemia?: IdemiaClient;
   /** Undefined when iProov is not configured: iProov nodes then answer Error. */
   iproov?: IproovClient;
-  iproovClaims?: IproovClaimRepository;
+  iproovClaims?: IproovClaimStore;
   /** Where IDEMIA proof archives are kept (undefined: not configured). */
   proofs?: ProofStore;
   /** Email and SMS to users (undefined: not configured). */

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
+import type { UserProfile } from '../contract/data.js';
 import { UniqueConstraintError } from '../contract/errors.js';
 import type { NodeDefinition } from '../contract/nodes.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
-import type { UserProfile } from '../store/users.js';
 import { transientOf } from './page-support.js';
 
 const configSchema = v.strictObject({

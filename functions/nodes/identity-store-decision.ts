@@ -1,8 +1,9 @@
 import * as v from 'valibot';
+import type { ThrottleKey } from '../contract/data.js';
 import type { NodeContext, NodeDefinition } from '../contract/nodes.js';
 import { ThrottledError } from '../shared/throttled.js';
 import { accountKey } from '../store/attempts.js';
-import { accountThrottleId, clientKey, type ThrottleKey } from '../store/throttle.js';
+import { accountThrottleId, clientKey } from '../store/throttle.js';
 import { transientOf } from './page-support.js';
 
 const configSchema = v.strictObject({
