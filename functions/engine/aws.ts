@@ -3,10 +3,10 @@ import {
   StartSyncExecutionCommand,
   type StartSyncExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
+import type { JourneyContext } from '../contract/journey.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { checkPayload, DATA_LIMIT_EXCEEDED, type DataLimitExceededError } from './payload-limit.js';
 import { type EnginePort, EngineUnavailableError, JourneyExecutionError } from './port.js';
-import type { JourneyContext } from './types.js';
 
 /** The engine port on AWS: one synchronous EXPRESS execution per step. */
 export class StepFunctionsEngine implements EnginePort {

@@ -1,11 +1,12 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import '../shared/polyfills.js';
+import type { JourneyContext } from '../contract/journey.js';
+import type { NodeLookup } from '../contract/nodes.js';
 import type { JsonObject, JsonValue } from '../shared/json.js';
 import { type JourneyFile, listJourneyFiles, substitute } from './asl.js';
-import { lintJourney } from './journey-lint.js';
+import { lintJourney } from './lint.js';
 import { checkPayload, DATA_LIMIT_EXCEEDED, DataLimitExceededError } from './payload-limit.js';
 import { type EnginePort, JourneyExecutionError } from './port.js';
-import type { JourneyContext } from './types.js';
 
 export type LocalFunction = (payload: never) => Promise<unknown>;
 
@@ -36,10 +37,12 @@ export class EmbeddedEngine implements EnginePort {
   private readonly loaded = new Map<string, LoadedJourney>();
 
   /**
+   * @param nodes the node registry, to lint each journey before it loads
    * @param functions substitution name (e.g. IdentityNodesFunctionArn) → local handler
    * @param files the journeys to load (default: every `statemachines/*.asl.json`)
    */
   constructor(
+    nodes: NodeLookup,
     functions: Readonly<Record<string, LocalFunction>>,
     files: JourneyFile[] = listJourneyFiles(),
     options: EmbeddedEngineOptions = {},
@@ -47,7 +50,7 @@ export class EmbeddedEngine implements EnginePort {
     const substitutions = Object.fromEntries(Object.keys(functions).map((name) => [name, `local:${name}`]));
     for (const file of files) {
       // A journey that does not pass the lint does not load: a skipped node would be a skipped check.
-      lintJourney(file.journey, file.definition);
+      lintJourney(file.journey, file.definition, nodes);
       const definition = substitute(
         options.timeoutSeconds === undefined
           ? file.definition

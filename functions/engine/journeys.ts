@@ -1,3 +1,6 @@
+import { ConcurrentUpdateError } from '../contract/errors.js';
+import { type JourneyContext, type SharedState, SUSPENDED } from '../contract/journey.js';
+import type { SessionStore, TransactionStore, UserStore } from '../contract/ports.js';
 import type { Callback } from '../shared/callbacks.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
@@ -5,17 +8,13 @@ import { renderCallbacks } from '../shared/rendered.js';
 import { retryAfterOf } from '../shared/throttled.js';
 import { stepTimeouts } from '../shared/timeouts.js';
 import { nowSeconds } from '../store/dynamo.js';
-import { ConcurrentUpdateError } from '../store/errors.js';
-import type { SessionRepository } from '../store/sessions.js';
 import {
   leaseExpired,
   type PendingStep,
   pendingFrom,
   released,
   type Transaction,
-  type TransactionRepository,
 } from '../store/transactions.js';
-import type { UserRepository } from '../store/users.js';
 import {
   formatAuthId,
   hashStepSecret,
@@ -33,7 +32,6 @@ import {
   TooManyRequestsError,
 } from './errors.js';
 import { type EnginePort, EngineUnavailableError, JourneyExecutionError } from './port.js';
-import { type JourneyContext, type SharedState, SUSPENDED } from './types.js';
 
 export interface JourneyServiceConfig {
   /** How long a journey may wait for its next step. */
@@ -71,9 +69,9 @@ export interface StepRequest {
 
 export interface JourneyServiceDeps {
   engine: EnginePort;
-  transactions: TransactionRepository;
-  sessions: SessionRepository;
-  users: UserRepository;
+  transactions: TransactionStore;
+  sessions: SessionStore;
+  users: UserStore;
   config: JourneyServiceConfig;
 }
 

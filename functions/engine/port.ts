@@ -1,4 +1,4 @@
-import type { JourneyContext } from './types.js';
+import type { JourneyContext } from '../contract/journey.js';
 
 /**
  * The engine port: runs one step of a journey (one execution of its state machine, from the node the

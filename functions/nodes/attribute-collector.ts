@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { PolicyFailure } from '../engine/types.js';
+import type { PolicyFailure } from '../contract/journey.js';
 import { type CallbackTemplate, inputValue } from '../shared/callbacks.js';
 import type { JsonValue } from '../shared/json.js';
 import {

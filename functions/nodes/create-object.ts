@@ -1,10 +1,10 @@
 import * as v from 'valibot';
+import type { UserProfile } from '../contract/data.js';
+import { UniqueConstraintError } from '../contract/errors.js';
+import type { NodeDefinition } from '../contract/nodes.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
-import { UniqueConstraintError } from '../store/errors.js';
-import type { UserProfile } from '../store/users.js';
 import { transientOf } from './page-support.js';
-import type { NodeDefinition } from './types.js';
 
 const configSchema = v.strictObject({
   identityResource: v.optional(v.literal('managed/alpha_user'), 'managed/alpha_user'),

@@ -1,21 +1,5 @@
-import type { NodeFamily } from './types.js';
-
 /**
- * Node families: one Lambda function each (its table grants, least privilege, are in `infra/cloud/grants.ts`).
- * `substitution` is the `${…}` variable the ASL files use as the Task's FunctionName; CDK resolves it to the
- * function's ARN, the embedded engine to the local handler.
+ * The node families live in the journey contract (functions/contract/families.ts). This alias remains only
+ * because infra/cloud imports NODE_FAMILIES from here; once the stack split lands it imports the contract.
  */
-export const NODE_FAMILIES: Record<NodeFamily, { substitution: string; entry: string }> = {
-  identity: {
-    substitution: 'IdentityNodesFunctionArn',
-    entry: 'functions/nodes/handler.ts',
-  },
-  idemia: {
-    substitution: 'IdemiaNodesFunctionArn',
-    entry: 'functions/nodes/handler.ts',
-  },
-  iproov: {
-    substitution: 'IproovNodesFunctionArn',
-    entry: 'functions/nodes/handler.ts',
-  },
-};
+export { NODE_FAMILIES } from '../contract/families.js';

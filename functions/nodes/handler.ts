@@ -1,4 +1,5 @@
-import type { JourneyContext, NodeInvocation } from '../engine/types.js';
+import type { JourneyContext, NodeInvocation } from '../contract/journey.js';
+import type { NodeServices } from '../contract/nodes.js';
 import { IdemiaClient } from '../providers/idemia/client.js';
 import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/config.js';
 import { IproovClient } from '../providers/iproov/client.js';
@@ -15,7 +16,6 @@ import { S3ProofStore } from '../store/proofs.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../store/throttle.js';
 import { UserRepository } from '../store/users.js';
 import { runNode } from './run.js';
-import type { NodeServices } from './types.js';
 
 let services: Promise<NodeServices> | undefined;
 

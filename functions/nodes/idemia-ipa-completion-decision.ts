@@ -1,8 +1,8 @@
 import * as v from 'valibot';
+import { JourneyConfigurationError } from '../contract/errors.js';
+import type { NodeDefinition } from '../contract/nodes.js';
 import { nowSeconds } from '../store/dynamo.js';
-import { JourneyConfigurationError } from './errors.js';
 import { CONTINUE_SESSION_KEY } from './idemia-ipa-evaluation.js';
-import type { NodeDefinition } from './types.js';
 
 const configSchema = v.strictObject({});
 

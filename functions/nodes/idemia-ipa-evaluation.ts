@@ -1,4 +1,8 @@
 import * as v from 'valibot';
+import type { IpaSession, ThrottleKey } from '../contract/data.js';
+import { JourneyConfigurationError } from '../contract/errors.js';
+import type { NodeContext, NodeDefinition, NodeResult } from '../contract/nodes.js';
+import type { IpaSessionStore } from '../contract/ports.js';
 import { ProviderRequestError, ProviderUnavailableError } from '../providers/errors.js';
 import type { IdemiaClient } from '../providers/idemia/client.js';
 import {
@@ -13,13 +17,10 @@ import { logger } from '../shared/logger.js';
 import { qrCodeOf, type RenderedValue } from '../shared/rendered.js';
 import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
 import { nowSeconds } from '../store/dynamo.js';
-import type { IpaSession, IpaSessionRepository } from '../store/ipa-sessions.js';
 import { proofKey } from '../store/proofs.js';
-import { clientKey, destinationKey, type ThrottleKey } from '../store/throttle.js';
+import { clientKey, destinationKey } from '../store/throttle.js';
 import { getPath } from './attributes.js';
-import { JourneyConfigurationError } from './errors.js';
 import { localize } from './messages.js';
-import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
 
 const DELIVERY_METHODS = ['QR_CODE', 'EMAIL', 'SMS', 'REDIRECT'] as const;
 type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
@@ -129,7 +130,7 @@ interface Failure {
 
 function services(ctx: NodeContext<Config>): {
   idemia: IdemiaClient;
-  ipaSessions: IpaSessionRepository;
+  ipaSessions: IpaSessionStore;
   base: string;
 } {
   const { idemia, ipaSessions, publicBaseUrl } = ctx.services;

@@ -1,9 +1,10 @@
 import * as v from 'valibot';
+import type { ThrottleKey } from '../contract/data.js';
+import type { NodeContext, NodeDefinition } from '../contract/nodes.js';
 import { ThrottledError } from '../shared/throttled.js';
 import { accountKey } from '../store/attempts.js';
-import { accountThrottleId, clientKey, type ThrottleKey } from '../store/throttle.js';
+import { accountThrottleId, clientKey } from '../store/throttle.js';
 import { transientOf } from './page-support.js';
-import type { NodeContext, NodeDefinition } from './types.js';
 
 const configSchema = v.strictObject({
   /** The message the next page shows after a failed check. */

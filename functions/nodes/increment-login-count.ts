@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { JourneyConfigurationError } from './errors.js';
-import type { NodeDefinition } from './types.js';
+import { JourneyConfigurationError } from '../contract/errors.js';
+import type { NodeDefinition } from '../contract/nodes.js';
 
 const configSchema = v.strictObject({});
 

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
+import type { IproovClaim, User } from '../contract/data.js';
+import type { NodeContext, NodeDefinition, NodeResult } from '../contract/nodes.js';
+import type { IproovClaimStore } from '../contract/ports.js';
 import { ProviderRequestError } from '../providers/errors.js';
 import type { AssuranceType, ClaimType, IproovClient, ValidateResponse } from '../providers/iproov/client.js';
 import {
@@ -13,13 +16,11 @@ import { logger } from '../shared/logger.js';
 import { hashSecret, newSecret } from '../shared/secret-hash.js';
 import { accountKey } from '../store/attempts.js';
 import { nowSeconds } from '../store/dynamo.js';
-import { type IproovClaim, type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
-import type { User } from '../store/users.js';
+import { isFinished } from '../store/iproov-claims.js';
 import { getPath } from './attributes.js';
 import { parseReferencePhoto, type Reason, sdkOptions, sdkSchema } from './iproov-support.js';
 import { localize } from './messages.js';
 import { transientOf } from './page-support.js';
-import type { NodeContext, NodeDefinition, NodeResult } from './types.js';
 
 /** The web SDK's terminal events, as the client reports them in the `iproovResult` HiddenValueCallback. */
 export const SDK_EVENTS = [
@@ -208,7 +209,7 @@ const refusedReason = (code: string, error: ProviderRequestError): Reason => ({
 async function start(
   ctx: NodeContext<Config>,
   iproov: IproovClient,
-  claims: IproovClaimRepository,
+  claims: IproovClaimStore,
 ): Promise<NodeResult> {
   const { config } = ctx;
   let iproovUserId: string;
@@ -335,7 +336,7 @@ async function finish(
   ctx: NodeContext<Config>,
   claim: IproovClaim,
   iproov: IproovClient,
-  claims: IproovClaimRepository,
+  claims: IproovClaimStore,
   final: boolean,
 ): Promise<void> {
   await claims.finish(claim.id);

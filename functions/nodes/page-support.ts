@@ -1,11 +1,11 @@
-import type { Suspension, TransientState } from '../engine/types.js';
+import type { Suspension, TransientState } from '../contract/journey.js';
+import type { CallbackNodeDefinition, NodeContext, NodeResult } from '../contract/nodes.js';
 import {
   type Callback,
   type CallbackTemplate,
   numberCallbacks,
   textOutputCallback,
 } from '../shared/callbacks.js';
-import type { CallbackNodeDefinition, NodeContext, NodeResult } from './types.js';
 
 /** A callback node placed on a page, with its own id and validated config. */
 export interface PageChild {

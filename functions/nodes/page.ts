@@ -1,8 +1,7 @@
 import * as v from 'valibot';
-import { JourneyConfigurationError } from './errors.js';
+import { JourneyConfigurationError } from '../contract/errors.js';
+import type { NodeDefinition, NodeLookup } from '../contract/nodes.js';
 import { type PageChild, processPage } from './page-support.js';
-import { getCallbackNode, parseNodeConfig } from './registry.js';
-import type { NodeDefinition } from './types.js';
 
 const childSchema = v.strictObject({
   id: v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9_-]*$/)),
@@ -20,26 +19,32 @@ type Config = v.InferOutput<typeof configSchema>;
 
 /**
  * Page node: shows several callback nodes on one step. Its outcome is its last child's single outcome, as in
- * AM (the callback nodes Proofline ships have exactly one).
+ * AM (the callback nodes Proofline ships have exactly one). Its children are found through `nodes` (the
+ * registry, which holds the Page itself: a port, so that this module does not import the registry back).
  */
-export const page = {
-  type: 'PageNode',
-  displayName: 'Page',
-  family: 'identity',
-  configSchema,
-  outcomes: () => ['outcome'],
-  suspends: true,
-  process(ctx) {
-    const children: PageChild[] = ctx.config.nodes.map((child) => {
-      const definition = getCallbackNode(child.type);
-      if (!definition)
-        throw new JourneyConfigurationError(`Page ${ctx.nodeId}: ${child.type} cannot be placed on a page`);
-      return {
-        definition,
-        ctx: { ...ctx, nodeId: child.id, config: parseNodeConfig(definition, child.config, child.id) },
-      };
-    });
-    const { header, description, stage } = ctx.config;
-    return processPage(ctx, children, { header, description, stage }, 'outcome');
-  },
-} satisfies NodeDefinition<Config>;
+export const pageNode = (nodes: Pick<NodeLookup, 'getCallbackNode' | 'parseNodeConfig'>) =>
+  ({
+    type: 'PageNode',
+    displayName: 'Page',
+    family: 'identity',
+    configSchema,
+    outcomes: () => ['outcome'],
+    suspends: true,
+    process(ctx) {
+      const children: PageChild[] = ctx.config.nodes.map((child) => {
+        const definition = nodes.getCallbackNode(child.type);
+        if (!definition)
+          throw new JourneyConfigurationError(`Page ${ctx.nodeId}: ${child.type} cannot be placed on a page`);
+        return {
+          definition,
+          ctx: {
+            ...ctx,
+            nodeId: child.id,
+            config: nodes.parseNodeConfig(definition, child.config, child.id),
+          },
+        };
+      });
+      const { header, description, stage } = ctx.config;
+      return processPage(ctx, children, { header, description, stage }, 'outcome');
+    },
+  }) satisfies NodeDefinition<Config>;

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { PolicyFailure } from '../engine/types.js';
+import type { PolicyFailure } from '../contract/journey.js';
 import { inputValue } from '../shared/callbacks.js';
 import { callbackNode, transientOf } from './page-support.js';
 import { checkPolicies, failedPoliciesOutput, policiesOutput, USERNAME_POLICIES } from './policies.js';

@@ -1,4 +1,4 @@
-import type { PolicyFailure } from '../engine/types.js';
+import type { PolicyFailure } from '../contract/journey.js';
 import type { JsonObject, JsonValue } from '../shared/json.js';
 
 /**

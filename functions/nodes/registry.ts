@@ -1,18 +1,26 @@
 import * as v from 'valibot';
+import { JourneyConfigurationError } from '../contract/errors.js';
+import {
+  type CallbackNodeDefinition,
+  isCallbackNode,
+  type NodeDefinition,
+  type NodeLookup,
+} from '../contract/nodes.js';
 import { accountLockout } from './account-lockout.js';
 import { attributeCollector } from './attribute-collector.js';
 import { createObject } from './create-object.js';
-import { JourneyConfigurationError } from './errors.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
 import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
 import { iproovAuthentication } from './iproov-authentication.js';
-import { page } from './page.js';
+import { pageNode } from './page.js';
 import { platformPassword } from './platform-password.js';
 import { platformUsername } from './platform-username.js';
 import { retryLimitDecision } from './retry-limit-decision.js';
-import { type CallbackNodeDefinition, isCallbackNode, type NodeDefinition } from './types.js';
+
+/** The Page node finds its children here (function declarations: hoisted, so usable before this line). */
+const page = pageNode({ getCallbackNode, parseNodeConfig });
 
 /** Every node type Proofline knows, by AM type id. The one place a node is registered. */
 const DEFINITIONS = [
@@ -80,3 +88,6 @@ export function parseNodeConfig(
   parsed.set(key, result.output);
   return result.output;
 }
+
+/** The registry as the contract's NodeLookup port (for the journey lint and the composition root). */
+export const NODE_LOOKUP: NodeLookup = { getNodeDefinition, getCallbackNode, parseNodeConfig };

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
+import type { NodeDefinition } from '../contract/nodes.js';
 import { accountKey } from '../store/attempts.js';
 import { transientOf } from './page-support.js';
-import type { NodeDefinition } from './types.js';
 
 const configSchema = v.strictObject({
   retryLimit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 3),

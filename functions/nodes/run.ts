@@ -1,7 +1,12 @@
-import type { CARRIED_CONTEXT_FIELDS, JourneyContext, NodeInvocation, SharedState } from '../engine/types.js';
-import { SUSPENDED } from '../engine/types.js';
+import type {
+  CARRIED_CONTEXT_FIELDS,
+  JourneyContext,
+  NodeInvocation,
+  SharedState,
+} from '../contract/journey.js';
+import { SUSPENDED } from '../contract/journey.js';
+import type { NodeServices } from '../contract/nodes.js';
 import { getNodeDefinition, parseNodeConfig } from './registry.js';
-import type { NodeServices } from './types.js';
 
 /**
  * Runs one node for a Task state: the body of the node Lambda. Input reaches the node only when the journey

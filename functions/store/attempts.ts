@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttemptState, Reservation } from '../contract/data.js';
+import type { AttemptStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 import { userNameKey } from './users.js';
+
+export type { AttemptState, Reservation };
 
 /** A lock that never ends by itself (`lockDurationMinutes: 0`, AIC's persistent lockout). */
 export const PERMANENT = Number.MAX_SAFE_INTEGER;
@@ -27,27 +31,13 @@ const counterAttribute = (counter: string): string => {
 export const accountKey = (realm: string, userName: string): string =>
   `acct#${realm}#${createHash('sha256').update(userNameKey(userName)).digest('base64url')}`;
 
-export type Reservation =
-  | { reserved: true; count: number }
-  /**
-   * Nothing may be evaluated: the account is locked (`locked`), or `limit` attempts are already counted or in
-   * flight (parallel attempts: one of them may yet succeed and release the count, so this one may try again).
-   */
-  | { reserved: false; locked: boolean };
-
-export interface AttemptState {
-  counts: Record<string, number>;
-  /** Epoch seconds; `PERMANENT` for a lock without end. Absent or past: not locked. */
-  lockedUntil?: number;
-}
-
 /**
  * Failed-credential counters and account locks, keyed by account (realm + username) and kept apart from the
  * user item: every name is counted and locked the same way whether or not a user holds it, so neither the
  * lockout nor the work done tells who has an account. Reservations make the limit hold under concurrency: an
  * attempt is counted *before* the credential is evaluated, and only while the count is below the limit.
  */
-export class AttemptRepository {
+export class AttemptRepository implements AttemptStore {
   constructor(private readonly store: Store) {}
 
   private get table(): string {

@@ -5,50 +5,19 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { IpaSession, IpaSessionResult, IpaSessionStatus } from '../contract/data.js';
+import type { IpaSessionStore } from '../contract/ports.js';
 import type { JsonObject } from '../shared/json.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
-/** IDEMIA's view of the session (from notifications) and Proofline's evaluation of it. */
-export type IpaSessionStatus = 'CREATED' | 'COMPLETED' | 'ERROR' | 'HEARTBEAT_TIMEOUT';
-export type IpaSessionResult = 'SUCCESS' | 'FAILURE';
-
-export interface IpaSession {
-  /** IDEMIA's sessionId. */
-  id: string;
-  txId: string;
-  journey: string;
-  realm: string;
-  nodeId: string;
-  userId?: string;
-  status: IpaSessionStatus;
-  /** SHA-256 of the per-session key in the callback URL. */
-  keyHash: string;
-  /** REDIRECT delivery: SHA-256 of the one-time code in the gotoUrl that brings the user back. */
-  returnCodeHash?: string;
-  identityId?: string;
-  proofUrl?: string;
-  /** Set when Proofline has evaluated the identity. */
-  result?: IpaSessionResult;
-  levelOfAssurance?: string;
-  failure?: JsonObject;
-  /** Where the proof archive is kept (proof store key), when the node stores it. */
-  proofKey?: string;
-  notifications: number;
-  createdAt: string;
-  notifiedAt?: string;
-  evaluatedAt?: string;
-  /** IDEMIA sessions expire 30 minutes after creation (epoch seconds). */
-  sessionExpiresAt: number;
-  /** Retention of this record (TTL, epoch seconds). */
-  expiresAt: number;
-}
+export type { IpaSession, IpaSessionResult, IpaSessionStatus };
 
 /** The item binding a GIPS identity to the one IPA session that produced it. */
 const identityClaimId = (identityId: string): string => `identity#${identityId}`;
 /** IPA session records are kept 90 days (ADR 6); so are identity claims. */
 const IDENTITY_CLAIM_SECONDS = 90 * 24 * 3600;
 
-export class IpaSessionRepository {
+export class IpaSessionRepository implements IpaSessionStore {
   constructor(private readonly store: Store) {}
 
   private get table(): string {

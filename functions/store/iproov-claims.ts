@@ -1,42 +1,14 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { FinishedClaim, IproovClaim } from '../contract/data.js';
+import type { IproovClaimStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
-/**
- * An iProov claim a journey waits on: the token the client's SDK runs, whose iProov user it is for, and whether
- * a native app reported it finished (results webhook). No photo, no validate response: those live in the
- * journey's shared state until it ends. Deleted when the node returns its result.
- */
-export interface IproovClaim {
-  /** SHA-256 (base64url) of the per-claim key in the results-webhook URL. */
-  id: string;
-  txId: string;
-  journey: string;
-  realm: string;
-  nodeId: string;
-  token: string;
-  type: 'enrol' | 'verify';
-  /** The user id iProov knows (the profile's unique-ID attribute, or a throw-away id). */
-  iproovUserId: string;
-  /** A throw-away iProov user (liveness only, reference photo): deleted after the result. */
-  temporary: boolean;
-  /** Set by the results webhook: the scan finished on another device. */
-  reportedAt?: string;
-  createdAt: string;
-  /** TTL (epoch seconds). */
-  expiresAt: number;
-}
-
-/** What is left of a claim whose result was returned. */
-export interface FinishedClaim {
-  id: string;
-  finished: true;
-  expiresAt: number;
-}
+export type { FinishedClaim, IproovClaim };
 
 export const isFinished = (claim: IproovClaim | FinishedClaim): claim is FinishedClaim =>
   'finished' in claim && claim.finished;
 
-export class IproovClaimRepository {
+export class IproovClaimRepository implements IproovClaimStore {
   constructor(private readonly store: Store) {}
 
   private get table(): string {

@@ -1,4 +1,4 @@
-import type { PasswordHasher } from '../nodes/types.js';
+import type { PasswordHasher } from '../contract/nodes.js';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from './password.js';
 
 /** The password hasher both runtimes give the nodes. */

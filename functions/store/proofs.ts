@@ -2,16 +2,10 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { ProofStore } from '../contract/data.js';
 import { ConfigurationError } from '../shared/errors.js';
 
-/**
- * Where IDEMIA proof archives are kept (issue 3: encrypted, with a retention period). In the cloud an S3 bucket
- * (KMS-encrypted, TLS only, no public access, expired by a lifecycle rule); locally a folder of AES-256-GCM
- * encrypted files, swept by age. Only the object key is recorded on the IPA session.
- */
-export interface ProofStore {
-  put(key: string, archive: Uint8Array): Promise<void>;
-}
+export type { ProofStore };
 
 /**
  * Erasing proofs (operator commands, ADR 12): one by its key, or every proof kept for a user. Idempotent: a proof

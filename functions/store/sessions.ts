@@ -1,21 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Session } from '../contract/data.js';
+import type { SessionStore } from '../contract/ports.js';
 import { nowSeconds, type Store } from './dynamo.js';
 
-export interface Session {
-  /** SHA-256 of the token, hex. */
-  id: string;
-  userId: string;
-  userName: string;
-  realm: string;
-  journey: string;
-  createdAt: string;
-  expiresAt: number;
-}
+export type { Session };
 
 const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
-export class SessionRepository {
+export class SessionRepository implements SessionStore {
   constructor(private readonly store: Store) {}
 
   /** Issues a session and returns its token; only the token's hash is stored. */

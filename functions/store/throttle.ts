@@ -1,33 +1,14 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { BatchGetCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ThrottleKey, ThrottleLimit, ThrottlePolicy } from '../contract/data.js';
+import type { ThrottleStore } from '../contract/ports.js';
 import { intEnv } from '../shared/env.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { ThrottledError } from '../shared/throttled.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
-/**
- * One limit: at most `max` events per `windowSeconds` for a key; past it, the key is refused for
- * `baseDelaySeconds`, doubled with every further event over the limit in the same window, up to
- * `maxDelaySeconds` (429 with a growing Retry-After — never a server-side sleep, which Lambda would bill).
- */
-export interface ThrottleLimit {
-  readonly max: number;
-  readonly windowSeconds: number;
-  readonly baseDelaySeconds: number;
-  readonly maxDelaySeconds: number;
-}
-
-export interface ThrottlePolicy {
-  /** Failed credentials per account (realm + username): slows guessing one account; never locks it. */
-  readonly credentialsPerAccount: ThrottleLimit;
-  /** Failed credentials per client address (IPv4, or IPv6 /64): generous, many users share a NAT. */
-  readonly credentialsPerClient: ThrottleLimit;
-  /** Email and SMS per destination (address or number): no flooding of one inbox or phone. */
-  readonly messagesPerDestination: ThrottleLimit;
-  /** Email and SMS per client address: no SMS toll fraud or mail bombing from one client. */
-  readonly messagesPerClient: ThrottleLimit;
-}
+export type { ThrottleKey, ThrottleLimit, ThrottlePolicy };
 
 const limitFromEnv = (prefix: string, defaults: ThrottleLimit, env: NodeJS.ProcessEnv): ThrottleLimit => {
   const limit = {
@@ -98,16 +79,11 @@ export const destinationKey = (destination: string): string =>
 /** The failed-credential throttle of an account (`accountKey`: realm and hashed username). */
 export const accountThrottleId = (account: string): string => `cred#${account}`;
 
-export interface ThrottleKey {
-  readonly id: string;
-  readonly limit: ThrottleLimit;
-}
-
 /**
  * Throttle counters (fixed windows with a growing block), kept in the Attempts table with TTL so they hold
  * across Lambda instances. Every call costs the same for any key, known account or not.
  */
-export class ThrottleRepository {
+export class ThrottleRepository implements ThrottleStore {
   constructor(
     private readonly store: Store,
     readonly policy: ThrottlePolicy,

@@ -1,67 +1,13 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SharedState, Suspension } from '../engine/types.js';
-import type { Callback } from '../shared/callbacks.js';
-import type { JsonObject } from '../shared/json.js';
+import type { Claimant, Lease, PendingStep, Transaction, TransactionStatus } from '../contract/data.js';
+import { ConcurrentUpdateError } from '../contract/errors.js';
+import type { Suspension } from '../contract/journey.js';
+import type { TransactionStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
-import { ConcurrentUpdateError } from './errors.js';
 
-/**
- * `succeeded`: an external event (webhook) finished the journey; the client collects its session with the authId
- * of the step it was waiting at.
- */
-export type TransactionStatus = 'waiting' | 'processing' | 'succeeded' | 'complete' | 'failed';
+export type { Claimant, Lease, PendingStep, Transaction, TransactionStatus };
 
-/** Who claimed a step: a client's submission, or an external event's resume (a webhook). */
-export type Claimant = 'client' | 'event';
-
-/** A claim is a lease: it holds for `ms` milliseconds, then the step may be taken over. */
-export interface Lease {
-  ms: number;
-  by: Claimant;
-}
-
-/** The step a transaction waits at: what the client was sent, to check what it sends back. */
-export interface PendingStep {
-  node: string;
-  callbacks: Callback[];
-  header?: string;
-  description?: string;
-  stage?: string;
-  memo?: JsonObject;
-}
-
-/** A journey in progress: all its state between two HTTP steps. */
-export interface Transaction {
-  id: string;
-  journey: string;
-  realm: string;
-  /** Incremented by every write; writes are conditional on it. */
-  version: number;
-  status: TransactionStatus;
-  /** SHA-256 of the current step's authId secret; absent while a step is processed or once ended. */
-  stepHash?: string;
-  /**
-   * When an external event advanced the transaction: the hash of the step the client still holds, so its next
-   * poll is answered with the current step (or the result) instead of 401.
-   */
-  previousStepHash?: string;
-  /**
-   * While `processing`: the hash of the step being processed (the step the client holds), kept so that its
-   * client — or an event — may take the step over once the lease has expired, and no one else.
-   */
-  claimedStepHash?: string;
-  /** While `processing`: when the claim expires (epoch milliseconds). */
-  leaseExpiresAt?: number;
-  /** While `processing`: who holds the claim. */
-  claimedBy?: Claimant;
-  pending?: PendingStep;
-  state: SharedState;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: number;
-}
-
-export class TransactionRepository {
+export class TransactionRepository implements TransactionStore {
   constructor(private readonly store: Store) {}
 
   private get table(): string {

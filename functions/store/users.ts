@@ -8,41 +8,14 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { AccountStatus, User, UserProfile } from '../contract/data.js';
+import { UniqueConstraintError } from '../contract/errors.js';
+import type { UserStore } from '../contract/ports.js';
 import { optionalEnv } from '../shared/env.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
-import { UniqueConstraintError } from './errors.js';
 
-export type AccountStatus = 'active' | 'inactive';
-
-export interface UserProfile {
-  userName: string;
-  mail?: string;
-  givenName?: string;
-  sn?: string;
-  /** E.164 mobile number (SMS delivery). */
-  telephoneNumber?: string;
-  preferences?: { marketing?: boolean; updates?: boolean };
-}
-
-export interface User extends UserProfile {
-  id: string;
-  /** The realm the user belongs to; absent on users created before ADR 11 (they belong to the legacy realm). */
-  realm?: string;
-  passwordHash?: string;
-  accountStatus: AccountStatus;
-  loginCount: number;
-  createdAt: string;
-  updatedAt: string;
-  lastLogin?: string;
-  /** Set by identity proofing (IDEMIA IPA): no document data, only the fact, its level and time. */
-  identityVerification?: {
-    provider: string;
-    levelOfAssurance: string;
-    verifiedAt: string;
-    sessionId: string;
-  };
-}
+export type { AccountStatus, User, UserProfile };
 
 /**
  * Uniqueness and lookup keys: userName and mail compare after Unicode NFKC normalization (fullwidth and other
@@ -111,7 +84,7 @@ export function guardIdsOf(user: Pick<User, 'userName' | 'mail' | 'realm'>): str
   );
 }
 
-export class UserRepository {
+export class UserRepository implements UserStore {
   /**
    * @param legacyRealm the realm legacy users (no `realm` on their item, guard items without realm) belong to;
    * they are found there through their legacy guard, and in no other realm.

@@ -7,12 +7,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createApiHandler } from '../../functions/api/app.js';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
+import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
+import type { NodeServices } from '../../functions/contract/nodes.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { JourneyService } from '../../functions/engine/journeys.js';
-import type { JourneyContext, NodeInvocation } from '../../functions/engine/types.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices } from '../../functions/nodes/types.js';
 import { IdemiaClient } from '../../functions/providers/idemia/client.js';
 import { idemiaConfigFromEnv, isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
 import { IproovClient } from '../../functions/providers/iproov/client.js';
@@ -225,6 +226,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
   // The state machines' TimeoutSeconds, as on AWS: a step never outlives its lease.
   const engine = new EmbeddedEngine(
+    NODE_LOOKUP,
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, nodeHandler])),
     undefined,
     { timeoutSeconds: stepTimeoutsFromEnv(env).stepSeconds },

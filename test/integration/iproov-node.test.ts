@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { JourneyContext, SharedState } from '../../functions/engine/types.js';
+import type { JourneyContext, SharedState } from '../../functions/contract/journey.js';
+import type { NodeServices } from '../../functions/contract/nodes.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices } from '../../functions/nodes/types.js';
 import { clearIproovTokenCache, IproovClient } from '../../functions/providers/iproov/client.js';
 import { iproovConfigFromEnv } from '../../functions/providers/iproov/config.js';
 import type { Callback } from '../../functions/shared/callbacks.js';

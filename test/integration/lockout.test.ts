@@ -1,13 +1,14 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
+import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { TooManyRequestsError } from '../../functions/engine/errors.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
-import type { JourneyContext, NodeInvocation } from '../../functions/engine/types.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
 import { AttemptRepository, accountKey, PERMANENT } from '../../functions/store/attempts.js';
 import {
   createDocumentClient,
@@ -71,6 +72,7 @@ function harness() {
   const services: NodeServices = { passwords, users, attempts, throttle };
   const handler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
   const engine = new EmbeddedEngine(
+    NODE_LOOKUP,
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, handler])),
   );
   const journeys = new JourneyService({

@@ -4,6 +4,11 @@ import { createApiHandler } from '../../functions/api/app.js';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
 import type { HttpEvent, HttpResult } from '../../functions/api/http.js';
 import {
+  CARRIED_CONTEXT_FIELDS,
+  type JourneyContext,
+  RESUME_CONTEXT_FIELDS,
+} from '../../functions/contract/journey.js';
+import {
   InvalidAuthIdError,
   ServiceUnavailableError,
   StepConflictError,
@@ -18,11 +23,6 @@ import {
   EngineUnavailableError,
   JourneyExecutionError,
 } from '../../functions/engine/port.js';
-import {
-  CARRIED_CONTEXT_FIELDS,
-  type JourneyContext,
-  RESUME_CONTEXT_FIELDS,
-} from '../../functions/engine/types.js';
 import { numberCallbacks, textOutputCallback } from '../../functions/shared/callbacks.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';

@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
+import type { JourneyContext } from '../../functions/contract/journey.js';
 import { InvalidAuthIdError, StepConflictError } from '../../functions/engine/errors.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
 import type { EnginePort } from '../../functions/engine/port.js';
-import type { JourneyContext } from '../../functions/engine/types.js';
 import { numberCallbacks, textOutputCallback } from '../../functions/shared/callbacks.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';

@@ -1,10 +1,11 @@
 import { describe, expect, inject, it } from 'vitest';
+import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
+import type { NodeServices } from '../../functions/contract/nodes.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
-import type { JourneyContext, NodeInvocation } from '../../functions/engine/types.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices } from '../../functions/nodes/types.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
@@ -39,6 +40,7 @@ function recordingJourneys() {
     return result;
   };
   const engine = new EmbeddedEngine(
+    NODE_LOOKUP,
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, handler])),
   );
   const recorded = {

@@ -1,8 +1,8 @@
 import type { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import type { JourneyContext } from '../../functions/contract/journey.js';
 import { StepFunctionsEngine } from '../../functions/engine/aws.js';
 import { EngineUnavailableError, JourneyExecutionError } from '../../functions/engine/port.js';
-import type { JourneyContext } from '../../functions/engine/types.js';
 
 /** A stand-in for the SFN client that records the commands it is sent. */
 function fakeClient(reply: Record<string, unknown>): {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { EmbeddedEngine, type LocalFunction } from '../../functions/engine/embedded.js';
 import { PAYLOAD_LIMIT_BYTES } from '../../functions/engine/payload-limit.js';
 import { JourneyExecutionError } from '../../functions/engine/port.js';
-import type { JourneyContext, NodeInvocation } from '../../functions/engine/types.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { ProviderUnavailableError } from '../../functions/providers/errors.js';
 
 const files = listJourneyFiles();
@@ -40,6 +41,7 @@ describe('the embedded engine', () => {
     async (name) => {
       let calls = 0;
       const engine = new EmbeddedEngine(
+        NODE_LOOKUP,
         everyFamily(async () => {
           calls++;
           throw named(name, 'Task timed out after 20.00 seconds');
@@ -63,6 +65,7 @@ describe('the embedded engine', () => {
     async (locale, clientIp) => {
       const seen: string[] = [];
       const engine = new EmbeddedEngine(
+        NODE_LOOKUP,
         everyFamily(async (invocation: NodeInvocation) => {
           seen.push(invocation.node.id);
           throw new ProviderUnavailableError('IDEMIA', 'create session: HTTP 503');
@@ -101,6 +104,7 @@ describe('the embedded engine', () => {
 
     it('on the execution input', async () => {
       const engine = new EmbeddedEngine(
+        NODE_LOOKUP,
         everyFamily(async () => ({})),
         journey('Login'),
       );
@@ -115,6 +119,7 @@ describe('the embedded engine', () => {
     it('on a state’s output, and no Catch routes it', async () => {
       let calls = 0;
       const engine = new EmbeddedEngine(
+        NODE_LOOKUP,
         everyFamily(async (invocation: NodeInvocation) => {
           calls++;
           return { ...invocation.context, outcome: 'true', state: { photo: big } };
@@ -134,6 +139,7 @@ describe('the embedded engine', () => {
       const fits = 'x'.repeat(PAYLOAD_LIMIT_BYTES - 200);
       let calls = 0;
       const engine = new EmbeddedEngine(
+        NODE_LOOKUP,
         everyFamily(async () => {
           calls++;
           return {};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeInvocation } from '../../functions/engine/types.js';
+import type { NodeInvocation } from '../../functions/contract/journey.js';
+import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
 import type { IdemiaClient } from '../../functions/providers/idemia/client.js';
 import type { AttemptRepository } from '../../functions/store/attempts.js';
 import type { Store } from '../../functions/store/dynamo.js';

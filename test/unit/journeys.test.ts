@@ -4,6 +4,7 @@ import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { lintJourney } from '../../functions/engine/journey-lint.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { diagramMarkdown } from '../../scripts/journey-diagram.js';
 
 const journeys = listJourneyFiles();
@@ -23,7 +24,10 @@ describe('journey lint', () => {
 
       expect(graph.nodes.length).toBeGreaterThan(0);
       expect(
-        () => new EmbeddedEngine({ [NODE_FAMILIES.identity.substitution]: async () => ({}) }, [file]),
+        () =>
+          new EmbeddedEngine(NODE_LOOKUP, { [NODE_FAMILIES.identity.substitution]: async () => ({}) }, [
+            file,
+          ]),
       ).not.toThrow();
     },
   );

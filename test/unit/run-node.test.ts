@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeInvocation } from '../../functions/engine/types.js';
+import type { NodeInvocation } from '../../functions/contract/journey.js';
+import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { runNode } from '../../functions/nodes/run.js';
-import type { NodeServices, PasswordHasher } from '../../functions/nodes/types.js';
 import type { AttemptRepository } from '../../functions/store/attempts.js';
 import type { ThrottleRepository } from '../../functions/store/throttle.js';
 import type { UserRepository } from '../../functions/store/users.js';

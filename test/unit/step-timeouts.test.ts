@@ -4,6 +4,7 @@ import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { JourneyExecutionError } from '../../functions/engine/port.js';
 import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { idemiaConfigFromEnv } from '../../functions/providers/idemia/config.js';
 import { iproovConfigFromEnv } from '../../functions/providers/iproov/config.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
@@ -92,9 +93,14 @@ describe('step timeouts', () => {
   it('bound an embedded execution as the state machine’s TimeoutSeconds does on AWS', async () => {
     const login = listJourneyFiles().filter((f) => f.journey === 'Login');
     const stalled = () => new Promise<never>(() => undefined);
-    const engine = new EmbeddedEngine({ [NODE_FAMILIES.identity.substitution]: stalled }, login, {
-      timeoutSeconds: 1,
-    });
+    const engine = new EmbeddedEngine(
+      NODE_LOOKUP,
+      { [NODE_FAMILIES.identity.substitution]: stalled },
+      login,
+      {
+        timeoutSeconds: 1,
+      },
+    );
 
     const error = await engine
       .execute('Login', { journey: 'Login', realm: 'alpha', txId: 't', state: {} })

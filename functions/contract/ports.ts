@@ -1,0 +1,91 @@
+/**
+ * Ports: what the engine and the nodes reach outside themselves, as interfaces. functions/store/* implements
+ * them on DynamoDB (and S3 or local files); the composition (nodes/handler.ts, infra/local/runtime.ts) passes
+ * the implementations in. Only the methods the engine and nodes use are here.
+ */
+
+import type { JsonObject } from '../shared/json.js';
+import type {
+  AccountStatus,
+  AttemptState,
+  FinishedClaim,
+  IpaSession,
+  IpaSessionResult,
+  IpaSessionStatus,
+  IproovClaim,
+  Lease,
+  Reservation,
+  Session,
+  ThrottleKey,
+  ThrottlePolicy,
+  Transaction,
+  User,
+  UserProfile,
+} from './data.js';
+
+/** Journeys in progress, between two HTTP steps (writes conditional on the transaction's version). */
+export interface TransactionStore {
+  get(id: string): Promise<Transaction | undefined>;
+  /** Takes the step for processing as a lease; a lost race fails with ConcurrentUpdateError. */
+  claim(tx: Transaction, lease: Lease): Promise<Transaction>;
+  put(tx: Transaction, expectedVersion?: number): Promise<void>;
+}
+
+/** Sessions a successful journey issues; only the token's hash is stored. */
+export interface SessionStore {
+  create(input: Omit<Session, 'id' | 'createdAt' | 'expiresAt'>, ttlSeconds: number): Promise<string>;
+}
+
+export interface UserStore {
+  create(realm: string, profile: UserProfile, passwordHash: string | undefined): Promise<User>;
+  get(id: string): Promise<User | undefined>;
+  findByUserName(realm: string, userName: string): Promise<User | undefined>;
+  isTaken(realm: string, attribute: 'userName' | 'mail', value: string): Promise<boolean>;
+  incrementLoginCount(id: string): Promise<void>;
+  setAccountStatus(id: string, status: AccountStatus): Promise<void>;
+  recordIdentityVerification(
+    id: string,
+    verification: NonNullable<User['identityVerification']>,
+  ): Promise<void>;
+  updatePasswordHash(id: string, newHash: string, expectedOldHash: string): Promise<boolean>;
+}
+
+/** Failed-credential counters and account locks (ADR 10). */
+export interface AttemptStore {
+  reserve(key: string, counter: string, limit: number | undefined): Promise<Reservation>;
+  countFailure(key: string, counter: string): Promise<number>;
+  clear(key: string, counter?: string): Promise<void>;
+  lock(key: string, until: number): Promise<void>;
+  unlock(key: string): Promise<void>;
+  get(key: string): Promise<AttemptState>;
+}
+
+/** Throttling of failed credentials and of messages (429 with Retry-After). */
+export interface ThrottleStore {
+  readonly policy: ThrottlePolicy;
+  check(keys: readonly ThrottleKey[], options?: { nextEvent?: boolean }): Promise<void>;
+  record(keys: readonly ThrottleKey[]): Promise<void>;
+  consume(keys: readonly ThrottleKey[]): Promise<void>;
+  clear(key: Pick<ThrottleKey, 'id'>): Promise<void>;
+}
+
+export interface IpaSessionStore {
+  create(session: IpaSession): Promise<void>;
+  get(id: string): Promise<IpaSession | undefined>;
+  recordNotification(
+    id: string,
+    notification: { status: Exclude<IpaSessionStatus, 'CREATED'>; identityId?: string; proofUrl?: string },
+  ): Promise<'recorded' | 'duplicate' | 'identity-taken'>;
+  recordResult(
+    id: string,
+    result: { result: IpaSessionResult; levelOfAssurance?: string; failure?: JsonObject; proofKey?: string },
+  ): Promise<void>;
+  latestForUser(userId: string): Promise<IpaSession | undefined>;
+}
+
+export interface IproovClaimStore {
+  create(claim: IproovClaim): Promise<void>;
+  get(id: string): Promise<IproovClaim | FinishedClaim | undefined>;
+  markReported(id: string): Promise<boolean>;
+  finish(id: string): Promise<void>;
+}
