@@ -37,7 +37,7 @@ describe('argon2 in the Lambda assets', () => {
 
   /** The asset directory of a function: its code's S3 key is `<asset hash>.zip`, the directory `asset.<hash>`. */
   const assetDir = (functionId: string): string => {
-    const logicalId = stack.getLogicalId(stack.node.findChild(functionId).node.defaultChild as CfnFunction);
+    const logicalId = stack.getLogicalId(stack.functions[functionId]!.node.defaultChild as CfnFunction);
     const code = template.Resources[logicalId]?.Properties.Code as { S3Key: string };
     const dir = join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
     expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);

@@ -3,7 +3,6 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listJourneyFiles } from '../../../functions/engine/asl.js';
 import { lintJourney } from '../../../functions/engine/journey-lint.js';
@@ -88,7 +87,7 @@ describe('ProoflineStack', () => {
   });
 
   it('sizes node functions for scrypt and the API within API Gateway’s 30 s', () => {
-    const fn = (id: string) => stack.node.findChild(id).node.defaultChild as never;
+    const fn = (id: string) => stack.functions[id]!.node.defaultChild as never;
     const functions = template.findResources('AWS::Lambda::Function');
     for (const [family] of families) {
       expect(functions[stack.getLogicalId(fn(nodeFunctionId(family)))]?.Properties).toMatchObject({
@@ -100,7 +99,7 @@ describe('ProoflineStack', () => {
   });
 
   it('nests every timeout in the step budget, and hands the budget to the functions that lease steps', () => {
-    const fn = (id: string) => stack.node.findChild(id).node.defaultChild as never;
+    const fn = (id: string) => stack.functions[id]!.node.defaultChild as never;
     const functions = template.findResources('AWS::Lambda::Function');
     const props = (id: string) => functions[stack.getLogicalId(fn(id))]?.Properties;
     const nodeTimeout = props(nodeFunctionId('identity')).Timeout as number;
@@ -151,8 +150,8 @@ describe('ProoflineStack', () => {
       stack.getLogicalId(construct.node.defaultChild as never);
     const ipaTable = logicalId(stack.tables.IpaSessions);
     const claimsTable = logicalId(stack.tables.IproovClaims);
-    const idemiaSecret = logicalId(stack.node.findChild('IdemiaSecret'));
-    const iproovSecret = logicalId(stack.node.findChild('IproovSecret'));
+    const idemiaSecret = logicalId(stack.vendors.idemiaSecret!);
+    const iproovSecret = logicalId(stack.vendors.iproovSecret!);
     expect(policyOf('IdentityNodesFunctionServiceRole')).not.toContain(ipaTable);
     expect(policyOf('IdentityNodesFunctionServiceRole')).not.toContain(claimsTable);
     expect(policyOf('IdentityNodesFunctionServiceRole')).not.toContain('secretsmanager:');
@@ -216,7 +215,7 @@ describe('ProoflineStack', () => {
   });
 
   it('encrypts proofs with the stack’s own key, named in each PutObject; the bucket refuses any other key', () => {
-    const keyId = stack.getLogicalId(stack.node.findChild('ProofKey').node.defaultChild as never);
+    const keyId = stack.getLogicalId(stack.vendors.proofKey!.node.defaultChild as never);
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -380,7 +379,7 @@ describe('ProoflineStack', () => {
 
   it('lets each state machine invoke only the node functions its ASL names, and the API start sync executions', () => {
     const logicalIdOf = (family: string): string =>
-      stack.getLogicalId(stack.node.findChild(nodeFunctionId(family)).node.defaultChild as never);
+      stack.getLogicalId(stack.functions[nodeFunctionId(family)]!.node.defaultChild as never);
     const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
     for (const journey of journeys) {
       const roleId = stack.getLogicalId(
@@ -408,7 +407,7 @@ describe('ProoflineStack', () => {
   });
 
   it("gives the API function the journeys' ARNs and the realms", () => {
-    const apiFunction = stack.node.findChild('ApiFunction').node.defaultChild as never;
+    const apiFunction = stack.functions.ApiFunction!.node.defaultChild as never;
     const arns = JSON.stringify(
       template.findResources('AWS::Lambda::Function')[stack.getLogicalId(apiFunction)]?.Properties.Environment
         .Variables.STATE_MACHINE_ARNS,
@@ -476,7 +475,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('fails the synthesis on a new unacknowledged finding', () => {
     const { app } = synthesize((stack) =>
-      (stack.node.findChild('ApiFunction') as NodejsFunction).addToRolePolicy(
+      stack.functions.ApiFunction!.addToRolePolicy(
         new PolicyStatement({ actions: ['s3:*'], resources: ['*'] }),
       ),
     );
@@ -493,10 +492,7 @@ describe('cdk-nag AwsSolutions', () => {
       stack.api.addRoutes({
         path: '/admin/{proxy+}',
         methods: [HttpMethod.POST],
-        integration: new HttpLambdaIntegration(
-          'LaterIntegration',
-          stack.node.findChild('ApiFunction') as NodejsFunction,
-        ),
+        integration: new HttpLambdaIntegration('LaterIntegration', stack.functions.ApiFunction!),
       });
     });
 
@@ -508,7 +504,7 @@ describe('cdk-nag AwsSolutions', () => {
     }
     expect(report).toContain('Proofline-test/LaterRole/DefaultPolicy/Resource');
     expect(report).toContain("'AwsSolutions::AwsSolutions-IAM5[Resource::*]'");
-    expect(report).toContain('Proofline-test/Api/POST--admin--{proxy+}/Resource');
+    expect(report).toContain('Proofline-test/Api/Api/POST--admin--{proxy+}/Resource');
     expect(report).toContain("'AwsSolutions::AwsSolutions-APIG4'");
     // The reviewed constructs stay acknowledged.
     expect(report).not.toContain('ApiFunction/ServiceRole');
