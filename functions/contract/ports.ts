@@ -64,8 +64,8 @@ export interface AttemptStore {
 export interface ThrottleStore {
   readonly policy: ThrottlePolicy;
   check(keys: readonly ThrottleKey[], options?: { nextEvent?: boolean }): Promise<void>;
-  record(keys: readonly ThrottleKey[]): Promise<void>;
   consume(keys: readonly ThrottleKey[]): Promise<void>;
+  refund(key: Pick<ThrottleKey, 'id'>): Promise<void>;
   clear(key: Pick<ThrottleKey, 'id'>): Promise<void>;
 }
 

@@ -71,8 +71,10 @@ export const identityStoreDecision = {
     const { attempts, passwords, throttle, users } = ctx.services;
     const key = accountKey(ctx.realm, username);
     const throttled = credentialThrottleKeys(ctx as NodeContext<unknown>, key);
-    // Throttled: 429, nothing evaluated or counted, and the same step may be sent again after Retry-After.
-    await throttle.check(throttled);
+    // Counted before anything is evaluated, so parallel attempts cannot get past the limits; over them: 429,
+    // nothing evaluated, and the same step may be sent again after Retry-After. A right password gives its
+    // event back (the counts are of failures).
+    await throttle.consume(throttled);
     const reserve = ctx.config.reserveAttempts;
     const reservation = await attempts.reserve(key, reserve?.counter ?? ctx.nodeId, reserve?.limit);
     if (!reservation.reserved) {
@@ -92,7 +94,9 @@ export const identityStoreDecision = {
       }
       ctx.state.userId = user.id;
       await attempts.clear(key, reserve?.counter ?? ctx.nodeId);
-      await throttle.clear(throttled[0] as ThrottleKey);
+      const [account, ...clients] = throttled;
+      await throttle.clear(account as ThrottleKey);
+      for (const client of clients) await throttle.refund(client);
       if (user.passwordHash && passwords.needsRehash(user.passwordHash)) {
         // Older hashes (scrypt, weaker Argon2id) are replaced while the password is at hand (ADR 8).
         await users.updatePasswordHash(user.id, await passwords.hash(password), user.passwordHash);
@@ -101,7 +105,7 @@ export const identityStoreDecision = {
     }
     if (reserve)
       transient.countedAttempts = { ...transient.countedAttempts, [reserve.counter]: reservation.count };
-    await throttle.record(throttled);
+
     return fail();
   },
 } satisfies NodeDefinition<Config>;

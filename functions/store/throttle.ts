@@ -144,7 +144,11 @@ export class ThrottleRepository implements ThrottleStore {
     await Promise.all(keys.map((key) => this.recordOne(key)));
   }
 
-  /** Counts a message about to be sent, refusing it (ThrottledError) when a key is blocked or would be. */
+  /**
+   * Counts an event about to happen (a message to send, a credential to evaluate) *before* it happens, refusing
+   * it (ThrottledError) when a key is blocked or this event goes past its limit. The count is one atomic ADD per
+   * key, so however many arrive in parallel, at most `max` per window get through.
+   */
   async consume(keys: readonly ThrottleKey[]): Promise<void> {
     await this.check(keys);
     const counts = await Promise.all(keys.map((key) => this.recordOne(key)));
@@ -153,6 +157,26 @@ export class ThrottleRepository implements ThrottleStore {
       return count > limit.max ? Math.max(wait, delay(limit, count)) : wait;
     }, 0);
     if (refused > 0) throw new ThrottledError(refused);
+  }
+
+  /**
+   * Gives back an event counted by `consume` that turned out not to be one (a credential that was right): the
+   * client's failed-credential count counts failures only.
+   */
+  async refund(key: Pick<ThrottleKey, 'id'>): Promise<void> {
+    try {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: `thr#${key.id}` },
+          UpdateExpression: 'ADD events :minus',
+          ConditionExpression: 'events > :zero',
+          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   /** A success forgets the key's count (a correct password clears its account's); erasure forgets it too. */

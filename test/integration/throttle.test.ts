@@ -26,9 +26,9 @@ beforeAll(async () => {
       ...process.env,
       REALMS: 'alpha',
       ATTEMPTS_TABLE: attemptsTable,
-      THROTTLE_LOGIN_CLIENT_MAX: '6',
+      THROTTLE_LOGIN_CLIENT_MAX: '8',
       THROTTLE_LOGIN_CLIENT_DELAY_SECONDS: '1',
-      THROTTLE_LOGIN_ACCOUNT_MAX: '2',
+      THROTTLE_LOGIN_ACCOUNT_MAX: '3',
       THROTTLE_LOGIN_ACCOUNT_DELAY_SECONDS: '1',
       THROTTLE_MESSAGE_DESTINATION_MAX: '1',
     },
@@ -84,10 +84,10 @@ const users = () =>
   });
 
 describe('throttling of failed credentials', () => {
-  it('answers 429 with a growing Retry-After past the client limit; the same step goes through afterwards', async () => {
-    // Six failures from this address (different names: no lockout) are within the limit; the seventh is over.
+  it('answers 429 with a growing Retry-After past the client limit, and keeps the step', async () => {
+    // Eight failures from this address (different names: no lockout) are within the limit; the ninth is over.
     const from = '127.0.0.2';
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 8; i++) {
       const reply = await post('Login', await credentials(uniqueName('spray'), 'wrong-password', from), from);
       expect(reply.status).toBe(200);
     }
@@ -97,13 +97,8 @@ describe('throttling of failed credentials', () => {
     const again = await post('Login', step, from);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const later = await post('Login', step, from);
-    const next = await post('Login', await credentials(uniqueName('spray'), 'wrong-password', from), from);
-    // Another client is not affected.
-    const other = await post(
-      'Login',
-      await credentials(uniqueName('other'), 'wrong-password', '127.0.0.3'),
-      '127.0.0.3',
-    );
+    // Another client is not affected, and the refused step is intact: the same authId goes through from there.
+    const other = await post('Login', step, '127.0.0.3');
 
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({
@@ -112,14 +107,25 @@ describe('throttling of failed credentials', () => {
       message: expect.any(String),
     });
     expect(refused.headers.get('retry-after')).toBe('1');
-    // Still the same step under the same authId, not a lost journey.
     expect(again.status).toBe(429);
-    expect(later.status).toBe(200);
-    expect(later.body.callbacks).toBeDefined();
-    // The failure `later` recorded was the 8th in the window: the wait doubled.
-    expect(next.status).toBe(429);
-    expect(next.headers.get('retry-after')).toBe('2');
+    // Past the wait, still over the limit in this window: refused again, for twice as long.
+    expect(later.status).toBe(429);
+    expect(later.headers.get('retry-after')).toBe('2');
     expect(other.status).toBe(200);
+    expect(other.body.callbacks).toBeDefined();
+  });
+
+  it('lets no more than the limit through when the attempts come in parallel', async () => {
+    const from = '127.0.0.6';
+    const steps = await Promise.all(
+      Array.from({ length: 20 }, () => credentials(uniqueName('burst'), 'wrong-password', from)),
+    );
+
+    const replies = await Promise.all(steps.map((step) => post('Login', step, from)));
+
+    // The client limit here is 8: exactly 8 evaluated (200, the page again), the other 12 refused before it.
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(8);
+    expect(replies.filter((r) => r.status === 429)).toHaveLength(12);
   });
 });
 
