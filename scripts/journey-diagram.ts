@@ -1,4 +1,4 @@
-import type { JourneyGraph } from '../functions/engine/journey-lint.js';
+import type { JourneyGraph } from '../functions/engine/lint.js';
 
 /** A Mermaid flowchart of a journey: nodes, outcomes as edge labels, the end states. */
 export function mermaid(graph: JourneyGraph): string {

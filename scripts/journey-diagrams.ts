@@ -1,7 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { listJourneyFiles } from '../functions/engine/asl.js';
-import { lintJourney } from '../functions/engine/journey-lint.js';
+import { type JourneyGraph, lintJourney as lintWith } from '../functions/engine/lint.js';
+import { NODE_LOOKUP } from '../functions/nodes/registry.js';
 import { diagramMarkdown } from './journey-diagram.js';
+
+const lintJourney = (journey: string, definition: Parameters<typeof lintWith>[1]): JourneyGraph =>
+  lintWith(journey, definition, NODE_LOOKUP);
 
 /** Writes docs/journeys/<Journey>.md for every journey. */
 for (const file of listJourneyFiles()) {

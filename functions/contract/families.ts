@@ -8,14 +8,14 @@ import type { NodeFamily } from '../contract/nodes.js';
 export const NODE_FAMILIES: Record<NodeFamily, { substitution: string; entry: string }> = {
   identity: {
     substitution: 'IdentityNodesFunctionArn',
-    entry: 'functions/nodes/handler.ts',
+    entry: 'functions/node-functions/handler.ts',
   },
   idemia: {
     substitution: 'IdemiaNodesFunctionArn',
-    entry: 'functions/nodes/handler.ts',
+    entry: 'functions/node-functions/handler.ts',
   },
   iproov: {
     substitution: 'IproovNodesFunctionArn',
-    entry: 'functions/nodes/handler.ts',
+    entry: 'functions/node-functions/handler.ts',
   },
 };

@@ -1,7 +1,7 @@
 /**
  * Ports: what the engine and the nodes reach outside themselves, as interfaces. functions/store/* implements
- * them on DynamoDB (and S3 or local files); the composition (nodes/handler.ts, infra/local/runtime.ts) passes
- * the implementations in. Only the methods the engine and nodes use are here.
+ * them on DynamoDB (and S3 or local files); the composition root (composition/root.ts, for the Lambdas and
+ * infra/local/runtime.ts) passes the implementations in. Only the methods the engine and nodes use are here.
  */
 
 import type { JsonObject } from '../shared/json.js';

@@ -1,5 +1,8 @@
+import { nowSeconds } from '../contract/clock.js';
+import type { PendingStep, Transaction } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
 import { type JourneyContext, type SharedState, SUSPENDED } from '../contract/journey.js';
+import { leaseExpired, pendingFrom, released } from '../contract/keys.js';
 import type { SessionStore, TransactionStore, UserStore } from '../contract/ports.js';
 import type { Callback } from '../shared/callbacks.js';
 import { isJsonObject } from '../shared/json.js';
@@ -7,14 +10,6 @@ import { logger } from '../shared/logger.js';
 import { renderCallbacks } from '../shared/rendered.js';
 import { retryAfterOf } from '../shared/throttled.js';
 import { stepTimeouts } from '../shared/timeouts.js';
-import { nowSeconds } from '../store/dynamo.js';
-import {
-  leaseExpired,
-  type PendingStep,
-  pendingFrom,
-  released,
-  type Transaction,
-} from '../store/transactions.js';
 import {
   formatAuthId,
   hashStepSecret,

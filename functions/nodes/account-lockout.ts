@@ -1,7 +1,7 @@
 import * as v from 'valibot';
+import { nowSeconds } from '../contract/clock.js';
+import { accountKey, PERMANENT } from '../contract/keys.js';
 import type { NodeDefinition } from '../contract/nodes.js';
-import { accountKey, PERMANENT } from '../store/attempts.js';
-import { nowSeconds } from '../store/dynamo.js';
 
 const configSchema = v.strictObject({
   lockAction: v.optional(v.picklist(['LOCK', 'UNLOCK']), 'LOCK'),

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
+import { nowSeconds } from '../contract/clock.js';
 import { JourneyConfigurationError } from '../contract/errors.js';
 import type { NodeDefinition } from '../contract/nodes.js';
-import { nowSeconds } from '../store/dynamo.js';
 import { CONTINUE_SESSION_KEY } from './idemia-ipa-evaluation.js';
 
 const configSchema = v.strictObject({});

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
+import { nowSeconds } from '../contract/clock.js';
 import type { IpaSession, ThrottleKey } from '../contract/data.js';
 import { JourneyConfigurationError } from '../contract/errors.js';
+import { clientKey, destinationKey, proofKey } from '../contract/keys.js';
 import type { NodeContext, NodeDefinition, NodeResult } from '../contract/nodes.js';
 import type { IpaSessionStore } from '../contract/ports.js';
 import { ProviderRequestError, ProviderUnavailableError } from '../providers/errors.js';
@@ -16,9 +18,6 @@ import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import { qrCodeOf, type RenderedValue } from '../shared/rendered.js';
 import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
-import { nowSeconds } from '../store/dynamo.js';
-import { proofKey } from '../store/proofs.js';
-import { clientKey, destinationKey } from '../store/throttle.js';
 import { getPath } from './attributes.js';
 import { localize } from './messages.js';
 

@@ -1,9 +1,8 @@
 import * as v from 'valibot';
 import type { ThrottleKey } from '../contract/data.js';
+import { accountKey, accountThrottleId, clientKey } from '../contract/keys.js';
 import type { NodeContext, NodeDefinition } from '../contract/nodes.js';
 import { ThrottledError } from '../shared/throttled.js';
-import { accountKey } from '../store/attempts.js';
-import { accountThrottleId, clientKey } from '../store/throttle.js';
 import { transientOf } from './page-support.js';
 
 const configSchema = v.strictObject({

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
+import { nowSeconds } from '../contract/clock.js';
 import type { IproovClaim, User } from '../contract/data.js';
+import { accountKey, isFinished } from '../contract/keys.js';
 import type { NodeContext, NodeDefinition, NodeResult } from '../contract/nodes.js';
 import type { IproovClaimStore } from '../contract/ports.js';
 import { ProviderRequestError } from '../providers/errors.js';
@@ -14,9 +16,6 @@ import {
 import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import { hashSecret, newSecret } from '../shared/secret-hash.js';
-import { accountKey } from '../store/attempts.js';
-import { nowSeconds } from '../store/dynamo.js';
-import { isFinished } from '../store/iproov-claims.js';
 import { getPath } from './attributes.js';
 import { parseReferencePhoto, type Reason, sdkOptions, sdkSchema } from './iproov-support.js';
 import { localize } from './messages.js';

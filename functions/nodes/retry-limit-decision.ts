@@ -1,6 +1,6 @@
 import * as v from 'valibot';
+import { accountKey } from '../contract/keys.js';
 import type { NodeDefinition } from '../contract/nodes.js';
-import { accountKey } from '../store/attempts.js';
 import { transientOf } from './page-support.js';
 
 const configSchema = v.strictObject({

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttemptState, Reservation } from '../contract/data.js';
 import type { AttemptStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
-import { userNameKey } from './users.js';
 
 export type { AttemptState, Reservation };
 
-/** A lock that never ends by itself (`lockDurationMinutes: 0`, AIC's persistent lockout). */
-export const PERMANENT = Number.MAX_SAFE_INTEGER;
+import { PERMANENT } from '../contract/keys.js';
+
+export { accountKey, PERMANENT } from '../contract/keys.js';
 
 /**
  * How long failure counters are kept after the last counted attempt when no lock is set: as long as the shipped
@@ -23,13 +22,6 @@ const counterAttribute = (counter: string): string => {
   if (!COUNTER.test(counter)) throw new Error(`Invalid attempt counter name "${counter}"`);
   return `c_${counter}`;
 };
-
-/**
- * The account an attempt is about: realm and username, normalized like the user store's unique key, and hashed —
- * what people type as a username (often their email address, sometimes their password) is not kept as a key.
- */
-export const accountKey = (realm: string, userName: string): string =>
-  `acct#${realm}#${createHash('sha256').update(userNameKey(userName)).digest('base64url')}`;
 
 /**
  * Failed-credential counters and account locks, keyed by account (realm + username) and kept apart from the

@@ -3,10 +3,8 @@ import type { FinishedClaim, IproovClaim } from '../contract/data.js';
 import type { IproovClaimStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
+export { isFinished } from '../contract/keys.js';
 export type { FinishedClaim, IproovClaim };
-
-export const isFinished = (claim: IproovClaim | FinishedClaim): claim is FinishedClaim =>
-  'finished' in claim && claim.finished;
 
 export class IproovClaimRepository implements IproovClaimStore {
   constructor(private readonly store: Store) {}

@@ -18,12 +18,9 @@ export interface ProofEraser {
   deleteForUser(userId: string): Promise<number>;
 }
 
-/** Object keys: `proofs/<userId>/<sessionId>.tar.gz`, both ids Proofline's or IDEMIA's (no PII). */
-export const proofKey = (userId: string, sessionId: string): string =>
-  `${userProofPrefix(userId)}${encodeURIComponent(sessionId)}.tar.gz`;
+import { userProofPrefix } from '../contract/keys.js';
 
-/** Where all of a user's proofs are kept (ends with `/`). */
-export const userProofPrefix = (userId: string): string => `proofs/${encodeURIComponent(userId)}/`;
+export { proofKey, userProofPrefix } from '../contract/keys.js';
 
 export interface S3ProofStoreOptions {
   /**

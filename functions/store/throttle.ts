@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
 import { BatchGetCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ThrottleKey, ThrottleLimit, ThrottlePolicy } from '../contract/data.js';
 import type { ThrottleStore } from '../contract/ports.js';
@@ -50,34 +48,7 @@ export function throttlePolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Thr
   };
 }
 
-/**
- * The throttling key of a client address: IPv4 as it is, IPv6 by its /64 (one subscriber's prefix: a
- * client can pick any address in it), IPv4-mapped IPv6 as the IPv4 address. Undefined for anything else.
- */
-export function clientKey(address: string | undefined): string | undefined {
-  if (!address) return undefined;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped && isIPv4(mapped)) return `ip4#${mapped}`;
-  if (isIPv4(address)) return `ip4#${address}`;
-  if (!isIPv6(address)) return undefined;
-  const [head = '', tail = ''] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::')
-    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
-    : left;
-  return `ip6#${groups
-    .slice(0, 4)
-    .map((g) => Number.parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
-}
-
-/** A destination's key: hashed, so no address or phone number is stored as a key. */
-export const destinationKey = (destination: string): string =>
-  `dest#${createHash('sha256').update(destination.trim().toLowerCase()).digest('base64url')}`;
-
-/** The failed-credential throttle of an account (`accountKey`: realm and hashed username). */
-export const accountThrottleId = (account: string): string => `cred#${account}`;
+export { accountThrottleId, clientKey, destinationKey } from '../contract/keys.js';
 
 /**
  * Throttle counters (fixed windows with a growing block), kept in the Attempts table with TTL so they hold

@@ -1,7 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Claimant, Lease, PendingStep, Transaction, TransactionStatus } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
-import type { Suspension } from '../contract/journey.js';
 import type { TransactionStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
@@ -110,25 +109,4 @@ export class TransactionRepository implements TransactionStore {
   }
 }
 
-/** Whether a processing transaction's claim has expired: its claimer is gone and the step may be taken over. */
-export function leaseExpired(tx: Transaction, nowMs: number = Date.now()): boolean {
-  return tx.status === 'processing' && tx.leaseExpiresAt !== undefined && tx.leaseExpiresAt < nowMs;
-}
-
-/** The transaction without its claim: what a step's conclusion writes. */
-export function released(tx: Transaction): Transaction {
-  const { claimedStepHash: _hash, leaseExpiresAt: _lease, claimedBy: _by, ...rest } = tx;
-  return rest;
-}
-
-export function pendingFrom(node: string, suspension: Suspension): PendingStep {
-  const { callbacks, header, description, stage, memo } = suspension;
-  return {
-    node,
-    callbacks,
-    ...(header !== undefined ? { header } : {}),
-    ...(description !== undefined ? { description } : {}),
-    ...(stage !== undefined ? { stage } : {}),
-    ...(memo !== undefined ? { memo } : {}),
-  };
-}
+export { leaseExpired, pendingFrom, released } from '../contract/keys.js';

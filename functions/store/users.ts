@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -10,35 +10,24 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AccountStatus, User, UserProfile } from '../contract/data.js';
 import { UniqueConstraintError } from '../contract/errors.js';
+import { bounded, userNameKey } from '../contract/keys.js';
 import type { UserStore } from '../contract/ports.js';
 import { optionalEnv } from '../shared/env.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
 export type { AccountStatus, User, UserProfile };
+export { userNameKey };
 
 /**
  * Uniqueness and lookup keys: userName and mail compare after Unicode NFKC normalization (fullwidth and other
  * compatibility forms fold to their plain letters) and lower-casing, like AM's case-insensitive identity store,
  * so look-alike spellings of one name are one account (ADR 11). Lockout counters use the same key (attempts.ts).
  */
-export const userNameKey = (userName: string): string =>
-  bounded(userName.normalize('NFKC').toLowerCase().trim());
 export const mailKey = (mail: string): string => bounded(mail.normalize('NFKC').toLowerCase().trim());
 /** The keys of guard items written before ADR 11 (lower-cased only): still how legacy users are found. */
 export const legacyUserNameKey = (userName: string): string => bounded(userName.trim().toLowerCase());
 export const legacyMailKey = (mail: string): string => bounded(mail.trim().toLowerCase());
-
-/**
- * A key a client typed, short enough for any item id it is part of (DynamoDB refuses partition keys over 2048
- * bytes): longer ones are replaced by their SHA-256, so an absurd username is just a name nobody holds, not a
- * server error. No key this long could ever have been stored.
- */
-function bounded(key: string): string {
-  return Buffer.byteLength(key, 'utf8') <= 1024
-    ? key
-    : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
-}
 
 /** The realm users created before realms were isolated belong to (ADR 11): `LEGACY_USERS_REALM`, default alpha. */
 export function legacyUsersRealmFromEnv(env: NodeJS.ProcessEnv = process.env): string {

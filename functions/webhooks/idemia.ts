@@ -17,7 +17,7 @@ export interface IdemiaWebhookDeps {
 const ROUTE = /^\/webhooks\/idemia\/ipa\/([A-Za-z0-9_-]{20,100})$/;
 const MAX_BYTES = 16 * 1024;
 /** Compared against for an unknown session: the hash of a string the route never accepts as a key. */
-const UNKNOWN_SESSION_KEY_HASH = hashSecret('unknown IDEMIA session');
+const UNKNOWN_SESSION_KEY_HASH = /* @__PURE__ */ hashSecret('unknown IDEMIA session');
 
 /**
  * IDEMIA IPA end-of-process notification (seed 003, step 4): `POST /webhooks/idemia/ipa/{key}`. The key is

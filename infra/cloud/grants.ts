@@ -1,4 +1,4 @@
-import type { NodeFamily } from '../../functions/nodes/types.js';
+import type { NodeFamily } from '../../functions/contract/nodes.js';
 import type { TableId } from '../../functions/store/tables.js';
 import type { Vendor } from './settings.js';
 
@@ -75,7 +75,7 @@ const LOCKOUT_AND_THROTTLE: TableAccess = {
 };
 
 /**
- * The node functions (one per family, `functions/nodes/handler.ts`), by what the family's nodes call.
+ * The node functions (one per family, `functions/node-functions/handler.ts`), by what the family's nodes call.
  * UserRepository: `get` GetItem; `findByUserName` BatchGetItem (guards) + GetItem; `isTaken` BatchGetItem;
  * `create` a transaction of Puts and (legacy realm) ConditionChecks; `incrementLoginCount`,
  * `updatePasswordHash`, `recordIdentityVerification` UpdateItem. The Users indexes are queried by no node.

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
+import type { NodeFamily } from '../../functions/contract/nodes.js';
 import { type JourneyFile, listJourneyFiles } from '../../functions/engine/asl.js';
-import { type JourneyGraph, lintJourney } from '../../functions/engine/journey-lint.js';
-import { getNodeDefinition, parseNodeConfig } from '../../functions/nodes/registry.js';
-import type { NodeFamily } from '../../functions/nodes/types.js';
+import { type JourneyGraph, lintJourney } from '../../functions/engine/lint.js';
+import { getNodeDefinition, NODE_LOOKUP, parseNodeConfig } from '../../functions/nodes/registry.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { isJsonObject } from '../../functions/shared/json.js';
 import { throttlePolicyFromEnv } from '../../functions/store/throttle.js';
@@ -285,7 +285,7 @@ export interface JourneyPlan {
 
 /** What a linted journey needs: the families of its Task states, their vendors, its nodes that open pages. */
 function planJourney(file: JourneyFile): PlannedJourney {
-  const graph = lintJourney(file.journey, file.definition);
+  const graph = lintJourney(file.journey, file.definition, NODE_LOOKUP);
   const families = [...new Set(graph.nodes.map((node) => node.family as NodeFamily))].sort();
   const vendors = [
     ...new Set(families.flatMap((family) => (FAMILY_VENDOR[family] ? [FAMILY_VENDOR[family]] : []))),

@@ -6,35 +6,23 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createApiHandler } from '../../functions/api/app.js';
-import { apiConfigFromEnv } from '../../functions/api/config.js';
+import { apiDeps, nodeServices, webhookDeps } from '../../functions/composition/root.js';
+import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
-import { JourneyService } from '../../functions/engine/journeys.js';
-import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
-import { IdemiaClient } from '../../functions/providers/idemia/client.js';
-import { idemiaConfigFromEnv, isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
-import { IproovClient } from '../../functions/providers/iproov/client.js';
-import { iproovConfigFromEnv, isIproovConfigured } from '../../functions/providers/iproov/config.js';
+import { isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
+import { isIproovConfigured } from '../../functions/providers/iproov/config.js';
 import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import { intEnv, optionalEnv } from '../../functions/shared/env.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { stepTimeoutsFromEnv } from '../../functions/shared/timeouts.js';
-import { AttemptRepository } from '../../functions/store/attempts.js';
 import type { Store, TableNames } from '../../functions/store/dynamo.js';
-import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
-import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { LocalProofStore } from '../../functions/store/proofs.js';
-import { SessionRepository } from '../../functions/store/sessions.js';
 import { TABLES } from '../../functions/store/tables.js';
-import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
-import { TransactionRepository } from '../../functions/store/transactions.js';
-import { legacyUsersRealmFromEnv, UserRepository } from '../../functions/store/users.js';
-import { createIdemiaWebhookHandler } from '../../functions/webhooks/idemia.js';
-import { createIproovWebhookHandler } from '../../functions/webhooks/iproov.js';
 import { resumeInBackground } from '../../functions/webhooks/resume.js';
 import { routeWebhooks } from '../../functions/webhooks/router.js';
 import { IdemiaSandbox } from '../../sandboxes/idemia/server.js';
@@ -180,7 +168,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   // The IDEMIA sandbox stands in for IDEMIA unless real IDEMIA_* settings are given.
   let idemiaSandbox: IdemiaSandbox | undefined;
-  let idemiaEnv: NodeJS.ProcessEnv = env;
   if (!isIdemiaConfigured(env)) {
     idemiaSandbox = new IdemiaSandbox({
       clientId: 'proofline-sandbox-client',
@@ -190,12 +177,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.idemiaSessionTtlMs ? { sessionTtlMs: options.idemiaSessionTtlMs } : {}),
     });
     await idemiaSandbox.start(options.idemiaSandboxPort ?? 0);
-    idemiaEnv = { ...env, ...idemiaSandbox.env() };
   }
-  const idemiaConfig = idemiaConfigFromEnv(idemiaEnv);
   // Likewise the iProov sandbox, unless IPROOV_* settings are given.
   let iproovSandbox: IproovSandbox | undefined;
-  let iproovEnv: NodeJS.ProcessEnv = env;
   if (!isIproovConfigured(env)) {
     iproovSandbox = new IproovSandbox({
       apiKey: 'proofline-sandbox-key',
@@ -204,25 +188,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       oauthPassword: randomBytes(16).toString('hex'),
     });
     await iproovSandbox.start(options.iproovSandboxPort ?? 0);
-    iproovEnv = { ...env, ...iproovSandbox.env() };
   }
-  const users = new UserRepository(store, legacyUsersRealmFromEnv(env));
-  const sessions = new SessionRepository(store);
-  const ipaSessions = new IpaSessionRepository(store);
-  const iproovClaims = new IproovClaimRepository(store);
+  // The same composition root as the Lambdas; only what is local is given: DynamoDB Local's store, the
+  // sandboxes' vendor settings, the outbox, the local proof store, the embedded engine, background resumes.
+  const rootEnv: NodeJS.ProcessEnv = { ...env, ...idemiaSandbox?.env(), ...iproovSandbox?.env() };
   const outbox = new OutboxMessaging();
-  const services: NodeServices = {
+  const services: NodeServices = nodeServices(rootEnv, {
+    store,
     passwords: passwordHasher,
-    users,
-    attempts: new AttemptRepository(store),
-    throttle: new ThrottleRepository(store, throttlePolicyFromEnv(env)),
-    ipaSessions,
-    idemia: new IdemiaClient(idemiaConfig),
-    iproov: new IproovClient(iproovConfigFromEnv(iproovEnv)),
-    iproovClaims,
-    proofs: proofStore.proofs,
     messaging: outbox,
-  };
+    proofs: proofStore.proofs,
+  });
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
   // The state machines' TimeoutSeconds, as on AWS: a step never outlives its lease.
   const engine = new EmbeddedEngine(
@@ -233,30 +209,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   // Plain HTTP on loopback: the session cookie is Secure only when SESSION_COOKIE_SECURE says so (the cloud
   // default is Secure; see apiConfigFromEnv).
-  const config = {
-    ...apiConfigFromEnv(env),
-    secureCookie: optionalEnv('SESSION_COOKIE_SECURE', env) === 'true',
-  };
-  const journeys = new JourneyService({
-    engine,
-    transactions: new TransactionRepository(store),
-    sessions,
-    users,
-    config,
-  });
+  const secureCookie = optionalEnv('SESSION_COOKIE_SECURE', env) === 'true';
+  const { journeys, sessions, config } = apiDeps(rootEnv, { store, engine, secureCookie });
   const api = createApiHandler({ journeys, sessions, config });
   // Webhooks answer first and resume the journey in the background, as the Lambda does with a self-invocation.
   const resume = resumeInBackground(journeys);
-  const idemiaWebhook = createIdemiaWebhookHandler({
-    ipaSessions,
-    resume,
-    applicationId: idemiaConfig.applicationId,
-  });
-  const iproovWebhook = createIproovWebhookHandler({ claims: iproovClaims, resume });
-  const webhooks = routeWebhooks({
-    idemia: (event) => idemiaWebhook(event, {} as never),
-    iproov: (event) => iproovWebhook(event, {} as never),
-  });
+  const webhooks = routeWebhooks(webhookDeps(rootEnv, { store, journeys, resume }).routes);
   let server: Server;
   let url: string;
   try {

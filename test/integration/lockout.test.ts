@@ -1,12 +1,12 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { TooManyRequestsError } from '../../functions/engine/errors.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
-import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
 import { AttemptRepository, accountKey, PERMANENT } from '../../functions/store/attempts.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { EmbeddedEngine, type LocalFunction } from '../../functions/engine/embedded.js';
 import { PAYLOAD_LIMIT_BYTES } from '../../functions/engine/payload-limit.js';
 import { JourneyExecutionError } from '../../functions/engine/port.js';
-import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { ProviderUnavailableError } from '../../functions/providers/errors.js';
 

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
-import { lintJourney } from '../../functions/engine/journey-lint.js';
-import { NODE_FAMILIES } from '../../functions/nodes/families.js';
+import { type JourneyGraph, lintJourney as lintWith } from '../../functions/engine/lint.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { diagramMarkdown } from '../../scripts/journey-diagram.js';
+
+const lintJourney = (journey: string, definition: Parameters<typeof lintWith>[1]): JourneyGraph =>
+  lintWith(journey, definition, NODE_LOOKUP);
 
 const journeys = listJourneyFiles();
 const clone = <T>(value: T): T => structuredClone(value);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
+import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { JourneyExecutionError } from '../../functions/engine/port.js';
-import { NODE_FAMILIES } from '../../functions/nodes/families.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { idemiaConfigFromEnv } from '../../functions/providers/idemia/config.js';
 import { iproovConfigFromEnv } from '../../functions/providers/iproov/config.js';

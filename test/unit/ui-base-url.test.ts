@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
 import type { NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
-import { nodeServicesFromEnv } from '../../functions/nodes/handler.js';
+import { nodeServicesFromEnv } from '../../functions/node-functions/handler.js';
 import { runNode } from '../../functions/nodes/run.js';
 import type { IdemiaClient } from '../../functions/providers/idemia/client.js';
 import type { AttemptRepository } from '../../functions/store/attempts.js';

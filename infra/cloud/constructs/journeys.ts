@@ -4,9 +4,9 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { NODE_FAMILIES } from '../../../functions/contract/families.js';
+import type { NodeFamily } from '../../../functions/contract/nodes.js';
 import type { JourneyFile } from '../../../functions/engine/asl.js';
-import { NODE_FAMILIES } from '../../../functions/nodes/families.js';
-import type { NodeFamily } from '../../../functions/nodes/types.js';
 import { acknowledgeNag, ResourceGroup } from './common.js';
 
 export interface JourneysProps {

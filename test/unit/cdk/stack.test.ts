@@ -4,9 +4,10 @@ import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NODE_FAMILIES } from '../../../functions/contract/families.js';
 import { listJourneyFiles } from '../../../functions/engine/asl.js';
-import { lintJourney } from '../../../functions/engine/journey-lint.js';
-import { NODE_FAMILIES } from '../../../functions/nodes/families.js';
+import { type JourneyGraph, lintJourney as lintWith } from '../../../functions/engine/lint.js';
+import { NODE_LOOKUP } from '../../../functions/nodes/registry.js';
 import {
   API_GATEWAY_TIMEOUT_SECONDS,
   STEP_TIMEOUT_SECONDS,
@@ -15,6 +16,9 @@ import {
 import { TABLES } from '../../../functions/store/tables.js';
 import type { ProoflineStack } from '../../../infra/cloud/proofline-stack.js';
 import { synthesizeApp } from './synth.js';
+
+const lintJourney = (journey: string, definition: Parameters<typeof lintWith>[1]): JourneyGraph =>
+  lintWith(journey, definition, NODE_LOOKUP);
 
 const journeys = listJourneyFiles();
 const families = Object.entries(NODE_FAMILIES);

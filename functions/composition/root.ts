@@ -1,0 +1,173 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Context } from 'aws-lambda';
+import type { ApiConfig, ApiDeps } from '../api/app.js';
+import { apiConfigFromEnv } from '../api/config.js';
+import type { HttpEvent, HttpResult } from '../api/http.js';
+import type { ProofStore } from '../contract/data.js';
+import type { NodeServices, PasswordHasher } from '../contract/nodes.js';
+import { StepFunctionsEngine } from '../engine/aws.js';
+import { JourneyService, type JourneyServiceConfig, type JourneyServiceDeps } from '../engine/journeys.js';
+import type { EnginePort } from '../engine/port.js';
+import { IdemiaClient } from '../providers/idemia/client.js';
+import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/config.js';
+import { IproovClient } from '../providers/iproov/client.js';
+import { iproovConfigFromEnv, isIproovConfigured } from '../providers/iproov/config.js';
+import { AwsMessaging } from '../providers/messaging/aws.js';
+import type { MessagingPort } from '../providers/messaging/port.js';
+import { optionalEnv, requireEnv } from '../shared/env.js';
+import { AttemptRepository } from '../store/attempts.js';
+import { type Store, storeFromEnv } from '../store/dynamo.js';
+import { IpaSessionRepository } from '../store/ipa-sessions.js';
+import { IproovClaimRepository } from '../store/iproov-claims.js';
+import { S3ProofStore } from '../store/proofs.js';
+import { SessionRepository } from '../store/sessions.js';
+import { ThrottleRepository, throttlePolicyFromEnv } from '../store/throttle.js';
+import { TransactionRepository } from '../store/transactions.js';
+import { legacyUsersRealmFromEnv, UserRepository } from '../store/users.js';
+import { createIdemiaWebhookHandler } from '../webhooks/idemia.js';
+import { createIproovWebhookHandler } from '../webhooks/iproov.js';
+import { lambdaResume, type Resume } from '../webhooks/resume.js';
+
+/**
+ * The composition root (DESIGN §9, issue 10 §1): the one place that turns an environment into the services of
+ * every entry point — the node Lambdas, the API Lambda, the webhook Lambda and the embedded runtime
+ * (infra/local/runtime.ts). A service added to NodeServices or to a handler's deps is added here, once, for
+ * local and cloud alike.
+ *
+ * The cloud's pieces are the defaults; the embedded runtime passes its own as overrides (DynamoDB Local's
+ * store, the embedded engine, the sandboxes' vendor settings, the outbox, the local proof store, background
+ * resumes). Local-only modules (sandboxes, DynamoDB Local, infra/local) are never imported here, so they stay
+ * out of the Lambda bundles; each builder constructs only what its entry point uses, so esbuild drops the rest.
+ */
+export interface Overrides {
+  /** The tables (default: `storeFromEnv`, the Lambda's DynamoDB client and table names). */
+  store?: Store;
+}
+
+export interface NodeOverrides extends Overrides {
+  /**
+   * The password hasher (store/password-hasher.ts), given by the node entry points: it is not imported here
+   * because its module hashes a dummy password with argon2 (a native addon shipped only beside the node
+   * functions) when it loads, which the API and webhook bundles must not do.
+   */
+  passwords: PasswordHasher;
+  /** Email and SMS (default: SES and SNS). */
+  messaging?: MessagingPort;
+  /** Where IDEMIA proof archives are kept (default: S3 when `PROOF_BUCKET` is set, else none). */
+  proofs?: ProofStore;
+}
+
+export interface JourneyOverrides extends Overrides {
+  /** Runs the journeys (default: Step Functions, `STATE_MACHINE_ARNS`). */
+  engine?: EnginePort;
+  /** Mark the session cookie Secure (default: apiConfigFromEnv's, Secure). */
+  secureCookie?: boolean;
+}
+
+export interface WebhookOverrides extends JourneyOverrides {
+  /** The journeys a webhook resumes (default: built here from the same environment and overrides). */
+  journeys?: JourneyService;
+  /**
+   * How a webhook resumes the waiting journey once it has answered (default: an asynchronous invocation of
+   * this Lambda function, `AWS_LAMBDA_FUNCTION_NAME`).
+   */
+  resume?: Resume;
+}
+
+const withoutSlash = (url: string | undefined): string | undefined => url?.replace(/\/$/, '');
+
+/** The services of the node functions (what the environment does not configure stays undefined). */
+export function nodeServices(env: NodeJS.ProcessEnv, overrides: NodeOverrides): NodeServices {
+  const store = overrides.store ?? storeFromEnv(env);
+  const publicBaseUrl = withoutSlash(optionalEnv('PUBLIC_BASE_URL', env));
+  const uiBaseUrl = withoutSlash(optionalEnv('UI_BASE_URL', env));
+  const proofs = overrides.proofs ?? s3ProofStore(env);
+  return {
+    passwords: overrides.passwords,
+    users: new UserRepository(store, legacyUsersRealmFromEnv(env)),
+    attempts: new AttemptRepository(store),
+    throttle: new ThrottleRepository(store, throttlePolicyFromEnv(env)),
+    ipaSessions: new IpaSessionRepository(store),
+    ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
+    ...(isIproovConfigured(env) ? { iproov: new IproovClient(iproovConfigFromEnv(env)) } : {}),
+    iproovClaims: new IproovClaimRepository(store),
+    ...(proofs ? { proofs } : {}),
+    messaging: overrides.messaging ?? new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', env)),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    ...(uiBaseUrl ? { uiBaseUrl } : {}),
+  };
+}
+
+function s3ProofStore(env: NodeJS.ProcessEnv): ProofStore | undefined {
+  const bucket = optionalEnv('PROOF_BUCKET', env);
+  const kmsKeyArn = optionalEnv('PROOF_KMS_KEY_ARN', env);
+  return bucket ? new S3ProofStore(bucket, kmsKeyArn ? { kmsKeyArn } : {}) : undefined;
+}
+
+/** The configuration of the API and of the journey service (one object: the runtime may complete it later). */
+export function apiConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: JourneyOverrides = {},
+): ApiConfig & JourneyServiceConfig {
+  return {
+    ...apiConfigFromEnv(env),
+    ...(overrides.secureCookie !== undefined ? { secureCookie: overrides.secureCookie } : {}),
+  };
+}
+
+/** The journey service's dependencies. */
+export function journeyServiceDeps(
+  env: NodeJS.ProcessEnv,
+  overrides: JourneyOverrides = {},
+  config: JourneyServiceConfig = apiConfig(env, overrides),
+): JourneyServiceDeps {
+  const store = overrides.store ?? storeFromEnv(env);
+  return {
+    engine: overrides.engine ?? StepFunctionsEngine.fromEnv(env),
+    transactions: new TransactionRepository(store),
+    sessions: new SessionRepository(store),
+    users: new UserRepository(store, legacyUsersRealmFromEnv(env)),
+    config,
+  };
+}
+
+/** The API handler's dependencies: the journey service, the sessions and the configuration they share. */
+export function apiDeps(
+  env: NodeJS.ProcessEnv,
+  overrides: JourneyOverrides = {},
+): ApiDeps & { config: ApiConfig & JourneyServiceConfig } {
+  const store = overrides.store ?? storeFromEnv(env);
+  const config = apiConfig(env, overrides);
+  const sessions = new SessionRepository(store);
+  const journeys = new JourneyService({
+    ...journeyServiceDeps(env, { ...overrides, store }, config),
+    sessions,
+  });
+  return { journeys, sessions, config };
+}
+
+type WebhookRoute = (event: HttpEvent) => Promise<HttpResult>;
+
+/** The webhook handlers' dependencies: one route per configured vendor, and the journeys they resume. */
+export function webhookDeps(
+  env: NodeJS.ProcessEnv,
+  overrides: WebhookOverrides = {},
+): { journeys: JourneyService; routes: { idemia?: WebhookRoute; iproov: WebhookRoute } } {
+  const store = overrides.store ?? storeFromEnv(env);
+  const journeys = overrides.journeys ?? new JourneyService(journeyServiceDeps(env, { ...overrides, store }));
+  // Answer the vendor first; the journey is resumed afterwards.
+  const resume =
+    overrides.resume ?? lambdaResume(new LambdaClient({}), requireEnv('AWS_LAMBDA_FUNCTION_NAME', env));
+  const applicationId = optionalEnv('IDEMIA_APPLICATION_ID', env);
+  const idemia = applicationId
+    ? createIdemiaWebhookHandler({ ipaSessions: new IpaSessionRepository(store), applicationId, resume })
+    : undefined;
+  const iproov = createIproovWebhookHandler({ claims: new IproovClaimRepository(store), resume });
+  return {
+    journeys,
+    routes: {
+      ...(idemia ? { idemia: (event: HttpEvent) => idemia(event, {} as Context) } : {}),
+      iproov: (event: HttpEvent) => iproov(event, {} as Context),
+    },
+  };
+}
