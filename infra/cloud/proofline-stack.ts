@@ -22,77 +22,17 @@ import { Journeys } from './constructs/journeys.js';
 import { NodeFunctions, nodeFunctionId } from './constructs/node-functions.js';
 import { Tables } from './constructs/tables.js';
 import { Vendors } from './constructs/vendors.js';
-import { type IdemiaSettings, type IproovSettings, planJourneys } from './settings.js';
+import { type DeploymentSettings, planJourneys } from './settings.js';
 
 export { acknowledgeNag, REPO_ROOT } from './constructs/common.js';
 export type { IdemiaSettings, IproovSettings } from './settings.js';
 
-export interface ProoflineStackProps extends StackProps {
-  /**
-   * The journeys to deploy (names of `statemachines/<Journey>.asl.json`). A journey named here whose vendor is
-   * not configured fails the synthesis.
-   * @default - every journey whose vendors are configured; the others are left out with a warning
-   */
-  readonly journeys?: readonly string[];
-  /**
-   * The public URL of the pages people open (`UI_BASE_URL` of the functions): IDEMIA's "Continue on this device"
-   * returns to `<uiBaseUrl>/`, and `successUrl` is `<uiBaseUrl>/`. Required once a deployed journey sends people
-   * to a page.
-   * @default - none: a journey that needs it fails the synthesis; `successUrl` is AM's `/enduser/?realm=/alpha`
-   */
-  readonly uiBaseUrl?: string;
-  /**
-   * Browser origins allowed to call the API with credentials (CORS).
-   * @default - no CORS: only same-origin and non-browser clients
-   */
-  readonly corsOrigins?: readonly string[];
-  /**
-   * Realms served besides root.
-   * @default ['alpha']
-   */
-  readonly realms?: readonly string[];
-  /**
-   * The realm users created before realms were isolated (no realm on their item) belong to (ADR 11).
-   * @default 'alpha'
-   */
-  readonly legacyUsersRealm?: string;
-  /**
-   * IDEMIA IPA settings (seed 003's endpoint details, not secrets). The client secret and the GIPS-RS API key
-   * go in the stack's `IdemiaSecret` (Secrets Manager) after deployment.
-   * @default - IDEMIA not configured: journeys with IDEMIA nodes are not deployed
-   */
-  readonly idemia?: IdemiaSettings;
-  /**
-   * iProov service-provider settings (seed 000: tenant + `/api/v2`, API key, OAuth user). The API secret and
-   * the OAuth password go in the stack's `IproovSecret` (Secrets Manager) after deployment.
-   * @default - iProov not configured: journeys with iProov nodes are not deployed
-   */
-  readonly iproov?: IproovSettings;
-  /**
-   * Throttling limits of the node functions (`THROTTLE_*` settings, README "Lockout and throttling").
-   * @default - the built-in defaults
-   */
-  readonly throttle?: Readonly<Record<string, string>>;
-  /**
-   * Sender address for emails to users (an SES verified identity).
-   * @default - email delivery fails as misconfigured (a synth warning when a deployed journey may send email)
-   */
-  readonly emailFrom?: string;
-  /**
-   * SNS topic ARN that alarms notify.
-   * @default - alarms without actions
-   */
-  readonly alarmTopicArn?: string;
+export interface ProoflineStackProps extends StackProps, Omit<DeploymentSettings, 'stage'> {
   /**
    * What happens to the transactions and sessions tables when the stack is deleted (users are always retained).
    * @default RemovalPolicy.DESTROY
    */
   readonly ephemeralTablesRemovalPolicy?: RemovalPolicy;
-  /**
-   * How long IDEMIA proof archives are kept in the proof bucket (a lifecycle rule deletes them after).
-   * @default 90
-   */
-  readonly proofRetentionDays?: number;
   /**
    * Log retention of every log group.
    * @default RetentionDays.ONE_MONTH

@@ -109,19 +109,68 @@ export const SETTING_NAMES = Object.keys(TEXT_FORM) as SettingName[];
 
 /** The deployment configuration, validated: what `ProoflineStack` takes (with `stage` naming the stack). */
 export interface DeploymentSettings {
+  /** Names the stack (`Proofline-<stage>`). @default 'dev' */
   readonly stage?: string;
+  /**
+   * The journeys to deploy (names of `statemachines/<Journey>.asl.json`). A journey named here whose vendor is
+   * not configured fails the synthesis.
+   * @default - every journey whose vendors are configured; the others are left out with a warning
+   */
   readonly journeys?: readonly string[];
+  /**
+   * The public URL of the pages people open (`UI_BASE_URL` of the functions): IDEMIA's "Continue on this device"
+   * returns to `<uiBaseUrl>/`, and `successUrl` is `<uiBaseUrl>/`. Required once a deployed journey sends people
+   * to a page.
+   * @default - none: a journey that needs it fails the synthesis; `successUrl` is AM's `/enduser/?realm=/alpha`
+   */
   readonly uiBaseUrl?: string;
+  /**
+   * Browser origins allowed to call the API with credentials (CORS).
+   * @default - no CORS: only same-origin and non-browser clients
+   */
   readonly corsOrigins?: readonly string[];
+  /**
+   * Realms served besides root.
+   * @default ['alpha']
+   */
   readonly realms?: readonly string[];
+  /**
+   * The realm users created before realms were isolated (no realm on their item) belong to (ADR 11).
+   * @default 'alpha'
+   */
   readonly legacyUsersRealm?: string;
+  /**
+   * IDEMIA IPA settings (seed 003's endpoint details, not secrets). The client secret and the GIPS-RS API key
+   * go in the stack's `IdemiaSecret` (Secrets Manager) after deployment.
+   * @default - IDEMIA not configured: journeys with IDEMIA nodes are not deployed
+   */
   readonly idemia?: IdemiaSettings;
+  /**
+   * iProov service-provider settings (seed 000: tenant + `/api/v2`, API key, OAuth user). The API secret and
+   * the OAuth password go in the stack's `IproovSecret` (Secrets Manager) after deployment.
+   * @default - iProov not configured: journeys with iProov nodes are not deployed
+   */
   readonly iproov?: IproovSettings;
-  readonly emailFrom?: string;
-  readonly alarmTopicArn?: string;
-  readonly proofRetentionDays?: number;
-  /** As the node functions' environment: `THROTTLE_*` name → whole number as text. */
+  /**
+   * Throttling limits of the node functions (`THROTTLE_*` settings, README "Lockout and throttling").
+   * @default - the built-in defaults
+   */
   readonly throttle?: Readonly<Record<string, string>>;
+  /**
+   * Sender address for emails to users (an SES verified identity).
+   * @default - email delivery fails as misconfigured (a synth warning when a deployed journey may send email)
+   */
+  readonly emailFrom?: string;
+  /**
+   * SNS topic ARN that alarms notify.
+   * @default - alarms without actions
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * How long IDEMIA proof archives are kept in the proof bucket (a lifecycle rule deletes them after).
+   * @default 90
+   */
+  readonly proofRetentionDays?: number;
 }
 
 /** The CDK CLI keeps only the first line of a `--context` value. */

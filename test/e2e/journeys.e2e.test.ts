@@ -101,4 +101,20 @@ describe.skipIf(!target.baseUrl)(`journeys (${target.name})`, () => {
     });
     expect(afterwards.status).toBe(401);
   });
+
+  it('throttles guesses at one name past the account limit: 429 with Retry-After, the step kept', async () => {
+    // A name nobody holds (counted like a real one): locked after 3 failures, then throttled after 10 attempts.
+    const name = `e2e-nobody-${randomBytes(6).toString('hex')}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await login(name, 'Wrong-Passw0rd')).status);
+    const start = await post(authenticate('Login'));
+    const step = fill(start.body, [name, 'Wrong-Passw0rd']);
+    const refused = await post(authenticate('Login'), step);
+
+    expect(statuses).toEqual([200, 200, 401, 401, 401, 401, 401, 401, 401, 401]);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: 429, reason: 'Too Many Requests' });
+    // The throttled step was put back: the same authId is still the journey's (429 again, not 401).
+    expect((await post(authenticate('Login'), step)).status).toBe(429);
+  });
 });
