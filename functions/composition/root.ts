@@ -26,7 +26,7 @@ import { TransactionRepository } from '../store/transactions.js';
 import { legacyUsersRealmFromEnv, UserRepository } from '../store/users.js';
 import { createIdemiaWebhookHandler } from '../webhooks/idemia.js';
 import { createIproovWebhookHandler } from '../webhooks/iproov.js';
-import { lambdaResume, type Resume } from '../webhooks/resume.js';
+import { lambdaResume, type Resume, signalling } from '../webhooks/resume.js';
 
 /**
  * The composition root (DESIGN §9, issue 10 §1): the one place that turns an environment into the services of
@@ -156,8 +156,11 @@ export function webhookDeps(
   const store = overrides.store ?? storeFromEnv(env);
   const journeys = overrides.journeys ?? new JourneyService(journeyServiceDeps(env, { ...overrides, store }));
   // Answer the vendor first; the journey is resumed afterwards.
-  const resume =
-    overrides.resume ?? lambdaResume(new LambdaClient({}), requireEnv('AWS_LAMBDA_FUNCTION_NAME', env));
+  // The event is signalled on the transaction first: its polls run the journey again only after a signal.
+  const resume = signalling(
+    new TransactionRepository(store),
+    overrides.resume ?? lambdaResume(new LambdaClient({}), requireEnv('AWS_LAMBDA_FUNCTION_NAME', env)),
+  );
   const applicationId = optionalEnv('IDEMIA_APPLICATION_ID', env);
   const idemia = applicationId
     ? createIdemiaWebhookHandler({ ipaSessions: new IpaSessionRepository(store), applicationId, resume })

@@ -190,6 +190,11 @@ export interface PendingStep {
   description?: string;
   stage?: string;
   memo?: JsonObject;
+  /**
+   * A step that waits for an event (Suspension.wait): until `until`, polls are answered without running the
+   * journey while the transaction's `events` is still `events` (its value when the step was written).
+   */
+  wait?: { until: number; events: number };
 }
 
 /** A journey in progress: all its state between two HTTP steps. */
@@ -217,6 +222,12 @@ export interface Transaction {
   /** While `processing`: who holds the claim. */
   claimedBy?: Claimant;
   pending?: PendingStep;
+  /**
+   * How many external events (webhooks) were signalled for the transaction (TransactionStore.signal): an
+   * atomic counter that the service's writes never lower, so a waiting step learns of an event that arrived
+   * while its step was being processed. Absent: 0.
+   */
+  events?: number;
   state: SharedState;
   createdAt: string;
   updatedAt: string;

@@ -48,6 +48,14 @@ export interface Suspension {
   stage?: string;
   /** Node-private data returned to the node when the step is submitted (never sent to the client). */
   memo?: JsonObject;
+  /**
+   * The step waits for an external event (a vendor's webhook) that the node learns of from the store, and the
+   * client polls it (PollingWaitCallback). Until `until` (epoch seconds: when the node would time out), a poll
+   * that sends the step back unchanged, with no event signalled on the transaction since the step was written,
+   * is answered from the transaction alone: one read, no write, no execution (issue 10 §3). An event
+   * (TransactionStore.signal), a changed input or the deadline runs the node as usual.
+   */
+  wait?: { until: number };
 }
 
 export type JourneyResult = { status: 'success' } | { status: 'failure'; message?: string };

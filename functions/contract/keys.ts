@@ -81,8 +81,12 @@ export function released(tx: Transaction): Transaction {
   return rest;
 }
 
-export function pendingFrom(node: string, suspension: Suspension): PendingStep {
-  const { callbacks, header, description, stage, memo } = suspension;
+/**
+ * The stored step of a suspension; `events` is the transaction's event count the execution started from (a
+ * waiting step is idle only while no event came after it).
+ */
+export function pendingFrom(node: string, suspension: Suspension, events = 0): PendingStep {
+  const { callbacks, header, description, stage, memo, wait } = suspension;
   return {
     node,
     callbacks,
@@ -90,5 +94,6 @@ export function pendingFrom(node: string, suspension: Suspension): PendingStep {
     ...(description !== undefined ? { description } : {}),
     ...(stage !== undefined ? { stage } : {}),
     ...(memo !== undefined ? { memo } : {}),
+    ...(wait !== undefined ? { wait: { until: wait.until, events } } : {}),
   };
 }

@@ -28,7 +28,16 @@ export interface TransactionStore {
   get(id: string): Promise<Transaction | undefined>;
   /** Takes the step for processing as a lease; a lost race fails with ConcurrentUpdateError. */
   claim(tx: Transaction, lease: Lease): Promise<Transaction>;
+  /**
+   * Writes the transaction: new, or over exactly `expectedVersion`. `events` is never lowered: a signal that
+   * arrived since `tx` was read is kept (the stored count is written back).
+   */
   put(tx: Transaction, expectedVersion?: number): Promise<void>;
+  /**
+   * Counts an external event for the transaction (after the event itself was recorded where its node reads
+   * it), so that the next poll of a waiting step runs the journey. An unknown transaction is ignored.
+   */
+  signal(id: string): Promise<void>;
 }
 
 /** Sessions a successful journey issues; only the token's hash is stored. */

@@ -162,6 +162,10 @@ export class JourneyService {
     }
     if (!tx.pending) throw new InvalidAuthIdError();
     const input = matchCallbacks(tx.pending.callbacks, body.callbacks);
+    if (held === 'current' && !returnCode && isIdlePoll(tx, tx.pending, input)) {
+      // Nothing happened since the step was written: the client polls again with the step it holds.
+      return this.stepResponse(tx.id, parsed.secret, tx.pending);
+    }
     let claimed: Transaction;
     try {
       claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
@@ -455,7 +459,9 @@ export class JourneyService {
     const now = new Date().toISOString();
     if (output.outcome === SUSPENDED && output.suspend && output.suspendedAt) {
       const secret = newStepSecret();
-      const pending = pendingFrom(output.suspendedAt, output.suspend);
+      // The events this execution may have seen: those signalled before the transaction was read.
+      const pending = pendingFrom(output.suspendedAt, output.suspend, tx.events ?? 0);
+      const ttl = this.deps.config.transactionTtlSeconds;
       const next: Transaction = {
         ...released(tx),
         version: tx.version + 1,
@@ -465,7 +471,8 @@ export class JourneyService {
         pending,
         state: persistable(output.state),
         updatedAt: now,
-        expiresAt: nowSeconds() + this.deps.config.transactionTtlSeconds,
+        // A step that waits for an event lasts until its deadline (idle polls do not write), then as any step.
+        expiresAt: Math.max(nowSeconds(), pending.wait?.until ?? 0) + ttl,
       };
       await this.deps.transactions.put(next, isNew ? undefined : tx.version);
       return this.stepResponse(tx.id, secret, pending);
@@ -497,6 +504,23 @@ export class JourneyService {
     }
     throw new JourneyExecutionError(tx.journey, 'UnroutedOutcome', `outcome ${String(output.outcome)}`);
   }
+}
+
+/**
+ * Whether a submission of the current step is an idle poll of a step waiting for an event (issue 10 §3): the
+ * step declared a wait whose deadline has not come, no event was signalled since it was written, and the client
+ * sent every input back as it was given. Such a poll changes nothing and is answered from the transaction.
+ */
+function isIdlePoll(tx: Transaction, pending: PendingStep, input: readonly Callback[]): boolean {
+  const { wait } = pending;
+  if (!wait || nowSeconds() >= wait.until || (tx.events ?? 0) !== wait.events) return false;
+  return input.every((callback, index) => {
+    const given = pending.callbacks[index]?.input ?? [];
+    return callback.input.every((entry, i) => {
+      const was = given[i]?.value;
+      return was === entry.value || JSON.stringify(was) === JSON.stringify(entry.value);
+    });
+  });
 }
 
 /** Which step of the transaction the authId's secret holds, if any. */

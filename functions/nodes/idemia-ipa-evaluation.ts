@@ -193,7 +193,15 @@ async function waitingStep(
     ],
     input: [],
   });
-  return { suspend: { callbacks: numberCallbacks(templates), memo: { sessionId: session.id, method } } };
+  return {
+    suspend: {
+      callbacks: numberCallbacks(templates),
+      memo: { sessionId: session.id, method },
+      // Until IDEMIA's notification (or the session's end) nothing can change: polls until then are idle. Once
+      // it has come (an evaluation postponed by a GIPS outage), every poll runs the node again.
+      ...(session.status === 'CREATED' ? { wait: { until: session.sessionExpiresAt } } : {}),
+    },
+  };
 }
 
 /**

@@ -186,6 +186,8 @@ function scanStep(ctx: NodeContext<Config>, claim: IproovClaim, resultsUrl: stri
     suspend: {
       callbacks: numberCallbacks(templates),
       memo: { claimId: claim.id, ...(resultsUrl ? { resultsUrl } : {}) },
+      // A scan on another device is reported by the results webhook: polls until then are idle.
+      ...(config.crossDevice ? { wait: { until: claim.expiresAt } } : {}),
     },
   };
 }

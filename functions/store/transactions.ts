@@ -82,30 +82,82 @@ export class TransactionRepository implements TransactionStore {
     };
   }
 
-  /** Writes the transaction: new (`expectedVersion` undefined) or over exactly `expectedVersion`. */
+  /**
+   * Writes the transaction: new (`expectedVersion` undefined) or over exactly `expectedVersion`. The event
+   * count is part of the condition, so a signal that came after `tx` was read is never overwritten: the write
+   * is repeated with the stored count (the pending step keeps the count its execution saw, so the next poll
+   * runs the journey).
+   */
   async put(tx: Transaction, expectedVersion?: number): Promise<void> {
-    try {
-      await this.store.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: tx,
-          ...(expectedVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(id)' }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              }),
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
+    let item = tx;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.store.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: item,
+            ...(expectedVersion === undefined
+              ? { ConditionExpression: 'attribute_not_exists(id)' }
+              : {
+                  ConditionExpression:
+                    item.events === undefined
+                      ? '#version = :expected AND attribute_not_exists(#events)'
+                      : '#version = :expected AND #events = :events',
+                  ExpressionAttributeNames: { '#version': 'version', '#events': 'events' },
+                  ExpressionAttributeValues: {
+                    ':expected': expectedVersion,
+                    ...(item.events === undefined ? {} : { ':events': item.events }),
+                  },
+                }),
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        const stored = expectedVersion === undefined || attempt >= 3 ? undefined : await this.current(tx.id);
+        if (stored && stored.version === expectedVersion && stored.events !== item.events) {
+          const { events: _stale, ...rest } = item;
+          item = stored.events === undefined ? rest : { ...rest, events: stored.events };
+          continue;
+        }
         throw new ConcurrentUpdateError(`Transaction ${tx.id} was changed by another request`, {
           cause: error,
         });
       }
-      throw error;
     }
+  }
+
+  /** Counts an external event (ADD: atomic, never lost to a concurrent write — see `put`). */
+  async signal(id: string): Promise<void> {
+    try {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'ADD #events :one',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeNames: { '#events': 'events' },
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      // The transaction has ended and expired: nobody waits for the event.
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /** The stored item's version and event count (consistent read). */
+  private async current(id: string): Promise<Pick<Transaction, 'version' | 'events'> | undefined> {
+    const { Item } = await this.store.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { id },
+        ConsistentRead: true,
+        ProjectionExpression: '#version, #events',
+        ExpressionAttributeNames: { '#version': 'version', '#events': 'events' },
+      }),
+    );
+    return Item as Pick<Transaction, 'version' | 'events'> | undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { TransactionStore } from '../contract/ports.js';
 import type { JourneyService } from '../engine/journeys.js';
 import { logger } from '../shared/logger.js';
 
@@ -6,9 +7,30 @@ import { logger } from '../shared/logger.js';
  * How a webhook has the waiting journey resumed once the vendor's event is recorded. Webhooks answer first
  * (IPA retries after 1 s on anything but a quick 2XX): the resume runs after the answer — in the background of
  * the embedded runtime's process, or as an asynchronous invocation of the webhook Lambda itself on AWS. A resume
- * that fails or never runs loses nothing: the event is recorded, and the client's next poll acts on it.
+ * that fails or never runs loses nothing: the event is recorded and signalled on the transaction (`signalling`),
+ * and the client's next poll acts on it.
  */
 export type Resume = (txId: string, event: string) => Promise<void>;
+
+/**
+ * Counts the event on the transaction before resuming: polls of a waiting step are answered without running the
+ * journey until an event is signalled (issue 10 §3), so the signal is what makes the next poll look. It is
+ * written in the webhook's request, after the event itself was recorded (the node reads it) and before the
+ * answer; a signal that fails is logged and the resume still runs.
+ */
+export function signalling(transactions: Pick<TransactionStore, 'signal'>, resume: Resume): Resume {
+  return async (txId, event) => {
+    try {
+      await transactions.signal(txId);
+    } catch (error) {
+      logger.error(`Signalling ${event} to the journey failed; resuming it anyway`, {
+        txId,
+        error: error as Error,
+      });
+    }
+    await resume(txId, event);
+  };
+}
 
 /** Resumes the journey now; failures are logged, never thrown (the event is already recorded). */
 export async function resumeAfter(journeys: JourneyService, txId: string, event: string): Promise<void> {

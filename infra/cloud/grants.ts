@@ -34,7 +34,8 @@ export type TableGrants = Readonly<Partial<Record<TableId, TableAccess>>>;
 
 /**
  * The callbacks API (`functions/api/handler.ts`): JourneyService and the sessions endpoints.
- * - Transactions: `get` GetItem, `claim` UpdateItem, `put` PutItem (new, or over a version).
+ * - Transactions: `get` GetItem, `claim` UpdateItem, `put` PutItem (new, or over a version; GetItem when a
+ *   signalled event changed the count meanwhile).
  * - Sessions: `create` PutItem (a journey's success), `find` GetItem, `delete` DeleteItem (logout).
  * - Users: `get` GetItem (the user a session is issued to).
  */
@@ -53,7 +54,7 @@ export const WEBHOOK_TABLE_GRANTS: {
   readonly resume: TableGrants;
   readonly vendors: Readonly<Record<Vendor, TableGrants>>;
 } = {
-  // Transactions: `get` GetItem, `claim` UpdateItem, `put` PutItem.
+  // Transactions: `get` GetItem, `claim` UpdateItem, `put` PutItem; `signal` UpdateItem (ADD events).
   resume: { Transactions: { actions: ['GetItem', 'UpdateItem', 'PutItem'] } },
   vendors: {
     // IpaSessions: `get` GetItem; `recordNotification` UpdateItem, or a transaction of an Update and a Put

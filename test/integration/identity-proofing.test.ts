@@ -257,14 +257,16 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(resumed.status).toBe(401);
   });
 
-  it('keeps the client waiting while the user has not finished', async () => {
+  it('keeps the client waiting while the user has not finished: the same step, the same authId', async () => {
     const { step } = await signInToProofing();
 
     const reply = await poll(step);
+    const again = await poll(reply.body as Step);
 
     expect(reply.status).toBe(200);
-    expect(reply.body.authId).not.toBe(step.authId);
-    expect(reply.body.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+    // Nothing happened: the poll is answered from the transaction (issue 10 §3), the step is unchanged.
+    expect(reply.body).toEqual(step);
+    expect(again.body).toEqual(step);
   });
 
   it('completes when the user is verified: the webhook resumes the journey and the next poll gets the session', async () => {
