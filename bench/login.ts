@@ -4,9 +4,11 @@
  * Argon2id with the configured parameters against a legacy scrypt hash (N=2^17, r=8, p=1) in the same run.
  * Prints a table; `--json` prints the results as JSON instead. Traffic goes to 127.0.0.1 only.
  */
+
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { systemClock } from '../functions/contract/clock.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
@@ -147,6 +149,7 @@ try {
   };
   const pageNode = login.States.Credentials.Parameters.Payload.node;
   const services = {
+    clock: systemClock,
     users: new UserRepository(runtime.store),
     attempts: new AttemptRepository(runtime.store),
     passwords: passwordHasher,

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { ApiConfig, ApiDeps } from '../api/app.js';
 import { apiConfigFromEnv } from '../api/config.js';
 import type { HttpEvent, HttpResult } from '../api/http.js';
+import { type Clock, systemClock } from '../contract/clock.js';
 import type { ProofStore } from '../contract/data.js';
 import type { NodeServices, PasswordHasher } from '../contract/nodes.js';
 import { StepFunctionsEngine } from '../engine/aws.js';
@@ -42,6 +43,8 @@ import { lambdaResume, type Resume, signalling } from '../webhooks/resume.js';
 export interface Overrides {
   /** The tables (default: `storeFromEnv`, the Lambda's DynamoDB client and table names). */
   store?: Store;
+  /** What time it is (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface NodeOverrides extends Overrides {
@@ -83,6 +86,7 @@ export function nodeServices(env: NodeJS.ProcessEnv, overrides: NodeOverrides): 
   const uiBaseUrl = withoutSlash(optionalEnv('UI_BASE_URL', env));
   const proofs = overrides.proofs ?? s3ProofStore(env);
   return {
+    clock: overrides.clock ?? systemClock,
     passwords: overrides.passwords,
     users: new UserRepository(store, legacyUsersRealmFromEnv(env)),
     attempts: new AttemptRepository(store),
@@ -124,6 +128,7 @@ export function journeyServiceDeps(
   const store = overrides.store ?? storeFromEnv(env);
   return {
     engine: overrides.engine ?? StepFunctionsEngine.fromEnv(env),
+    clock: overrides.clock ?? systemClock,
     transactions: new TransactionRepository(store),
     sessions: new SessionRepository(store),
     users: new UserRepository(store, legacyUsersRealmFromEnv(env)),

@@ -4,6 +4,7 @@ import type { IproovClient } from '../providers/iproov/client.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
+import type { Clock } from './clock.js';
 import type { ProofStore } from './data.js';
 import type { SharedState, Suspension } from './journey.js';
 import type { AttemptStore, IpaSessionStore, IproovClaimStore, ThrottleStore, UserStore } from './ports.js';
@@ -21,6 +22,8 @@ export interface PasswordHasher {
 
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
 export interface NodeServices {
+  /** What time it is (records' timestamps, expiries, locks): the system clock, or a test's. */
+  clock: Clock;
   passwords: PasswordHasher;
   users: UserStore;
   /** Failed-credential counters and locks per account (ADR 10). */

@@ -1,4 +1,4 @@
-import { nowSeconds } from '../contract/clock.js';
+import { type Clock, nowSeconds } from '../contract/clock.js';
 import type { PendingStep, Transaction } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
 import { type JourneyContext, type SharedState, SUSPENDED } from '../contract/journey.js';
@@ -67,6 +67,8 @@ export interface JourneyServiceDeps {
   transactions: TransactionStore;
   sessions: SessionStore;
   users: UserStore;
+  /** The time of the records' timestamps, expiries and step deadlines (leases are the store's, in its time). */
+  clock: Clock;
   config: JourneyServiceConfig;
 }
 
@@ -103,6 +105,10 @@ export class JourneyService {
     this.leaseMs = deps.config.stepLeaseMs ?? stepTimeouts().leaseSeconds * 1000;
   }
 
+  private isoNow(): string {
+    return new Date(this.deps.clock.nowMs()).toISOString();
+  }
+
   get journeys(): ReadonlySet<string> {
     return this.deps.engine.journeys;
   }
@@ -110,7 +116,7 @@ export class JourneyService {
   async start(journey: string, realm: string, request: StepRequest = {}): Promise<StepResponse> {
     const { locale, clientIp } = request;
     this.assertJourney(journey);
-    const now = new Date().toISOString();
+    const now = this.isoNow();
     const tx: Transaction = {
       id: newTransactionId(),
       journey,
@@ -120,7 +126,7 @@ export class JourneyService {
       state: {},
       createdAt: now,
       updatedAt: now,
-      expiresAt: nowSeconds() + this.deps.config.transactionTtlSeconds,
+      expiresAt: nowSeconds(this.deps.clock) + this.deps.config.transactionTtlSeconds,
     };
     const output = await this.run(tx, {
       journey,
@@ -162,7 +168,7 @@ export class JourneyService {
     }
     if (!tx.pending) throw new InvalidAuthIdError();
     const input = matchCallbacks(tx.pending.callbacks, body.callbacks);
-    if (held === 'current' && !returnCode && isIdlePoll(tx, tx.pending, input)) {
+    if (held === 'current' && !returnCode && isIdlePoll(tx, tx.pending, input, nowSeconds(this.deps.clock))) {
       // Nothing happened since the step was written: the client polls again with the step it holds.
       return this.stepResponse(tx.id, parsed.secret, tx.pending);
     }
@@ -266,7 +272,7 @@ export class JourneyService {
             status: 'failed',
             ...(overtaken ? { previousStepHash: overtaken } : {}),
             state: {},
-            updatedAt: new Date().toISOString(),
+            updatedAt: this.isoNow(),
           },
           claimed.version,
         );
@@ -318,7 +324,7 @@ export class JourneyService {
           ...rest,
           version: tx.version + 1,
           stepHash: hashStepSecret(secret),
-          updatedAt: new Date().toISOString(),
+          updatedAt: this.isoNow(),
         },
         tx.version,
       );
@@ -427,7 +433,7 @@ export class JourneyService {
           status: 'waiting',
           stepHash: hash,
           version: tx.version + 1,
-          updatedAt: new Date().toISOString(),
+          updatedAt: this.isoNow(),
         },
         tx.version,
       );
@@ -441,7 +447,7 @@ export class JourneyService {
     // Only the outcome is kept (no shared state, no PII), until the item expires.
     const { pending: _pending, stepHash: _stepHash, previousStepHash: _previous, ...rest } = released(tx);
     await this.deps.transactions.put(
-      { ...rest, status, state: {}, version: tx.version + 1, updatedAt: new Date().toISOString() },
+      { ...rest, status, state: {}, version: tx.version + 1, updatedAt: this.isoNow() },
       tx.version,
     );
   }
@@ -456,7 +462,7 @@ export class JourneyService {
     isNew: boolean,
     overtakenStepHash?: string,
   ): Promise<StepResponse> {
-    const now = new Date().toISOString();
+    const now = this.isoNow();
     if (output.outcome === SUSPENDED && output.suspend && output.suspendedAt) {
       const secret = newStepSecret();
       // The events this execution may have seen: those signalled before the transaction was read.
@@ -472,7 +478,7 @@ export class JourneyService {
         state: persistable(output.state),
         updatedAt: now,
         // A step that waits for an event lasts until its deadline (idle polls do not write), then as any step.
-        expiresAt: Math.max(nowSeconds(), pending.wait?.until ?? 0) + ttl,
+        expiresAt: Math.max(nowSeconds(this.deps.clock), pending.wait?.until ?? 0) + ttl,
       };
       await this.deps.transactions.put(next, isNew ? undefined : tx.version);
       return this.stepResponse(tx.id, secret, pending);
@@ -511,9 +517,9 @@ export class JourneyService {
  * step declared a wait whose deadline has not come, no event was signalled since it was written, and the client
  * sent every input back as it was given. Such a poll changes nothing and is answered from the transaction.
  */
-function isIdlePoll(tx: Transaction, pending: PendingStep, input: readonly Callback[]): boolean {
+function isIdlePoll(tx: Transaction, pending: PendingStep, input: readonly Callback[], now: number): boolean {
   const { wait } = pending;
-  if (!wait || nowSeconds() >= wait.until || (tx.events ?? 0) !== wait.events) return false;
+  if (!wait || now >= wait.until || (tx.events ?? 0) !== wait.events) return false;
   return input.every((callback, index) => {
     const given = pending.callbacks[index]?.input ?? [];
     return callback.input.every((entry, i) => {

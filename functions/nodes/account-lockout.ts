@@ -30,7 +30,10 @@ export const accountLockout = {
       await ctx.services.attempts.unlock(key);
     } else {
       const minutes = ctx.config.lockDurationMinutes;
-      await ctx.services.attempts.lock(key, minutes === 0 ? PERMANENT : nowSeconds() + minutes * 60);
+      await ctx.services.attempts.lock(
+        key,
+        minutes === 0 ? PERMANENT : nowSeconds(ctx.services.clock) + minutes * 60,
+      );
     }
     return { outcome: 'outcome' };
   },

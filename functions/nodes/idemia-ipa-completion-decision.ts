@@ -29,7 +29,7 @@ export const idemiaIpaCompletionDecision = {
     if (session.result === 'SUCCESS') return { outcome: 'Success' };
     if (session.result === 'FAILURE' || session.status === 'ERROR') return { outcome: 'Failure' };
     if (session.status === 'HEARTBEAT_TIMEOUT') return { outcome: 'Expired' };
-    if (session.status === 'CREATED' && nowSeconds() >= session.sessionExpiresAt)
+    if (session.status === 'CREATED' && nowSeconds(ctx.services.clock) >= session.sessionExpiresAt)
       return { outcome: 'Expired' };
     ctx.state[CONTINUE_SESSION_KEY] = session.id;
     return { outcome: 'Not Completed' };

@@ -545,7 +545,7 @@ export const idemiaIpaEvaluation = {
         callbackUrl: `${base}/webhooks/idemia/ipa/${key}`,
         ...(gotoUrl ? { gotoUrl } : {}),
       });
-      const now = nowSeconds();
+      const now = nowSeconds(ctx.services.clock);
       session = {
         id: sessionId,
         txId: ctx.txId,
@@ -557,7 +557,7 @@ export const idemiaIpaEvaluation = {
         keyHash: hashSecret(key),
         ...(returnCode ? { returnCodeHash: hashSecret(returnCode) } : {}),
         notifications: 0,
-        createdAt: new Date().toISOString(),
+        createdAt: new Date(ctx.services.clock.nowMs()).toISOString(),
         sessionExpiresAt: now + SESSION_SECONDS,
         expiresAt: now + RETENTION_SECONDS,
       };
@@ -590,7 +590,7 @@ export const idemiaIpaEvaluation = {
     }
     switch (session.status) {
       case 'CREATED':
-        if (nowSeconds() >= session.sessionExpiresAt) {
+        if (nowSeconds(ctx.services.clock) >= session.sessionExpiresAt) {
           return fail(ctx, 'Time Out', {
             code: 'SESSION_EXPIRED',
             message: 'The identity verification session expired.',
@@ -639,7 +639,7 @@ export const idemiaIpaEvaluation = {
     await ctx.services.users.recordIdentityVerification(userId, {
       provider: ctx.config.entraVerifiedId ? 'IDEMIA IPA (Entra Verified ID)' : 'IDEMIA IPA',
       levelOfAssurance: loa,
-      verifiedAt: new Date().toISOString(),
+      verifiedAt: new Date(ctx.services.clock.nowMs()).toISOString(),
       sessionId: session.id,
     });
     return { outcome: 'Success' };

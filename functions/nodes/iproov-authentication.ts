@@ -311,8 +311,8 @@ async function start(
     type,
     iproovUserId,
     temporary,
-    createdAt: new Date().toISOString(),
-    expiresAt: nowSeconds() + CLAIM_SECONDS,
+    createdAt: new Date(ctx.services.clock.nowMs()).toISOString(),
+    expiresAt: nowSeconds(ctx.services.clock) + CLAIM_SECONDS,
   };
   await claims.create(claim);
   // Where a native app that ran the scan reports it (results webhook); the browser may hand it over by QR code.

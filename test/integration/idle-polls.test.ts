@@ -1,8 +1,16 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError } from '../../functions/contract/errors.js';
-import { EngineUnavailableError } from '../../functions/engine/port.js';
+import type { JourneyContext } from '../../functions/contract/journey.js';
+import { JourneyService } from '../../functions/engine/journeys.js';
+import { type EnginePort, EngineUnavailableError } from '../../functions/engine/port.js';
+import {
+  type CallbackTemplate,
+  numberCallbacks,
+  textOutputCallback,
+} from '../../functions/shared/callbacks.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
+import { SessionRepository } from '../../functions/store/sessions.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import type { Runtime } from '../../infra/local/runtime.js';
@@ -218,3 +226,60 @@ describe('the transaction store and signals', () => {
     );
   });
 });
+
+describe('the deadline of a waiting step, on the service’s clock', () => {
+  it('answers polls idly before `until` and runs the node from `until` on', async () => {
+    let nowMs = Math.floor(Date.now() / 1000) * 1000;
+    const until = nowMs / 1000 + 60;
+    let executions = 0;
+    const engine: EnginePort = {
+      journeys: new Set(['Wait']),
+      async execute(_journey: string, input: JourneyContext): Promise<JourneyContext> {
+        executions++;
+        return {
+          ...input,
+          outcome: 'suspended',
+          suspendedAt: 'Wait',
+          suspend: {
+            callbacks: numberCallbacks([textOutputCallback('waiting'), pollingWait()]),
+            wait: { until },
+          },
+        };
+      },
+    };
+    const journeys = new JourneyService({
+      engine,
+      clock: { nowMs: () => nowMs },
+      transactions: new TransactionRepository(runtime.store),
+      sessions: new SessionRepository(runtime.store),
+      users: new UserRepository(runtime.store),
+      config: { transactionTtlSeconds: 900, sessionTtlSeconds: 3600, successUrl: '/' },
+    });
+    const step = await journeys.start('Wait', 'alpha');
+    if (step.type !== 'step') throw new Error('expected a step');
+    const { type: _type, ...body } = step;
+    const txId = step.authId.split('.')[0] as string;
+    // The transaction outlives the wait: it expires a TTL after the deadline, not after the last write.
+    expect((await new TransactionRepository(runtime.store).get(txId))?.expiresAt).toBe(until + 900);
+
+    nowMs += 59_000;
+    const before = await journeys.submit('alpha', 'Wait', body);
+    nowMs += 1_000;
+    const at = await journeys.submit('alpha', 'Wait', body);
+
+    expect(before).toEqual(step);
+    expect(executions).toBe(2);
+    expect(at.type === 'step' && at.authId).not.toBe(step.authId);
+  });
+});
+
+function pollingWait(): CallbackTemplate {
+  return {
+    type: 'PollingWaitCallback',
+    output: [
+      { name: 'waitTime', value: '5000' },
+      { name: 'message', value: 'Waiting…' },
+    ],
+    input: [],
+  };
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext, SharedState } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';
 import { runNode } from '../../functions/nodes/run.js';
@@ -36,6 +37,7 @@ beforeAll(async () => {
   };
   users = new UserRepository(store);
   services = {
+    clock: systemClock,
     users,
     attempts: new AttemptRepository(store),
     passwords: passwordHasher,

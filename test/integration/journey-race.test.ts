@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
+import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext } from '../../functions/contract/journey.js';
 import type { StepResponse } from '../../functions/engine/journeys.js';
 import { JourneyService } from '../../functions/engine/journeys.js';
@@ -50,6 +51,7 @@ describe('a poll racing a webhook resume', () => {
   it('is answered with the step the event moved the journey to', async () => {
     const engine = countingEngine();
     const deps = {
+      clock: systemClock,
       engine,
       sessions: new SessionRepository(store()),
       users: new UserRepository(store()),

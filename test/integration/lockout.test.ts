@@ -1,6 +1,7 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { systemClock } from '../../functions/contract/clock.js';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
@@ -69,13 +70,14 @@ function harness() {
   const users = new UserRepository(store);
   const attempts = new AttemptRepository(store);
   const throttle = new ThrottleRepository(store, throttlePolicyFromEnv({}));
-  const services: NodeServices = { passwords, users, attempts, throttle };
+  const services: NodeServices = { clock: systemClock, passwords, users, attempts, throttle };
   const handler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
   const engine = new EmbeddedEngine(
     NODE_LOOKUP,
     Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, handler])),
   );
   const journeys = new JourneyService({
+    clock: systemClock,
     engine,
     transactions: new TransactionRepository(store),
     sessions: new SessionRepository(store),

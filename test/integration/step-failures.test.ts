@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createApiHandler } from '../../functions/api/app.js';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
 import type { HttpEvent, HttpResult } from '../../functions/api/http.js';
+import { systemClock } from '../../functions/contract/clock.js';
 import {
   CARRIED_CONTEXT_FIELDS,
   type JourneyContext,
@@ -70,6 +71,7 @@ function scriptedEngine(): EnginePort & { failNext: unknown[]; inputs: JourneyCo
 
 function service(engine: EnginePort): JourneyService {
   return new JourneyService({
+    clock: systemClock,
     engine,
     transactions: new TransactionRepository(store()),
     sessions: new SessionRepository(store()),

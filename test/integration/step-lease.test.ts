@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
+import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext } from '../../functions/contract/journey.js';
 import { InvalidAuthIdError, StepConflictError } from '../../functions/engine/errors.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
@@ -51,6 +52,7 @@ function countingEngine(): EnginePort & { executions: number; gate: Promise<void
 
 function service(engine: EnginePort, transactions = new TransactionRepository(store())): JourneyService {
   return new JourneyService({
+    clock: systemClock,
     engine,
     transactions,
     sessions: new SessionRepository(store()),

@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
+import { systemClock } from '../../functions/contract/clock.js';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';
@@ -27,6 +28,7 @@ function recordingJourneys() {
     tables: inject('tables') as TableNames,
   };
   const services: NodeServices = {
+    clock: systemClock,
     passwords: passwordHasher,
     users: new UserRepository(store),
     attempts: new AttemptRepository(store),
@@ -52,6 +54,7 @@ function recordingJourneys() {
     },
   };
   const journeys = new JourneyService({
+    clock: systemClock,
     engine: recorded,
     transactions: new TransactionRepository(store),
     sessions: new SessionRepository(store),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../functions/contract/clock.js';
 import type { NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { runNode } from '../../functions/nodes/run.js';
@@ -14,6 +15,7 @@ function harness(session: IpaSession) {
   const results: unknown[] = [];
   const verifications: unknown[] = [];
   const services: NodeServices = {
+    clock: systemClock,
     users: {
       recordIdentityVerification: async (_id: string, v: unknown) => void verifications.push(v),
     } as unknown as UserRepository,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../functions/contract/clock.js';
 import type { NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { runNode } from '../../functions/nodes/run.js';
@@ -8,6 +9,7 @@ import type { UserRepository } from '../../functions/store/users.js';
 
 /** Services for nodes that must not touch the identity store in these tests. */
 const services: NodeServices = {
+  clock: systemClock,
   users: new Proxy({} as UserRepository, {
     get: (_target, name) => () => Promise.reject(new Error(`unexpected users.${String(name)}`)),
   }),

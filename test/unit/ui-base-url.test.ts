@@ -1,6 +1,7 @@
 import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
+import { systemClock } from '../../functions/contract/clock.js';
 import type { NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { nodeServicesFromEnv } from '../../functions/node-functions/handler.js';
@@ -18,6 +19,7 @@ import type { UserRepository } from '../../functions/store/users.js';
 function redirectHarness(patch: Partial<NodeServices>) {
   const created: Array<{ callbackUrl: string; gotoUrl?: string }> = [];
   const services: NodeServices = {
+    clock: systemClock,
     users: {} as UserRepository,
     attempts: {} as AttemptRepository,
     passwords: {} as PasswordHasher,
