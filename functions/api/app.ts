@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { stringifySetCookie } from 'cookie';
 import {
   InvalidAuthIdError,
   JourneyRequestError,
@@ -11,7 +12,17 @@ import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import type { SessionRepository } from '../store/sessions.js';
 import { HttpError } from './errors.js';
-import { amError, bodyText, cookie, type HttpEvent, type HttpResult, header, json } from './http.js';
+import {
+  amError,
+  cookie,
+  type Endpoint,
+  type HttpEvent,
+  type HttpResult,
+  httpBasics,
+  json,
+  jsonBody,
+  router,
+} from './http.js';
 
 export interface ApiConfig {
   /** Realms served besides root (`/json/realms/root/realms/{realm}/…`). */
@@ -31,23 +42,11 @@ export interface ApiDeps {
   config: ApiConfig;
 }
 
-const ROUTE = /^\/json\/realms\/root(?:\/realms\/([A-Za-z0-9_-]+))?\/(authenticate|sessions)\/?$/;
-
-function parseJson(event: HttpEvent, maxBytes: number): unknown {
-  const text = bodyText(event);
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
-    throw new HttpError(413, `Request body is larger than ${maxBytes} bytes`);
-  }
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'Request body is not valid JSON');
-  }
-}
+/** A realm's name in a path (`/json/realms/root/realms/{realm}/…`). */
+const REALM = /^[A-Za-z0-9_-]+$/;
 
 function checkApiVersion(event: HttpEvent): void {
-  const value = header(event, 'accept-api-version');
+  const value = event.headers['accept-api-version'];
   if (!value) return;
   const protocol = /protocol=(\d+)(?:\.\d+)?/.exec(value)?.[1];
   if (protocol !== undefined && protocol !== '1') {
@@ -66,15 +65,13 @@ function stepResult(response: StepResponse, deps: ApiDeps): HttpResult {
     }
     case 'success': {
       const { type: _type, ...body } = response;
-      const attributes = [
-        'Path=/',
-        'HttpOnly',
-        'SameSite=Lax',
-        ...(deps.config.secureCookie ? ['Secure'] : []),
-      ];
-      return json(200, body, {
-        cookies: [`${deps.config.cookieName}=${response.tokenId}; ${attributes.join('; ')}`],
+      const session = stringifySetCookie(deps.config.cookieName, response.tokenId, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.config.secureCookie,
       });
+      return json(200, body, { cookies: [session] });
     }
     case 'failure':
       return amError(401, response.message, { failureUrl: '' });
@@ -88,10 +85,10 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
     throw new HttpError(400, `authIndexType ${indexType} is not supported; use authIndexType=service`);
   }
   const journey = query.authIndexValue;
-  const locale = preferredLocale(header(event, 'accept-language'));
+  const locale = preferredLocale(event.headers['accept-language']);
   // The address API Gateway saw (the local server: the socket's), never a client-supplied X-Forwarded-For.
   const clientIp = event.requestContext.http.sourceIp;
-  const body = parseJson(event, deps.config.maxBodyBytes);
+  const body = jsonBody(event, deps.config.maxBodyBytes);
   if (body !== undefined && !isJsonObject(body))
     throw new HttpError(400, 'Request body must be a JSON object');
   if (body === undefined || body.authId === undefined) {
@@ -116,13 +113,13 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
 
 async function sessions(event: HttpEvent, realm: string, deps: ApiDeps): Promise<HttpResult> {
   const action = event.queryStringParameters?._action;
-  const body = parseJson(event, deps.config.maxBodyBytes);
+  const body = jsonBody(event, deps.config.maxBodyBytes);
   const fromBody =
     typeof body === 'object' && body !== null && 'tokenId' in body
       ? (body as { tokenId: unknown }).tokenId
       : undefined;
   const token =
-    header(event, deps.config.cookieName) ??
+    event.headers[deps.config.cookieName.toLowerCase()] ??
     cookie(event, deps.config.cookieName) ??
     (typeof fromBody === 'string' ? fromBody : undefined);
   if (action === 'validate') {
@@ -142,7 +139,7 @@ async function sessions(event: HttpEvent, realm: string, deps: ApiDeps): Promise
     return json(
       200,
       { result: 'Successfully logged out' },
-      { cookies: [`${deps.config.cookieName}=; Path=/; Max-Age=0`] },
+      { cookies: [stringifySetCookie(deps.config.cookieName, '', { path: '/', maxAge: 0 })] },
     );
   }
   throw new HttpError(
@@ -176,17 +173,23 @@ const amErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
+type RealmEndpoint = (event: HttpEvent, realm: string, deps: ApiDeps) => Promise<HttpResult>;
+
 /** The callbacks API (AM's `/json/…/authenticate` and `/sessions`) as an API Gateway HTTP API handler. */
 export function createApiHandler(deps: ApiDeps) {
   const realms = new Set(deps.config.realms);
-  return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
-    const match = ROUTE.exec(event.rawPath);
-    if (!match) throw new HttpError(404, `No endpoint at ${event.rawPath}`);
-    const method = event.requestContext.http.method;
-    if (method !== 'POST') throw new HttpError(405, `${method} is not supported here; use POST`);
-    const realm = match[1] ?? 'root';
-    if (realm !== 'root' && !realms.has(realm)) throw new HttpError(404, `Realm ${realm} not found`);
-    checkApiVersion(event);
-    return match[2] === 'authenticate' ? authenticate(event, realm, deps) : sessions(event, realm, deps);
-  }).use(amErrors());
+  const inRealm =
+    (endpoint: RealmEndpoint) =>
+    async (event: HttpEvent): Promise<HttpResult> => {
+      const realm = event.pathParameters?.realm ?? 'root';
+      if (!REALM.test(realm)) throw new HttpError(404, `No endpoint at ${event.rawPath}`);
+      if (realm !== 'root' && !realms.has(realm)) throw new HttpError(404, `Realm ${realm} not found`);
+      checkApiVersion(event);
+      return endpoint(event, realm, deps);
+    };
+  const endpoints: Endpoint[] = ['/json/realms/root', '/json/realms/root/realms/{realm}'].flatMap((base) => [
+    { method: 'POST', path: `${base}/authenticate`, handler: inRealm(authenticate) },
+    { method: 'POST', path: `${base}/sessions`, handler: inRealm(sessions) },
+  ]);
+  return middy<HttpEvent, HttpResult>().use(httpBasics()).use(amErrors()).handler(router(endpoints));
 }

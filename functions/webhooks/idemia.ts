@@ -3,7 +3,7 @@ import type { HttpEvent, HttpResult } from '../api/http.js';
 import { logger } from '../shared/logger.js';
 import { hashSecret, secretMatches } from '../shared/secret-hash.js';
 import type { IpaSessionRepository } from '../store/ipa-sessions.js';
-import { jsonObjectBody, problem } from './common.js';
+import { jsonObjectBody, pathKey, problem } from './common.js';
 import type { Resume } from './resume.js';
 
 export interface IdemiaWebhookDeps {
@@ -14,7 +14,6 @@ export interface IdemiaWebhookDeps {
   applicationId: string;
 }
 
-const ROUTE = /^\/webhooks\/idemia\/ipa\/([A-Za-z0-9_-]{20,100})$/;
 const MAX_BYTES = 16 * 1024;
 /** Compared against for an unknown session: the hash of a string the route never accepts as a key. */
 const UNKNOWN_SESSION_KEY_HASH = /* @__PURE__ */ hashSecret('unknown IDEMIA session');
@@ -29,11 +28,9 @@ const UNKNOWN_SESSION_KEY_HASH = /* @__PURE__ */ hashSecret('unknown IDEMIA sess
  */
 export function createIdemiaWebhookHandler(deps: IdemiaWebhookDeps) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
-    const key = ROUTE.exec(event.rawPath)?.[1];
+    const key = pathKey(event);
     if (!key) return problem(404, `No endpoint at ${event.rawPath}`);
-    const parsed = jsonObjectBody(event, MAX_BYTES);
-    if (parsed.refused) return parsed.refused;
-    const { body } = parsed;
+    const body = jsonObjectBody(event, MAX_BYTES);
     const { applicationId, sessionId, identityId, proofUrl, status, timestamp } = body;
     if (typeof sessionId !== 'string' || !/^[A-Za-z0-9-]{8,64}$/.test(sessionId))
       return problem(400, 'sessionId is missing or malformed');

@@ -3,7 +3,7 @@ import type { HttpEvent, HttpResult } from '../api/http.js';
 import { logger } from '../shared/logger.js';
 import { hashSecret, sameSecret } from '../shared/secret-hash.js';
 import { type IproovClaimRepository, isFinished } from '../store/iproov-claims.js';
-import { jsonObjectBody, problem } from './common.js';
+import { jsonObjectBody, pathKey, problem } from './common.js';
 import type { Resume } from './resume.js';
 
 export interface IproovWebhookDeps {
@@ -12,7 +12,6 @@ export interface IproovWebhookDeps {
   resume: Resume;
 }
 
-const ROUTE = /^\/webhooks\/iproov\/([A-Za-z0-9_-]{20,100})$/;
 const MAX_BYTES = 4 * 1024;
 
 /**
@@ -24,11 +23,9 @@ const MAX_BYTES = 4 * 1024;
  */
 export function createIproovWebhookHandler(deps: IproovWebhookDeps) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent): Promise<HttpResult> => {
-    const key = ROUTE.exec(event.rawPath)?.[1];
+    const key = pathKey(event);
     if (!key) return problem(404, `No endpoint at ${event.rawPath}`);
-    const parsed = jsonObjectBody(event, MAX_BYTES);
-    if (parsed.refused) return parsed.refused;
-    const { token } = parsed.body;
+    const { token } = jsonObjectBody(event, MAX_BYTES);
     if (typeof token !== 'string' || token.length === 0 || token.length > 200)
       return problem(400, 'token is missing or malformed');
     const claim = await deps.claims.get(hashSecret(key));

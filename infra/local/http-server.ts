@@ -141,7 +141,8 @@ export function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEven
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   const headers: Record<string, string | number | string[]> = { ...NOSNIFF };
-  for (const [key, value] of Object.entries(result.headers ?? {})) headers[key] = String(value);
+  // Header names are case-insensitive: one entry per name (middy's middlewares write `X-Content-Type-Options`).
+  for (const [key, value] of Object.entries(result.headers ?? {})) headers[key.toLowerCase()] = String(value);
   if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
   res.writeHead(result.statusCode ?? 200, headers);

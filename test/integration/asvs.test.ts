@@ -106,7 +106,7 @@ describe('session expiry and logout (ASVS V3.3.1)', () => {
     const logout = await post(sessionsUrl('logout'), undefined, { iPlanetDirectoryPro: token });
 
     expect(logout.status).toBe(200);
-    expect(logout.headers.get('set-cookie')).toBe('iPlanetDirectoryPro=; Path=/; Max-Age=0');
+    expect(logout.headers.get('set-cookie')).toBe('iPlanetDirectoryPro=; Max-Age=0; Path=/');
     expect(await validate(token)).toEqual({ valid: false });
   });
 });

@@ -176,7 +176,9 @@ describe('the callbacks API', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       isBase64Encoded: false,
-      requestContext: { http: { method: 'POST', sourceIp: '192.0.2.1' } },
+      requestContext: {
+        http: { method: 'POST', path: '/json/realms/root/realms/alpha/authenticate', sourceIp: '192.0.2.1' },
+      },
     }) as unknown as HttpEvent;
 
   it('answers a transient failure 503 with Retry-After in AM’s error shape; the same step then succeeds', async () => {

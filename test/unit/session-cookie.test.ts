@@ -18,7 +18,9 @@ function event(): HttpEvent {
     queryStringParameters: { authIndexValue: 'Login' },
     headers: { 'content-type': 'application/json' },
     isBase64Encoded: false,
-    requestContext: { http: { method: 'POST', sourceIp: '192.0.2.1' } },
+    requestContext: {
+      http: { method: 'POST', path: '/json/realms/root/realms/alpha/authenticate', sourceIp: '192.0.2.1' },
+    },
   } as unknown as HttpEvent;
 }
 
@@ -41,7 +43,7 @@ describe('the session cookie in the cloud (apiConfigFromEnv)', () => {
 
     expect(result.statusCode).toBe(200);
     expect(result.cookies).toEqual([
-      `iPlanetDirectoryPro=${'a'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Secure`,
+      `iPlanetDirectoryPro=${'a'.repeat(43)}; Path=/; HttpOnly; Secure; SameSite=Lax`,
     ]);
     expect(result.headers?.['cache-control']).toBe('no-cache, no-store, must-revalidate');
   });
