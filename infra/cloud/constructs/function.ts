@@ -89,7 +89,7 @@ export interface ProoflineFunctionProps {
 
 /**
  * One of Proofline's functions, created in `scope` as `id` beside its log group `<id>Logs`: Node.js 22 on arm64,
- * X-Ray, an ESM bundle with source maps, with the cdk-nag findings every function shares acknowledged on it.
+ * X-Ray, a minified ESM bundle (no source map), with the cdk-nag findings every function shares acknowledged on it.
  */
 export function prooflineFunction(
   scope: Construct,
@@ -116,7 +116,9 @@ export function prooflineFunction(
     bundling: {
       forceDockerBundling: false,
       minify: true,
-      sourceMap: true,
+      // No source map: Node's --enable-source-maps, which Lambda needs to use one, made the init 1.2–1.9× slower
+      // (docs/benchmarks.md, ADR 17). The build is reproducible: a map can be rebuilt from the commit.
+      sourceMap: false,
       target: 'node22',
       format: OutputFormat.ESM,
       // The AWS SDK is bundled (pinned by our lock file, tree-shaken), not taken from the runtime. argon2 is
