@@ -3,31 +3,30 @@ import type { Context } from 'aws-lambda';
 import type { ApiConfig, ApiDeps } from '../api/app.js';
 import { apiConfigFromEnv } from '../api/config.js';
 import type { HttpEvent, HttpResult } from '../api/http.js';
-import { type Clock, systemClock } from '../contract/clock.js';
-import type { ProofStore } from '../contract/data.js';
-import type { NodeServices, PasswordHasher } from '../contract/nodes.js';
+import { systemClock } from '../contract/clock.js';
 import { StepFunctionsEngine } from '../engine/aws.js';
 import { JourneyService, type JourneyServiceConfig, type JourneyServiceDeps } from '../engine/journeys.js';
 import type { EnginePort } from '../engine/port.js';
-import { IdemiaClient } from '../providers/idemia/client.js';
-import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/config.js';
-import { IproovClient } from '../providers/iproov/client.js';
-import { iproovConfigFromEnv, isIproovConfigured } from '../providers/iproov/config.js';
-import { AwsMessaging } from '../providers/messaging/aws.js';
-import type { MessagingPort } from '../providers/messaging/port.js';
 import { optionalEnv, requireEnv } from '../shared/env.js';
-import { AttemptRepository } from '../store/attempts.js';
-import { type Store, storeFromEnv } from '../store/dynamo.js';
+import { storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { IproovClaimRepository } from '../store/iproov-claims.js';
-import { S3ProofStore } from '../store/proofs.js';
 import { SessionRepository } from '../store/sessions.js';
-import { ThrottleRepository, throttlePolicyFromEnv } from '../store/throttle.js';
 import { TransactionRepository } from '../store/transactions.js';
 import { legacyUsersRealmFromEnv, UserRepository } from '../store/users.js';
 import { createIdemiaWebhookHandler } from '../webhooks/idemia.js';
 import { createIproovWebhookHandler } from '../webhooks/iproov.js';
 import { lambdaResume, type Resume, signalling } from '../webhooks/resume.js';
+import type { Overrides } from './nodes.js';
+
+export {
+  commonNodeServices,
+  idemiaNodeServices,
+  iproovNodeServices,
+  type NodeOverrides,
+  nodeServices,
+  type Overrides,
+} from './nodes.js';
 
 /**
  * The composition root (DESIGN §9, issue 10 §1): the one place that turns an environment into the services of
@@ -39,27 +38,8 @@ import { lambdaResume, type Resume, signalling } from '../webhooks/resume.js';
  * store, the embedded engine, the sandboxes' vendor settings, the outbox, the local proof store, background
  * resumes). Local-only modules (sandboxes, DynamoDB Local, infra/local) are never imported here, so they stay
  * out of the Lambda bundles; each builder constructs only what its entry point uses, so esbuild drops the rest.
+ * The node functions' builders are in ./nodes.ts (re-exported here), whose imports are theirs only.
  */
-export interface Overrides {
-  /** The tables (default: `storeFromEnv`, the Lambda's DynamoDB client and table names). */
-  store?: Store;
-  /** What time it is (default: the system clock). */
-  clock?: Clock;
-}
-
-export interface NodeOverrides extends Overrides {
-  /**
-   * The password hasher (store/password-hasher.ts), given by the node entry points: it is not imported here
-   * because its module hashes a dummy password with argon2 (a native addon shipped only beside the node
-   * functions) when it loads, which the API and webhook bundles must not do.
-   */
-  passwords: PasswordHasher;
-  /** Email and SMS (default: SES and SNS). */
-  messaging?: MessagingPort;
-  /** Where IDEMIA proof archives are kept (default: S3 when `PROOF_BUCKET` is set, else none). */
-  proofs?: ProofStore;
-}
-
 export interface JourneyOverrides extends Overrides {
   /** Runs the journeys (default: Step Functions, `STATE_MACHINE_ARNS`). */
   engine?: EnginePort;
@@ -75,37 +55,6 @@ export interface WebhookOverrides extends JourneyOverrides {
    * this Lambda function, `AWS_LAMBDA_FUNCTION_NAME`).
    */
   resume?: Resume;
-}
-
-const withoutSlash = (url: string | undefined): string | undefined => url?.replace(/\/$/, '');
-
-/** The services of the node functions (what the environment does not configure stays undefined). */
-export function nodeServices(env: NodeJS.ProcessEnv, overrides: NodeOverrides): NodeServices {
-  const store = overrides.store ?? storeFromEnv(env);
-  const publicBaseUrl = withoutSlash(optionalEnv('PUBLIC_BASE_URL', env));
-  const uiBaseUrl = withoutSlash(optionalEnv('UI_BASE_URL', env));
-  const proofs = overrides.proofs ?? s3ProofStore(env);
-  return {
-    clock: overrides.clock ?? systemClock,
-    passwords: overrides.passwords,
-    users: new UserRepository(store, legacyUsersRealmFromEnv(env)),
-    attempts: new AttemptRepository(store),
-    throttle: new ThrottleRepository(store, throttlePolicyFromEnv(env)),
-    ipaSessions: new IpaSessionRepository(store),
-    ...(isIdemiaConfigured(env) ? { idemia: new IdemiaClient(idemiaConfigFromEnv(env)) } : {}),
-    ...(isIproovConfigured(env) ? { iproov: new IproovClient(iproovConfigFromEnv(env)) } : {}),
-    iproovClaims: new IproovClaimRepository(store),
-    ...(proofs ? { proofs } : {}),
-    messaging: overrides.messaging ?? new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', env)),
-    ...(publicBaseUrl ? { publicBaseUrl } : {}),
-    ...(uiBaseUrl ? { uiBaseUrl } : {}),
-  };
-}
-
-function s3ProofStore(env: NodeJS.ProcessEnv): ProofStore | undefined {
-  const bucket = optionalEnv('PROOF_BUCKET', env);
-  const kmsKeyArn = optionalEnv('PROOF_KMS_KEY_ARN', env);
-  return bucket ? new S3ProofStore(bucket, kmsKeyArn ? { kmsKeyArn } : {}) : undefined;
 }
 
 /** The configuration of the API and of the journey service (one object: the runtime may complete it later). */

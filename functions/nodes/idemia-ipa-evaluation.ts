@@ -16,7 +16,7 @@ import {
 import { type CallbackTemplate, numberCallbacks, textOutputCallback } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
-import { qrCodeOf, type RenderedValue } from '../shared/rendered.js';
+import { qrCodeOf, type RenderedValue } from '../shared/rendered-value.js';
 import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
 import { getPath } from './attributes.js';
 import { localize } from './messages.js';

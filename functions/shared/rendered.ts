@@ -1,29 +1,18 @@
-import QRCode from 'qrcode';
+import { create } from 'qrcode/lib/core/qrcode.js';
+import { render as svgTag } from 'qrcode/lib/renderer/svg-tag.js';
 import type { Callback } from './callbacks.js';
-import { isJsonObject, type JsonValue } from './json.js';
+import { isRendered, type RenderedValue } from './rendered-value.js';
 
-/**
- * A callback output value that is rendered when the step is answered, not stored: a node suspends with the small
- * thing it is made from (a link), which is all that travels through the execution and is written to the
- * transaction item; `renderCallbacks` turns it into what the client receives. Kinds:
- * - `qr`: `{"$render": "qr", "from": "<text>"}` → `data:image/svg+xml;base64,…`, the text as an SVG QR code
- *   (a few KB per step that each execution's payload and each write of the transaction would otherwise carry).
- */
-export type RenderedValue = { $render: 'qr'; from: string };
-
-/** The QR code of `text`, rendered when the step is answered. */
-export const qrCodeOf = (text: string): RenderedValue => ({ $render: 'qr', from: text });
+export { isRendered, qrCodeOf, type RenderedValue } from './rendered-value.js';
 
 const RENDERERS: Record<RenderedValue['$render'], (from: string) => Promise<string>> = {
   qr: async (from) => {
-    const svg = await QRCode.toString(from, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    // QRCode.toString(from, { type: 'svg', … }) without the package's other renderers (qrcode.d.ts).
+    const options = { errorCorrectionLevel: 'M', margin: 1 } as const;
+    const svg = svgTag(create(from, options), options);
     return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
   },
 };
-
-export function isRendered(value: JsonValue): value is RenderedValue {
-  return isJsonObject(value) && typeof value.$render === 'string' && typeof value.from === 'string';
-}
 
 async function render(value: RenderedValue): Promise<string> {
   const renderer = RENDERERS[value.$render];

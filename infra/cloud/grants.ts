@@ -76,7 +76,7 @@ const LOCKOUT_AND_THROTTLE: TableAccess = {
 };
 
 /**
- * The node functions (one per family, `functions/node-functions/handler.ts`), by what the family's nodes call.
+ * The node functions (one per family, `functions/node-functions/<family>.ts`), by what the family's nodes call.
  * UserRepository: `get` GetItem; `findByUserName` BatchGetItem (guards) + GetItem; `isTaken` BatchGetItem;
  * `create` a transaction of Puts and (legacy realm) ConditionChecks; `incrementLoginCount`,
  * `updatePasswordHash`, `recordIdentityVerification` UpdateItem. The Users indexes are queried by no node.

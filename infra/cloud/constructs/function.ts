@@ -27,6 +27,9 @@ const ARGON2_RUNTIME_FILES: Readonly<Record<string, readonly string[]>> = {
   'node-gyp-build': ['package.json', 'index.js', 'node-gyp-build.js', 'LICENSE'],
   '@phc/format': ['package.json', 'index.js', 'license'],
 };
+/** What the bundles take for `@aws-sdk/credential-provider-node` (relative to the repository root). */
+const LAMBDA_CREDENTIALS = 'functions/shared/lambda-credentials.ts';
+
 const ARGON2_BUILD_ONLY_DEPENDENCIES = ['node-addon-api', 'cross-env'];
 
 /**
@@ -86,7 +89,7 @@ export interface ProoflineFunctionProps {
 
 /**
  * One of Proofline's functions, created in `scope` as `id` beside its log group `<id>Logs`: Node.js 22 on arm64,
- * X-Ray, an ESM bundle with source maps, with the cdk-nag findings every function shares acknowledged on it.
+ * X-Ray, a minified ESM bundle (no source map), with the cdk-nag findings every function shares acknowledged on it.
  */
 export function prooflineFunction(
   scope: Construct,
@@ -113,7 +116,9 @@ export function prooflineFunction(
     bundling: {
       forceDockerBundling: false,
       minify: true,
-      sourceMap: true,
+      // No source map: Node's --enable-source-maps, which Lambda needs to use one, made the init 1.2–1.9× slower
+      // (docs/benchmarks.md, ADR 17). The build is reproducible: a map can be rebuilt from the commit.
+      sourceMap: false,
       target: 'node22',
       format: OutputFormat.ESM,
       // The AWS SDK is bundled (pinned by our lock file, tree-shaken), not taken from the runtime. argon2 is
@@ -129,6 +134,12 @@ export function prooflineFunction(
           }
         : {}),
       mainFields: ['module', 'main'],
+      esbuildArgs: {
+        // The SDK's credential chain reduced to its first link, the environment, which is where Lambda puts
+        // the execution role's credentials (functions/shared/lambda-credentials.ts, ADR 17).
+        '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}`,
+        '--legal-comments': 'none',
+      },
       banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
   });
