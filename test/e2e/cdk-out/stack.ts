@@ -44,6 +44,8 @@ export interface CdkOutStack {
    * shape (`{channel, to, subject?, text, sentAt}`).
    */
   outboxUrl: string;
+  /** With a meter (options.meter): where it is served (GET the report, POST `/step`). */
+  meterUrl?: string;
   /** DynamoDB Local's endpoint and the tables' physical names: what an operator's tools would reach directly. */
   dynamodbEndpoint: string;
   tables: TableNames;
@@ -731,6 +733,7 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       iproovSandboxUrl: iproov.url,
       workDir,
       outboxUrl,
+      ...(meter ? { meterUrl: outboxUrl.replace(/\/outbox$/, '/meter') } : {}),
       dynamodbEndpoint: dynamo.endpoint,
       tables,
       reportFile,
