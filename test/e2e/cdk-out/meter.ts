@@ -262,6 +262,7 @@ export class Meter {
     this.log(fn.logGroupName, `END RequestId: ${id}\n`);
     this.log(
       fn.logGroupName,
+      // Max Memory Used: a placeholder of the same width (only the line's byte count matters here).
       `REPORT RequestId: ${id}\tDuration: ${measured.durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${fn.memorySize} MB\tMax Memory Used: ${Math.round(fn.memorySize / 5)} MB\t${measured.initMs !== undefined ? `Init Duration: ${measured.initMs.toFixed(2)} ms\t` : ''}\nXRAY TraceId: ${trace}\tSegmentId: ${randomBytes(8).toString('hex')}\tSampled: true\t\n`,
     );
   }
