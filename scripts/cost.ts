@@ -222,6 +222,9 @@ async function main(): Promise<void> {
     execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !==
     '';
   const meter = new Meter();
+  // With --json, stdout carries the JSON only: the harness's progress lines go to stderr meanwhile.
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  if (json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   say('cost: starting the cdk-out target (synth, DynamoDB Local, Node 22 functions)…');
   const stack = await startCdkOutStack({ meter, keepWorkDir: false });
   let steps: StepRecord[];
@@ -237,6 +240,7 @@ async function main(): Promise<void> {
     steps = meter.report().steps.filter((s) => s.occurrences > 0);
   } finally {
     await stack.stop();
+    process.stdout.write = stdoutWrite;
   }
   const rows: Row[] = steps.map((s) => ({ ...s, cost: price(s.usage, prices) }));
   const journeys = [...new Set(rows.map((r) => r.journey))].map((journey) => {

@@ -308,7 +308,15 @@ export class Meter {
 
   /** Any AWS request the functions (or machines) made, by service and operation. */
   awsRequest(service: string, operation: string, status: number): void {
-    const key = `${service}:${operation}`;
+    // REST protocols have no operation header: name them by what the harness implements for them.
+    const named = operation.includes('/functions/')
+      ? 'Invoke'
+      : service === 's3' && operation.startsWith('PUT ')
+        ? 'PutObject'
+        : operation.includes('/outbound-emails')
+          ? 'SendEmail'
+          : operation;
+    const key = `${service}:${named}`;
     this.usage.awsRequests[key] = (this.usage.awsRequests[key] ?? 0) + 1;
     if (status >= 300) return;
     if (service === 'ses') this.usage.emails++;
