@@ -13,6 +13,8 @@ declare module 'vitest' {
     e2eStore: string;
     /** cdk-out target only: JSON of CdkOutProbe (the AWS endpoint and the functions' credentials). */
     e2eCdkOutProbe: string;
+    /** cdk-out target only: the harness's meter (GET: the usage per step; POST `/step` `{journey, step}`). */
+    e2eMeterUrl: string;
   }
 }
 
@@ -23,12 +25,15 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (targetName() === 'cdk-out') {
     const { startCdkOutStack } = await import('./cdk-out/stack.js');
-    const stack = await startCdkOutStack();
+    const { Meter } = await import('./cdk-out/meter.js');
+    // Metered (it changes nothing the functions see): the meter's own test checks it counts real work.
+    const stack = await startCdkOutStack({ meter: new Meter() });
     project.provide('e2eLocalBaseUrl', stack.url);
     project.provide('e2eIdemiaSandboxUrl', stack.idemiaSandboxUrl);
     project.provide('e2eIproovSandboxUrl', stack.iproovSandboxUrl);
     project.provide('e2eCdkOutProbe', JSON.stringify(stack.probe));
     project.provide('e2eOutboxUrl', stack.outboxUrl);
+    project.provide('e2eMeterUrl', stack.meterUrl ?? '');
     project.provide(
       'e2eStore',
       JSON.stringify({ dynamodbEndpoint: stack.dynamodbEndpoint, tables: stack.tables }),

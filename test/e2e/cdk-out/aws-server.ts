@@ -7,7 +7,23 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
+import type { Meter } from './meter.js';
 import { type Credentials, verifySigV4 } from './sigv4.js';
+
+/** DynamoDB operations that take ReturnConsumedCapacity. */
+const CAPACITY_OPERATIONS = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactGetItems',
+  'TransactWriteItems',
+]);
 
 /** Who is calling: a function's execution role session (its own access key). */
 export interface Caller {
@@ -123,11 +139,13 @@ export class AwsServer {
     private readonly backends: AwsBackends,
     private readonly callers: ReadonlyMap<string, Caller>,
     private readonly authorizer: Authorizer,
+    private readonly meter?: Meter,
   ) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
+      const handled = this.meter ? this.meter.track(() => this.handle(req, res)) : this.handle(req, res);
+      handled.catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ message: String(error) }));
       });
@@ -169,6 +187,7 @@ export class AwsServer {
     const operation = target.split('.').pop() || `${method} ${url.split('?')[0]}`;
     const send = (status: number, headers: Record<string, string>, body: Buffer | string): void => {
       this.calls.push({ service: scopeService, operation, caller: caller?.logicalId ?? '-', status });
+      this.meter?.awsRequest(scopeService, operation, status);
       res.writeHead(status, { 'x-amzn-requestid': randomUUID(), ...headers });
       res.end(body);
     };
@@ -352,17 +371,67 @@ export class AwsServer {
   /** DynamoDB: authorized per table (and index) and action, then proxied to DynamoDB Local. */
   private async dynamodb(
     req: IncomingMessage,
-    raw: Buffer,
+    request: Buffer,
     target: string,
     _caller: Caller,
     authorize: (action: string, resource: string) => Promise<void>,
     send: (status: number, headers: Record<string, string>, body: Buffer | string) => void,
   ): Promise<void> {
     const operation = target.split('.').pop() ?? '';
+    let raw = request;
     const body = JSON.parse(raw.toString() || '{}') as Record<string, unknown>;
-    for (const { action, resource } of this.backends.dynamodbResources(operation, body)) {
+    const resources = this.backends.dynamodbResources(operation, body);
+    for (const { action, resource } of resources) {
       await authorize(action, resource);
     }
+    const meter = this.meter;
+    // Metering: DynamoDB Local reports the capacity units it consumed when asked; the caller's response is
+    // given back as it asked for it (the field removed, the checksum recomputed).
+    const inject =
+      meter !== undefined &&
+      CAPACITY_OPERATIONS.has(operation) &&
+      (body.ReturnConsumedCapacity === undefined || body.ReturnConsumedCapacity === 'NONE');
+    if (meter) {
+      for (const table of new Set(resources.map((r) => r.resource.split(':table/')[1]?.split('/')[0] ?? '?')))
+        meter.dynamodbRequest(table);
+    }
+    if (inject) raw = Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'TOTAL' }));
+    const metered = (status: number, data: Buffer): Buffer => {
+      if (!meter) return data;
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(data.toString() || '{}') as Record<string, unknown>;
+      } catch {
+        return data;
+      }
+      if (status === 200) {
+        meter.consumed(parsed.ConsumedCapacity, operation);
+        if (!inject || !('ConsumedCapacity' in parsed)) return data;
+        delete parsed.ConsumedCapacity;
+        return Buffer.from(JSON.stringify(parsed));
+      }
+      const type = String(parsed.__type ?? '');
+      const failed: Array<{ table: string; item: Record<string, unknown> }> = [];
+      if (type.endsWith('ConditionalCheckFailedException')) {
+        failed.push({
+          table: String(body.TableName),
+          item: (body.Item ?? body.Key ?? {}) as Record<string, unknown>,
+        });
+      } else if (type.endsWith('TransactionCanceledException')) {
+        const items = (body.TransactItems as Array<Record<string, Record<string, unknown>>>) ?? [];
+        const reasons = (parsed.CancellationReasons as Array<{ Code?: string }>) ?? [];
+        reasons.forEach((reason, i) => {
+          const spec = Object.values(items[i] ?? {})[0];
+          if (reason.Code === 'ConditionalCheckFailed' && spec)
+            failed.push({
+              table: String(spec.TableName),
+              item: (spec.Item ?? spec.Key ?? {}) as Record<string, unknown>,
+            });
+        });
+      }
+      if (failed.length > 0) void meter.track(() => meter.failedWrites(failed)).catch(() => undefined);
+      return data;
+    };
     const upstream = new URL(this.backends.dynamodbEndpoint);
     await new Promise<void>((resolve, reject) => {
       const forward = httpRequest(
@@ -380,12 +449,14 @@ export class AwsServer {
           },
         },
         (response) => {
-          readAll(response).then((data) => {
+          readAll(response).then((original) => {
             const headers: Record<string, string> = {
               'content-type': String(response.headers['content-type'] ?? 'application/x-amz-json-1.0'),
             };
+            const data = metered(response.statusCode ?? 500, original);
             if (response.headers['x-amz-crc32'])
-              headers['x-amz-crc32'] = String(response.headers['x-amz-crc32']);
+              headers['x-amz-crc32'] =
+                data === original ? String(response.headers['x-amz-crc32']) : String(crc32(data) >>> 0);
             send(response.statusCode ?? 500, headers, data);
             resolve();
           }, reject);

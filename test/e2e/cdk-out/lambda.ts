@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Meter } from './meter.js';
 
 /** A function as the template declares it, resolved to local values. */
 export interface FunctionSpec {
@@ -32,6 +33,15 @@ export type InvokeOutcome = { ok: true; payload: unknown } | { ok: false; error:
 interface Pending {
   resolve(outcome: InvokeOutcome): void;
   timer: NodeJS.Timeout;
+  /** When the event was sent to the initialized runtime (performance.now()), for the meter. */
+  sentAt?: number;
+}
+
+/** What the meter is told about one invocation. */
+export interface Measured {
+  durationMs: number;
+  /** Set on a cold start: the module's init, measured from the process's spawn. */
+  initMs?: number;
 }
 
 /** One execution environment: a Node 22 process with the function's environment, warm between invocations. */
@@ -41,6 +51,11 @@ class Sandbox {
   dead = false;
   private readonly ready: Promise<FunctionError | undefined>;
   private pending: (Pending & { id: string }) | undefined;
+  private readonly spawnedAt = performance.now();
+  private initMs: number | undefined;
+  private cold = true;
+  /** The last settled invocation's measurement. */
+  measured: Measured = { durationMs: 0 };
 
   constructor(
     private readonly spec: FunctionSpec,
@@ -48,6 +63,7 @@ class Sandbox {
     baseEnv: Record<string, string>,
     log: WriteStream,
     index: number,
+    onOutput?: (chunk: Buffer) => void,
   ) {
     const shim = fileURLToPath(new URL('./runtime-shim.ts', import.meta.url));
     const env: Record<string, string> = {
@@ -73,10 +89,16 @@ class Sandbox {
     });
     this.child.stdout?.pipe(log, { end: false });
     this.child.stderr?.pipe(log, { end: false });
+    if (onOutput) {
+      this.child.stdout?.on('data', onOutput);
+      this.child.stderr?.on('data', onOutput);
+    }
     this.ready = new Promise((resolve) => {
       const onMessage = (message: { type: string; error?: FunctionError }): void => {
-        if (message.type === 'ready') resolve(undefined);
-        else if (message.type === 'init-error') resolve(message.error);
+        if (message.type === 'ready') {
+          this.initMs = performance.now() - this.spawnedAt;
+          resolve(undefined);
+        } else if (message.type === 'init-error') resolve(message.error);
         else return;
         this.child.off('message', onMessage);
       };
@@ -111,6 +133,11 @@ class Sandbox {
     if (!pending) return;
     this.pending = undefined;
     clearTimeout(pending.timer);
+    this.measured = {
+      durationMs: pending.sentAt === undefined ? 0 : performance.now() - pending.sentAt,
+      ...(this.cold && this.initMs !== undefined ? { initMs: this.initMs } : {}),
+    };
+    this.cold = false;
     pending.resolve(outcome);
   }
 
@@ -138,6 +165,7 @@ class Sandbox {
           this.kill();
           return;
         }
+        if (this.pending) this.pending.sentAt = performance.now();
         this.child.send({ type: 'invoke', id, event, deadline, invokedFunctionArn: this.spec.arn });
       });
     });
@@ -164,6 +192,7 @@ export class LocalLambda {
     private readonly baseEnv: Record<string, string>,
     private readonly logDir: string,
     private readonly maxConcurrency = 4,
+    private readonly meter?: Meter,
   ) {}
 
   find(nameOrArn: string): FunctionSpec | undefined {
@@ -196,7 +225,15 @@ export class LocalLambda {
         return idle;
       }
       if (pool.length < this.maxConcurrency) {
-        const sandbox = new Sandbox(spec, this.node, this.baseEnv, this.log(spec), pool.length);
+        const meter = this.meter;
+        const sandbox = new Sandbox(
+          spec,
+          this.node,
+          this.baseEnv,
+          this.log(spec),
+          pool.length,
+          meter ? (chunk) => meter.functionOutput(spec.logGroupName, chunk) : undefined,
+        );
         sandbox.busy = true;
         pool.push(sandbox);
         return sandbox;
@@ -215,12 +252,17 @@ export class LocalLambda {
   }
 
   async invoke(spec: FunctionSpec, event: unknown): Promise<InvokeOutcome> {
-    const sandbox = await this.acquire(spec);
-    try {
-      return await sandbox.invoke(event);
-    } finally {
-      this.release(spec, sandbox);
-    }
+    const run = async (): Promise<InvokeOutcome> => {
+      const sandbox = await this.acquire(spec);
+      try {
+        const outcome = await sandbox.invoke(event);
+        this.meter?.lambdaInvoked(spec, { ...sandbox.measured, ok: outcome.ok });
+        return outcome;
+      } finally {
+        this.release(spec, sandbox);
+      }
+    };
+    return this.meter ? this.meter.track(run) : run();
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import {
 } from './cfn.js';
 import { IamPolicies } from './iam.js';
 import { type FunctionSpec, LocalLambda } from './lambda.js';
+import type { Meter } from './meter.js';
 import { LocalStates, type MachineSpec } from './states.js';
 import { synthesize } from './synth.js';
 
@@ -43,6 +44,8 @@ export interface CdkOutStack {
    * shape (`{channel, to, subject?, text, sentAt}`).
    */
   outboxUrl: string;
+  /** With a meter (options.meter): where it is served (GET the report, POST `/step`). */
+  meterUrl?: string;
   /** DynamoDB Local's endpoint and the tables' physical names: what an operator's tools would reach directly. */
   dynamodbEndpoint: string;
   tables: TableNames;
@@ -69,6 +72,12 @@ export interface CdkOutOptions {
   enforceIam?: boolean;
   /** Keep the working directory after stop (default: kept, its path printed). */
   keepWorkDir?: boolean;
+  /**
+   * Meters what the stack uses (requests, invocations, executions, capacity units, log bytes): no behaviour
+   * change. The outbox server then also serves it at `/meter` (GET: the report once idle; POST `/meter/step`
+   * `{journey, step}`: what follows is counted in that step).
+   */
+  meter?: Meter;
 }
 
 const REGION = 'eu-west-1';
@@ -202,6 +211,11 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
         }),
     );
     stoppers.push(() => dynamo.stop());
+    const meter = options.meter;
+    if (meter) {
+      meter.attachDynamo(dynamo.endpoint, REGION);
+      stoppers.push(() => meter.close());
+    }
     const admin = new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: REGION,
@@ -312,6 +326,11 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       );
       const roleArn = resolver.string(props.RoleArn);
       const arn = physical[logicalId]?.attributes.Arn ?? '';
+      const destinations = asObject(props.LoggingConfiguration).Destinations;
+      const executionLogs = referencedLogicalId(
+        asObject(asObject(Array.isArray(destinations) ? destinations[0] : undefined).CloudWatchLogsLogGroup)
+          .LogGroupArn,
+      );
       addCaller(logicalId, roleArn, `${randomUUID()}`);
       machines.push({
         logicalId,
@@ -320,6 +339,7 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
         type: String(props.StateMachineType ?? 'STANDARD'),
         roleArn,
         definition: JSON.parse(text) as Record<string, unknown>,
+        ...(executionLogs ? { logGroupName: physical[executionLogs]?.ref ?? executionLogs } : {}),
       });
     }
 
@@ -339,7 +359,7 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
     };
-    const lambda = new LocalLambda(functions, node, baseEnv, logDir);
+    const lambda = new LocalLambda(functions, node, baseEnv, logDir, 4, meter);
     stoppers.push(() => lambda.stop());
 
     const outbox: Array<{ service: string; caller: string; at: string; message: unknown }> = [];
@@ -365,7 +385,7 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
 
     const buckets = new Map<
       string,
-      { logicalId: string; policy?: unknown; encryption?: Record<string, Json> }
+      { logicalId: string; policy?: unknown; encryption?: Record<string, Json>; bucketKey: boolean }
     >();
     for (const [logicalId, resource] of resourcesOfType(activeTemplate, 'AWS::S3::Bucket')) {
       const props = resolver.resolve(resource.Properties ?? {}) as Record<string, Json>;
@@ -376,6 +396,7 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       buckets.set(physical[logicalId]?.ref ?? logicalId, {
         logicalId,
         ...(rule ? { encryption: rule } : {}),
+        bucketKey: Array.isArray(rules) && asObject(rules[0]).BucketKeyEnabled === true,
       });
     }
     for (const [, resource] of resourcesOfType(activeTemplate, 'AWS::S3::BucketPolicy')) {
@@ -394,23 +415,27 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
     const tableArn = (nameOrArn: string): string =>
       nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${nameOrArn}`;
 
-    const states = new LocalStates(machines, async (machine, functionName, payload) => {
-      const caller = callerOf.get(machine.logicalId) as Caller;
-      const fn = lambda.find(functionName);
-      const resource = fn?.arn ?? functionName;
-      const denied = await authorizer.authorize({ caller, action: 'lambda:InvokeFunction', resource });
-      if (denied) throw Object.assign(new Error(denied), { name: 'Lambda.AWSLambdaException' });
-      if (!fn)
-        throw Object.assign(new Error(`Function not found: ${functionName}`), {
-          name: 'Lambda.ResourceNotFoundException',
-        });
-      const outcome = await lambda.invoke(fn, payload);
-      if (!outcome.ok) {
-        // The Lambda integration fails the task with the function's errorType, the error payload as cause.
-        throw Object.assign(new Error(JSON.stringify(outcome.error)), { name: outcome.error.errorType });
-      }
-      return outcome.payload;
-    });
+    const states = new LocalStates(
+      machines,
+      async (machine, functionName, payload) => {
+        const caller = callerOf.get(machine.logicalId) as Caller;
+        const fn = lambda.find(functionName);
+        const resource = fn?.arn ?? functionName;
+        const denied = await authorizer.authorize({ caller, action: 'lambda:InvokeFunction', resource });
+        if (denied) throw Object.assign(new Error(denied), { name: 'Lambda.AWSLambdaException' });
+        if (!fn)
+          throw Object.assign(new Error(`Function not found: ${functionName}`), {
+            name: 'Lambda.ResourceNotFoundException',
+          });
+        const outcome = await lambda.invoke(fn, payload);
+        if (!outcome.ok) {
+          // The Lambda integration fails the task with the function's errorType, the error payload as cause.
+          throw Object.assign(new Error(JSON.stringify(outcome.error)), { name: outcome.error.errorType });
+        }
+        return outcome.payload;
+      },
+      meter,
+    );
 
     const backends: AwsBackends = {
       region: REGION,
@@ -531,6 +556,8 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
             via: 's3:PutObject',
           });
           if (kmsDenied) return { error: { status: 403, code: 'AccessDenied', message: kmsDenied } };
+          // With an S3 Bucket Key, S3 asks KMS once per bucket-level key period, not per object: not metered.
+          if (!bucket.bucketKey) meter?.kmsRequest();
         }
         objects.set(`${bucketName}/${key}`, { body, headers });
         return {
@@ -562,7 +589,7 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       },
       dynamodbResources: (operation, body) => dynamodbAccess(operation, body, tableArn),
     };
-    const server = new AwsServer(backends, callers, authorizer);
+    const server = new AwsServer(backends, callers, authorizer, meter);
     const awsUrl = await server.start();
     stoppers.push(() => server.stop());
     baseEnv.AWS_ENDPOINT_URL = awsUrl;
@@ -609,6 +636,40 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       },
       { apiId, accountId: ACCOUNT },
     );
+    if (meter) {
+      // API Gateway's side: one request each, and the access log line the `$default` stage writes (its format
+      // in the template: request id, source IP, time, route, status, latency, integration error).
+      const stage = resourcesOfType(activeTemplate, 'AWS::ApiGatewayV2::Stage')[0]?.[1];
+      const accessLogs = referencedLogicalId(
+        asObject(asObject(stage?.Properties).AccessLogSettings).DestinationArn,
+      );
+      const accessLogGroup = accessLogs ? (physical[accessLogs]?.ref ?? accessLogs) : '(no access logs)';
+      const format = String(asObject(asObject(stage?.Properties).AccessLogSettings).Format ?? '');
+      apiServer.prependListener('request', (req, res) => {
+        const started = Date.now();
+        void meter.track(
+          () =>
+            new Promise<void>((resolve) =>
+              res.once('close', () => {
+                const values: Record<string, string> = {
+                  '$context.requestId': randomUUID().replace(/-/g, '').slice(0, 16),
+                  '$context.identity.sourceIp': req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+                  '$context.requestTime': new Date(started).toUTCString(),
+                  '$context.routeKey': `${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`,
+                  '$context.status': String(res.statusCode),
+                  '$context.responseLatency': String(Date.now() - started),
+                  '$context.integrationErrorMessage': '-',
+                };
+                const line = format
+                  ? format.replace(/\$context\.[A-Za-z.]+/g, (v) => values[v] ?? '-')
+                  : JSON.stringify(values);
+                meter.apiRequest(accessLogGroup, line);
+                resolve();
+              }),
+            ),
+        );
+      });
+    }
     api.listen(apiServer);
     stoppers.push(async () => {
       await Promise.allSettled([...asyncInvocations]);
@@ -617,6 +678,10 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
 
     // The outbox, readable while the stack runs (the tests find the links sent by email and SMS there).
     const outboxServer = createServer((req, res) => {
+      if (meter && req.url?.startsWith('/meter')) {
+        serveMeter(meter, req, res);
+        return;
+      }
       if (req.method !== 'GET' || !['/outbox', '/outbox/'].includes(req.url ?? '')) {
         res.writeHead(404).end();
         return;
@@ -668,6 +733,7 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       iproovSandboxUrl: iproov.url,
       workDir,
       outboxUrl,
+      ...(meter ? { meterUrl: outboxUrl.replace(/\/outbox$/, '/meter') } : {}),
       dynamodbEndpoint: dynamo.endpoint,
       tables,
       reportFile,
@@ -736,4 +802,30 @@ export function dynamodbAccess(
     default:
       return [single(body.TableName)];
   }
+}
+
+/** The meter over HTTP (for tests in other processes): GET `/meter` once idle, POST `/meter/step`. */
+function serveMeter(meter: Meter, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    (async () => {
+      if (req.method === 'POST' && req.url === '/meter/step') {
+        const { journey, step } = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+          journey?: string;
+          step?: string;
+        };
+        await meter.idle();
+        meter.begin(String(journey ?? '-'), String(step ?? '-'));
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.method === 'GET' && (req.url === '/meter' || req.url === '/meter/')) {
+        await meter.idle();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(meter.report()));
+        return;
+      }
+      res.writeHead(404).end();
+    })().catch((error: unknown) => res.writeHead(500).end(String(error)));
+  });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { Meter } from './meter.js';
 
 type Definition = ConstructorParameters<typeof StateMachine>[0];
 type JsonValue = Parameters<StateMachine['run']>[0];
@@ -14,6 +15,8 @@ export interface MachineSpec {
   roleArn: string;
   /** The definition as deployed: DefinitionString with DefinitionSubstitutions applied. */
   definition: Record<string, unknown>;
+  /** Its execution log group (LoggingConfiguration), for the meter. */
+  logGroupName?: string;
 }
 
 /** A Lambda task's call: the function named by `FunctionName`, with `Payload`. Throws errors named like AWS's. */
@@ -50,6 +53,7 @@ export class LocalStates {
   constructor(
     specs: readonly MachineSpec[],
     private readonly invoke: InvokeForMachine,
+    private readonly meter?: Meter,
   ) {
     for (const spec of specs) {
       const machine = new StateMachine(spec.definition as unknown as Definition, {
@@ -69,6 +73,16 @@ export class LocalStates {
     arn: string,
     input: string | undefined,
     name: string = randomUUID(),
+  ): Promise<Record<string, unknown>> {
+    const meter = this.meter;
+    return meter ? meter.track(() => this.run(arn, input, name, meter)) : this.run(arn, input, name);
+  }
+
+  private async run(
+    arn: string,
+    input: string | undefined,
+    name: string,
+    meter?: Meter,
   ): Promise<Record<string, unknown>> {
     const loaded = this.machines.get(arn);
     if (!loaded)
@@ -112,9 +126,29 @@ export class LocalStates {
         code: 'InvalidExecutionInput',
       });
     }
+    const started = performance.now();
+    let transitions = 0;
+    let counting: Promise<void> = Promise.resolve();
+    const measure = async (status: string, error?: string): Promise<void> => {
+      if (!meter) return;
+      await counting;
+      meter.execution(loaded.spec, {
+        stateTransitions: transitions,
+        durationMs: performance.now() - started,
+        status,
+        ...(error ? { error } : {}),
+      });
+    };
     try {
-      const output = await loaded.machine.run(parsed, { overrides: { taskResourceLocalHandlers: handlers } })
-        .result;
+      const execution = loaded.machine.run(parsed, { overrides: { taskResourceLocalHandlers: handlers } });
+      if (meter) {
+        // The execution's event log: every state entered is a transition.
+        counting = (async () => {
+          for await (const event of execution.eventLogs) if (event.type === 'StateEntered') transitions++;
+        })().catch(() => undefined);
+      }
+      const output = await execution.result;
+      await measure('SUCCEEDED');
       return {
         ...base,
         stopDate: Date.now() / 1000,
@@ -125,6 +159,7 @@ export class LocalStates {
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       if (e.name === 'ExecutionTimeoutError') {
+        await measure('TIMED_OUT', 'States.Timeout');
         return {
           ...base,
           stopDate: Date.now() / 1000,
@@ -135,6 +170,7 @@ export class LocalStates {
       }
       const inner = (e as Error & { cause?: unknown }).cause;
       const failure = inner instanceof Error ? inner : e;
+      await measure('FAILED', failure.name);
       return {
         ...base,
         stopDate: Date.now() / 1000,
