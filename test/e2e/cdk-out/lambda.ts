@@ -18,6 +18,11 @@ export interface FunctionSpec {
   memorySize: number;
   environment: Record<string, string>;
   logGroupName: string;
+  /**
+   * LoggingConfig's SystemLogLevel (JSON log format): WARN or ERROR drop the platform's START/END/REPORT
+   * records, which Lambda logs at INFO. Undefined: the text format, which always writes them.
+   */
+  systemLogLevel?: string;
   /** The credentials its execution role's session gets (how the harness's endpoints know the caller). */
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }

@@ -233,7 +233,7 @@ export class Meter {
 
   /** A Lambda invocation, with the platform's START/END/REPORT lines Lambda writes to the function's log group. */
   lambdaInvoked(
-    fn: { logicalId: string; memorySize: number; logGroupName: string },
+    fn: { logicalId: string; memorySize: number; logGroupName: string; systemLogLevel?: string },
     measured: { durationMs: number; initMs?: number; ok: boolean },
   ): void {
     const l = entry(this.usage.lambda, fn.logicalId, () => ({
@@ -256,6 +256,8 @@ export class Meter {
       l.initMs += measured.initMs;
     }
     if (!measured.ok) l.errors++;
+    // Platform records are INFO: a SystemLogLevel of WARN or ERROR (JSON log format) drops them.
+    if (fn.systemLogLevel === 'WARN' || fn.systemLogLevel === 'ERROR') return;
     const id = randomUUID();
     const trace = `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
     this.log(fn.logGroupName, `START RequestId: ${id} Version: $LATEST\n`);

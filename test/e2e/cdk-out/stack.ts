@@ -292,7 +292,15 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       const name = physical[logicalId]?.ref ?? logicalId;
       const roleArn = resolver.string(props.Role);
       const caller = addCaller(logicalId, roleArn, name);
-      const logGroup = referencedLogicalId(asObject(props.LoggingConfig).LogGroup);
+      const logging = asObject(props.LoggingConfig);
+      const logGroup = referencedLogicalId(logging.LogGroup);
+      // What Lambda sets from the advanced logging controls (the Powertools logger reads the level).
+      const loggingEnv: Record<string, string> = {
+        ...(typeof logging.LogFormat === 'string' ? { AWS_LAMBDA_LOG_FORMAT: logging.LogFormat } : {}),
+        ...(logging.LogFormat === 'JSON' && typeof logging.ApplicationLogLevel === 'string'
+          ? { AWS_LAMBDA_LOG_LEVEL: logging.ApplicationLogLevel }
+          : {}),
+      };
       functions.push({
         logicalId,
         name,
@@ -303,8 +311,14 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
         runtime,
         timeoutSeconds: Number(props.Timeout ?? 3),
         memorySize: Number(props.MemorySize ?? 128),
-        environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+        environment: {
+          ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+          ...loggingEnv,
+        },
         logGroupName: logGroup ? (physical[logGroup]?.ref ?? '') : `/aws/lambda/${name}`,
+        ...(logging.LogFormat === 'JSON' && typeof logging.SystemLogLevel === 'string'
+          ? { systemLogLevel: logging.SystemLogLevel }
+          : {}),
         credentials: caller.credentials,
       });
     }
