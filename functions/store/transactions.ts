@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Claimant, Lease, PendingStep, Transaction, TransactionStatus } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
@@ -5,6 +6,25 @@ import type { TransactionStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
 
 export type { Claimant, Lease, PendingStep, Transaction, TransactionStatus };
+
+/**
+ * The stored form of a transaction: the pending step (its callbacks are most of the item: a Registration page is
+ * ~5 KB of JSON) is kept deflated in `pendingZ`, a binary attribute — DynamoDB bills writes per KB of the larger of
+ * the old and new item, and reads per 4 KB (issue 10 §4). The shared state stays plain: operator commands filter
+ * on it (`state.userId`, ADR 12). Items written before (a plain `pending`) are read as they are.
+ */
+type StoredTransaction = Omit<Transaction, 'pending'> & { pending?: PendingStep; pendingZ?: Uint8Array };
+
+function stored(tx: Transaction): StoredTransaction {
+  const { pending, ...rest } = tx;
+  return pending ? { ...rest, pendingZ: deflateRawSync(JSON.stringify(pending)) } : rest;
+}
+
+function loaded(item: StoredTransaction): Transaction {
+  const { pendingZ, ...rest } = item;
+  if (!pendingZ) return rest;
+  return { ...rest, pending: JSON.parse(inflateRawSync(pendingZ).toString('utf8')) as PendingStep };
+}
 
 export class TransactionRepository implements TransactionStore {
   constructor(private readonly store: Store) {}
@@ -18,8 +38,8 @@ export class TransactionRepository implements TransactionStore {
     const { Item } = await this.store.doc.send(
       new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
     );
-    const tx = Item as Transaction | undefined;
-    return tx && tx.expiresAt > nowSeconds() ? tx : undefined;
+    const item = Item as StoredTransaction | undefined;
+    return item && item.expiresAt > nowSeconds() ? loaded(item) : undefined;
   }
 
   /**
@@ -95,7 +115,7 @@ export class TransactionRepository implements TransactionStore {
         await this.store.doc.send(
           new PutCommand({
             TableName: this.table,
-            Item: item,
+            Item: stored(item),
             ...(expectedVersion === undefined
               ? { ConditionExpression: 'attribute_not_exists(id)' }
               : {

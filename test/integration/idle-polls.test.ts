@@ -1,4 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError } from '../../functions/contract/errors.js';
 import type { JourneyContext } from '../../functions/contract/journey.js';
@@ -169,14 +169,17 @@ describe('idle polls of a waiting step', () => {
   it('run the node once the step’s deadline has passed', async () => {
     const step = await waitingStep();
     const txId = step.authId.split('.')[0] as string;
-    await runtime.store.doc.send(
-      new UpdateCommand({
-        TableName: runtime.tables.Transactions,
-        Key: { id: txId },
-        UpdateExpression: 'SET pending.#wait.#until = :past',
-        ExpressionAttributeNames: { '#wait': 'wait', '#until': 'until' },
-        ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
-      }),
+    const transactions = new TransactionRepository(runtime.store);
+    const tx = await transactions.get(txId);
+    if (!tx?.pending?.wait) throw new Error(`not a waiting step: ${JSON.stringify(tx)}`);
+    const past = Math.floor(Date.now() / 1000) - 1;
+    await transactions.put(
+      {
+        ...tx,
+        version: tx.version + 1,
+        pending: { ...tx.pending, wait: { ...tx.pending.wait, until: past } },
+      },
+      tx.version,
     );
 
     const poll = await measuredPoll(step);
@@ -283,3 +286,28 @@ function pollingWait(): CallbackTemplate {
     input: [],
   };
 }
+
+describe('the stored transaction', () => {
+  it('keeps the pending step deflated, and reads items written with a plain one', async () => {
+    const step = await waitingStep();
+    const txId = step.authId.split('.')[0] as string;
+    const transactions = new TransactionRepository(runtime.store);
+    const { Item: raw } = await runtime.store.doc.send(
+      new GetCommand({ TableName: runtime.tables.Transactions, Key: { id: txId } }),
+    );
+    const tx = await transactions.get(txId);
+
+    expect(raw?.pending).toBeUndefined();
+    expect(raw?.pendingZ).toBeInstanceOf(Uint8Array);
+    expect(tx?.pending?.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
+    // An item from before (a plain `pending`) is read as it is.
+    const { pendingZ: _z, ...plain } = raw as Record<string, unknown>;
+    await runtime.store.doc.send(
+      new PutCommand({
+        TableName: runtime.tables.Transactions,
+        Item: { ...plain, id: `${txId}-legacy`, pending: tx?.pending },
+      }),
+    );
+    expect((await transactions.get(`${txId}-legacy`))?.pending).toEqual(tx?.pending);
+  });
+});
