@@ -1,0 +1,118 @@
+/**
+ * `npx tsx bench/start-step.ts`: the Login start step against the store's bound only — raw conditional PutItem
+ * of the same transaction item, then the start step over HTTP, at 1 and 32 clients, `--rounds N` times (the
+ * ratios of each round are printed; their medians last). Quicker than `npm run bench`, and what to profile:
+ * `--profile <file.cpuprofile>` records a CPU profile of the measurements only (not of the start-up), with
+ * `--only start` for the steps alone (`--only put`: the PutItems alone); `npx tsx bench/cpuprofile-summary.ts
+ * <file>` sums it. The profile covers the whole process: the bench's own HTTP client (fetch) included.
+ */
+import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { measure, type Result, timed } from './measure.js';
+import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+const { startRuntime } = await import('../infra/local/runtime.js');
+const { apiDeps } = await import('../functions/composition/root.js');
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const rounds = Number(arg('--rounds') ?? 1);
+const only = arg('--only')?.split(',');
+const wanted = (line: string): boolean => !only || only.includes(line);
+const clientKind = arg('--client') ?? 'fetch';
+const maxMs = Number(arg('--ms') ?? 8000);
+const profileFile = arg('--profile');
+
+const runtime = await startRuntime({ port: 0 });
+try {
+  const url = `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=Login`;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const start = async (): Promise<{ authId: string }> => {
+    if (clientKind === 'http') {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        });
+        req.end();
+      });
+      if (status !== 200) throw new Error(`HTTP ${status} ${body}`);
+      return JSON.parse(body) as { authId: string };
+    }
+    const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    if (response.status !== 200) throw new Error(`HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as { authId: string };
+  };
+  const { journeys } = apiDeps(process.env, {
+    store: runtime.store,
+    engine: runtime.engine,
+    secureCookie: false,
+  });
+  const service = () => journeys.start('Login', 'alpha', { clientIp: '127.0.0.1' });
+  // Untimed: DynamoDB Local's JIT and ours warm up before any line is measured, so the order of the lines
+  // matters less.
+  await measure('warm-up', 32, () => timed(start), 2000, 3000);
+  const item = await transactionItem(runtime.store, (await start()).authId.split('.')[0] as string);
+  const put = rawPut(runtime.store, item);
+  const lines: string[] = [
+    `transaction item of a Login start step: ${dynamoItemSize(item)} bytes (DynamoDB item size)`,
+  ];
+  const ratios: Array<{ throughput32: number; p50At1: number }> = [];
+  const session = profileFile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  for (let round = 0; round < rounds; round++) {
+    const results: Result[] = [];
+    for (const concurrency of [1, 32]) {
+      if (wanted('put')) results.push(await measure('PutItem', concurrency, () => timed(put), 2000, maxMs));
+      if (wanted('service'))
+        results.push(await measure('service', concurrency, () => timed(service), 2000, maxMs));
+      if (wanted('start'))
+        results.push(await measure('start step', concurrency, () => timed(start), 2000, maxMs));
+    }
+    for (const r of results)
+      lines.push(
+        `${r.name.padEnd(12)} ${String(r.concurrency).padStart(3)} clients ${String(r.ops).padStart(5)} ops  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms  ${r.opsPerSecond.toFixed(0).padStart(5)} ops/s  CPU/op: node ${r.nodeCpuMsPerOp.toFixed(2)} ms, DynamoDB Local ${r.dbCpuMsPerOp?.toFixed(2) ?? '?'} ms`,
+      );
+    if (wanted('put') && wanted('start')) {
+      const get = (name: string, c: number) =>
+        results.find((r) => r.name === name && r.concurrency === c) as Result;
+      const ratio = {
+        throughput32: get('start step', 32).opsPerSecond / get('PutItem', 32).opsPerSecond,
+        p50At1: get('start step', 1).p50 / get('PutItem', 1).p50,
+      };
+      ratios.push(ratio);
+      lines.push(
+        `round ${round + 1}: start step/PutItem throughput at 32 clients ${(100 * ratio.throughput32).toFixed(0)}%, p50 at 1 client ${ratio.p50At1.toFixed(2)}x`,
+      );
+    }
+    process.stdout.write(`${lines.splice(0).join('\n')}\n`);
+  }
+  if (session && profileFile) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+    session.disconnect();
+  }
+  if (ratios.length > 1) {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    process.stdout.write(
+      `median of ${ratios.length} rounds: throughput at 32 clients ${(100 * median(ratios.map((r) => r.throughput32))).toFixed(0)}%, p50 at 1 client ${median(ratios.map((r) => r.p50At1)).toFixed(2)}x\n`,
+    );
+  }
+} finally {
+  await runtime.stop();
+}
