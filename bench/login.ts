@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: Login steps on the embedded runtime over real HTTP, at 1 and 32 concurrent clients, with
- * the engine's cost (against calling the node handler directly) and password verification reported separately:
+ * the engine's cost (against calling the node handler directly), the store's bound (the start step's one
+ * conditional PutItem alone, bench/store-bound.ts) and password verification reported separately:
  * Argon2id with the configured parameters against a legacy scrypt hash (N=2^17, r=8, p=1) in the same run.
  * Prints a table; `--json` prints the results as JSON instead. Traffic goes to 127.0.0.1 only.
  */
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { closeClient, postJson } from './http-client.js';
 import { MAX_OPS, measure, type Result, timed } from './measure.js';
 import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
 
@@ -66,14 +68,9 @@ try {
     `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=${journey}`;
   type Step = { authId: string; callbacks: Array<{ input: Array<{ value: unknown }> }>; tokenId?: string };
   const post = async (journey: string, body?: unknown): Promise<Step> => {
-    const response = await fetch(url(journey), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (response.status !== 200)
-      throw new Error(`${journey}: HTTP ${response.status} ${await response.text()}`);
-    return (await response.json()) as Step;
+    const { status, text } = await postJson(url(journey), body);
+    if (status !== 200) throw new Error(`${journey}: HTTP ${status} ${text}`);
+    return JSON.parse(text) as Step;
   };
 
   // Users to sign in as.
@@ -278,5 +275,6 @@ try {
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 } finally {
+  closeClient();
   await runtime.stop();
 }

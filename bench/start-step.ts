@@ -3,12 +3,13 @@
  * of the same transaction item, then the start step over HTTP, at 1 and 32 clients, `--rounds N` times (the
  * ratios of each round are printed; their medians last). Quicker than `npm run bench`, and what to profile:
  * `--profile <file.cpuprofile>` records a CPU profile of the measurements only (not of the start-up), with
- * `--only start` for the steps alone (`--only put`: the PutItems alone); `npx tsx bench/cpuprofile-summary.ts
- * <file>` sums it. The profile covers the whole process: the bench's own HTTP client (fetch) included.
+ * `--only start` for the steps alone (lines, comma-separated: put, service — the journey service without HTTP
+ * —, start — over HTTP with node:http —, fetch — over HTTP with fetch); `npx tsx bench/cpuprofile-summary.ts
+ * <file>` sums it. The profile covers the whole process: the bench's own HTTP client included.
  */
 import { writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { Session } from 'node:inspector/promises';
+import { closeClient, postJson } from './http-client.js';
 import { measure, type Result, timed } from './measure.js';
 import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
 
@@ -24,31 +25,17 @@ const arg = (name: string): string | undefined => {
 const rounds = Number(arg('--rounds') ?? 1);
 const only = arg('--only')?.split(',');
 const wanted = (line: string): boolean => !only || only.includes(line);
-const clientKind = arg('--client') ?? 'fetch';
 const maxMs = Number(arg('--ms') ?? 8000);
 const profileFile = arg('--profile');
 
 const runtime = await startRuntime({ port: 0 });
 try {
   const url = `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=Login`;
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const start = async (): Promise<{ authId: string }> => {
+  const start = async (clientKind: 'fetch' | 'http' = 'http'): Promise<{ authId: string }> => {
     if (clientKind === 'http') {
-      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } });
-        req.on('error', reject);
-        req.on('response', (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-          res.on('error', reject);
-        });
-        req.end();
-      });
-      if (status !== 200) throw new Error(`HTTP ${status} ${body}`);
-      return JSON.parse(body) as { authId: string };
+      const { status, text } = await postJson(url);
+      if (status !== 200) throw new Error(`HTTP ${status} ${text}`);
+      return JSON.parse(text) as { authId: string };
     }
     const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     if (response.status !== 200) throw new Error(`HTTP ${response.status} ${await response.text()}`);
@@ -62,7 +49,7 @@ try {
   const service = () => journeys.start('Login', 'alpha', { clientIp: '127.0.0.1' });
   // Untimed: DynamoDB Local's JIT and ours warm up before any line is measured, so the order of the lines
   // matters less.
-  await measure('warm-up', 32, () => timed(start), 2000, 3000);
+  await measure('warm-up', 32, () => timed(() => start()), 2000, 3000);
   const item = await transactionItem(runtime.store, (await start()).authId.split('.')[0] as string);
   const put = rawPut(runtime.store, item);
   const lines: string[] = [
@@ -83,6 +70,10 @@ try {
         results.push(await measure('service', concurrency, () => timed(service), 2000, maxMs));
       if (wanted('start'))
         results.push(await measure('start step', concurrency, () => timed(start), 2000, maxMs));
+      if (wanted('fetch'))
+        results.push(
+          await measure('start (fetch)', concurrency, () => timed(() => start('fetch')), 2000, maxMs),
+        );
     }
     for (const r of results)
       lines.push(
@@ -114,5 +105,6 @@ try {
     );
   }
 } finally {
+  closeClient();
   await runtime.stop();
 }
