@@ -1,6 +1,6 @@
 /**
- * `npx tsx bench/start-step.ts`: the Login start step against the store's bound only — raw conditional PutItem
- * of the same transaction item, then the start step over HTTP, at 1 and 32 clients, `--rounds N` times (the
+ * `npx tsx bench/start-step.ts [--clients 1,32]`: the Login start step against the store's bound only — raw conditional PutItem
+ * of the same transaction item and the start step over HTTP, taking turns, at 1 and 32 clients, `--rounds N` times (the
  * ratios of each round are printed; their medians last). Quicker than `npm run bench`, and what to profile:
  * `--profile <file.cpuprofile>` records a CPU profile of the measurements only (not of the start-up), with
  * `--only start` for the steps alone (lines, comma-separated: put, service — the journey service without HTTP
@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { closeClient, postJson } from './http-client.js';
-import { measure, type Result, timed } from './measure.js';
+import { measure, measureInTurns, type Result, timed } from './measure.js';
 import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -27,6 +27,7 @@ const only = arg('--only')?.split(',');
 const wanted = (line: string): boolean => !only || only.includes(line);
 const maxMs = Number(arg('--ms') ?? 8000);
 const profileFile = arg('--profile');
+const clientCounts = (arg('--clients') ?? '1,32').split(',').map(Number);
 
 const runtime = await startRuntime({ port: 0 });
 try {
@@ -64,16 +65,14 @@ try {
   }
   for (let round = 0; round < rounds; round++) {
     const results: Result[] = [];
-    for (const concurrency of [1, 32]) {
-      if (wanted('put')) results.push(await measure('PutItem', concurrency, () => timed(put), 2000, maxMs));
-      if (wanted('service'))
-        results.push(await measure('service', concurrency, () => timed(service), 2000, maxMs));
-      if (wanted('start'))
-        results.push(await measure('start step', concurrency, () => timed(start), 2000, maxMs));
-      if (wanted('fetch'))
-        results.push(
-          await measure('start (fetch)', concurrency, () => timed(() => start('fetch')), 2000, maxMs),
-        );
+    for (const concurrency of clientCounts) {
+      const turns = [
+        { name: 'PutItem', line: 'put', op: () => timed(put) },
+        { name: 'service', line: 'service', op: () => timed(service) },
+        { name: 'start step', line: 'start', op: () => timed(() => start()) },
+        { name: 'start (fetch)', line: 'fetch', op: () => timed(() => start('fetch')) },
+      ].filter((l) => wanted(l.line));
+      results.push(...(await measureInTurns(turns, concurrency, 4, 2000, maxMs)));
     }
     for (const r of results)
       lines.push(
