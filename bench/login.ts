@@ -1,18 +1,22 @@
 /**
  * `npm run bench`: Login steps on the embedded runtime over real HTTP, at 1 and 32 concurrent clients, with
- * the engine's cost (against calling the node handler directly) and password verification reported separately:
+ * the engine's cost (against calling the node handler directly), the store's bound (the start step's one
+ * conditional PutItem alone, bench/store-bound.ts) and password verification reported separately:
  * Argon2id with the configured parameters against a legacy scrypt hash (N=2^17, r=8, p=1) in the same run.
  * Prints a table; `--json` prints the results as JSON instead. Traffic goes to 127.0.0.1 only.
  */
 
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { systemClock } from '../functions/contract/clock.js';
+import { closeClient, postJson } from './http-client.js';
+import { MAX_OPS, measure, measureInTurns, type Result, timed } from './measure.js';
+import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 const { startRuntime } = await import('../infra/local/runtime.js');
+const { apiDeps } = await import('../functions/composition/root.js');
 const { runNode } = await import('../functions/nodes/run.js');
 const { UserRepository } = await import('../functions/store/users.js');
 const { AttemptRepository, accountKey } = await import('../functions/store/attempts.js');
@@ -22,53 +26,9 @@ const { argon2ParametersFromEnv, hashPassword, verifyPassword } = await import(
   '../functions/store/password.js'
 );
 
-interface Result {
-  name: string;
-  concurrency: number;
-  ops: number;
-  p50: number;
-  p99: number;
-  mean: number;
-  opsPerSecond: number;
-}
-
-const MAX_OPS = 2000;
-const MAX_MS = 8000;
-const WARMUP = 50;
 const PASSWORD = 'Secret-Passw0rd';
-
-/** Runs `op` from `concurrency` workers until MAX_OPS or MAX_MS; `op` returns the milliseconds to count. */
-async function measure(
-  name: string,
-  concurrency: number,
-  op: () => Promise<number>,
-  maxOps = MAX_OPS,
-): Promise<Result> {
-  for (let i = 0; i < Math.min(WARMUP, maxOps); i++) await op();
-  const latencies: number[] = [];
-  const started = performance.now();
-  let issued = 0;
-  const worker = async (): Promise<void> => {
-    while (issued < maxOps && performance.now() - started < MAX_MS) {
-      issued++;
-      latencies.push(await op());
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return {
-    name,
-    concurrency,
-    ops: latencies.length,
-    p50: at(0.5),
-    p99: at(0.99),
-    mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
-    opsPerSecond: latencies.length / elapsed,
-  };
-}
+const PUT_ITEM = 'raw conditional PutItem (store bound)';
+const START_SERVICE = 'Login start step: journey service, no HTTP';
 
 /** Two latency samples compared: medians, 90th percentiles, and the Mann-Whitney U test's z (normal approx.). */
 function compareDistributions(known: number[], unknown: number[]) {
@@ -100,12 +60,6 @@ function compareDistributions(known: number[], unknown: number[]) {
   };
 }
 
-const timed = async (fn: () => Promise<unknown>): Promise<number> => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-};
-
 // All bench clients are 127.0.0.1: the per-client throttle would otherwise answer the failed sign-ins with 429.
 const runtime = await startRuntime({
   port: 0,
@@ -116,14 +70,9 @@ try {
     `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=${journey}`;
   type Step = { authId: string; callbacks: Array<{ input: Array<{ value: unknown }> }>; tokenId?: string };
   const post = async (journey: string, body?: unknown): Promise<Step> => {
-    const response = await fetch(url(journey), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (response.status !== 200)
-      throw new Error(`${journey}: HTTP ${response.status} ${await response.text()}`);
-    return (await response.json()) as Step;
+    const { status, text } = await postJson(url(journey), body);
+    if (status !== 200) throw new Error(`${journey}: HTTP ${status} ${text}`);
+    return JSON.parse(text) as Step;
   };
 
   // Users to sign in as.
@@ -157,9 +106,33 @@ try {
   };
   const context = () => ({ journey: 'Login', realm: 'alpha', txId: `bench-${next++}`, state: {} });
 
+  // The store's bound: the conditional PutItem a start step makes, alone, with the item a start step wrote.
+  // Untimed first: DynamoDB Local's JIT and ours warm up, so that neither line gets a colder server.
+  await measure('warm-up', 32, () => timed(() => post('Login')), MAX_OPS, 3000);
+  const item = await transactionItem(runtime.store, (await post('Login')).authId.split('.')[0] as string);
+  const put = rawPut(runtime.store, item);
+  // The same step without HTTP (no server, no client): the journey service over the same engine and store.
+  const { journeys } = apiDeps(process.env, {
+    store: runtime.store,
+    engine: runtime.engine,
+    secureCookie: false,
+  });
+  const startWithoutHttp = () => journeys.start('Login', 'alpha', { clientIp: '127.0.0.1' });
+  await measure('warm-up', 32, () => timed(put), MAX_OPS, 3000);
+
   const results: Result[] = [];
   for (const concurrency of [1, 32]) {
-    results.push(await measure('Login start step (HTTP)', concurrency, () => timed(() => post('Login'))));
+    // In turns: the ratios between these three lines are the point, and the machine's load drifts.
+    results.push(
+      ...(await measureInTurns(
+        [
+          { name: PUT_ITEM, op: () => timed(put) },
+          { name: 'Login start step (HTTP)', op: () => timed(() => post('Login')) },
+          { name: START_SERVICE, op: () => timed(startWithoutHttp) },
+        ],
+        concurrency,
+      )),
+    );
     results.push(
       await measure(
         'Login submit step (HTTP, incl. Argon2id)',
@@ -243,7 +216,31 @@ try {
   const submit = find('Login submit step (HTTP, incl. Argon2id)');
   const argon2 = find('Argon2id verification alone');
   const scrypt = find('scrypt N=2^17 verification alone');
+  // Each step line against the PutItem at the same concurrency.
+  const bound = (r: Result) => {
+    const put = find(PUT_ITEM, r.concurrency);
+    return {
+      name: r.name,
+      concurrency: r.concurrency,
+      throughputRatio: r.opsPerSecond / put.opsPerSecond,
+      p50Ratio: r.p50 / put.p50,
+    };
+  };
+  const stepLines = results.filter((r) => r.name.startsWith('Login '));
+  const start1 = find('Login start step (HTTP)');
+  const start32 = find('Login start step (HTTP)', 32);
+  const cpu = (r: Result) => r.nodeCpuMsPerOp + (r.dbCpuMsPerOp ?? 0);
+  const storeBound = {
+    transactionItemBytes: dynamoItemSize(item),
+    steps: stepLines.map(bound),
+    startStepThroughputRatioAt32: bound(start32).throughputRatio,
+    startStepP50RatioAt1: bound(start1).p50Ratio,
+    // What the throughput ratio tends to when the two cores are the bound: the PutItem's CPU over the step's
+    // (this process and DynamoDB Local's JVM), at 32 clients. Less noisy than throughput on a shared machine.
+    startStepCpuRatioAt32: cpu(find(PUT_ITEM, 32)) / cpu(start32),
+  };
   const summary = {
+    storeBound,
     argon2Parameters: argon2ParametersFromEnv(),
     engineOverDirect: engine / direct,
     httpOverDirect: http / direct,
@@ -257,12 +254,23 @@ try {
     process.stdout.write(`${JSON.stringify({ results, summary }, null, 2)}\n`);
   } else {
     const pad = (v: string, n: number): string => v.padStart(n);
+    const check = (ok: boolean): string => (ok ? 'met' : 'not met');
+    const cpuText = (r: Result): string =>
+      `${r.nodeCpuMsPerOp.toFixed(2)} + ${r.dbCpuMsPerOp?.toFixed(2) ?? '?'} ms`;
     const lines = [
-      `${'measurement'.padEnd(42)}${pad('clients', 8)}${pad('ops', 7)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('mean ms', 9)}${pad('ops/s', 9)}`,
+      `${'measurement'.padEnd(42)}${pad('clients', 8)}${pad('ops', 7)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('mean ms', 9)}${pad('ops/s', 9)}  CPU ms/op (node + DynamoDB Local)`,
       ...results.map(
         (r) =>
-          `${r.name.padEnd(42)}${pad(String(r.concurrency), 8)}${pad(String(r.ops), 7)}${pad(r.p50.toFixed(2), 9)}${pad(r.p99.toFixed(2), 9)}${pad(r.mean.toFixed(2), 9)}${pad(r.opsPerSecond.toFixed(0), 9)}`,
+          `${r.name.padEnd(42)}${pad(String(r.concurrency), 8)}${pad(String(r.ops), 7)}${pad(r.p50.toFixed(2), 9)}${pad(r.p99.toFixed(2), 9)}${pad(r.mean.toFixed(2), 9)}${pad(r.opsPerSecond.toFixed(0), 9)}  ${cpuText(r)}`,
       ),
+      '',
+      `against the store's bound: raw conditional PutItem of the start step's transaction item (${storeBound.transactionItemBytes} bytes), same table, same client, same concurrency`,
+      ...storeBound.steps.map(
+        (b) =>
+          `  ${b.name.padEnd(42)}${pad(String(b.concurrency), 3)} clients: throughput ${(100 * b.throughputRatio).toFixed(0).padStart(3)}% of PutItem, p50 ${b.p50Ratio.toFixed(2)}x PutItem's`,
+      ),
+      `  CPU per op at 32 clients (this process + DynamoDB Local): PutItem ${cpuText(find(PUT_ITEM, 32))}, start step ${cpuText(start32)}: PutItem/step ${(100 * storeBound.startStepCpuRatioAt32).toFixed(0)}%`,
+      `start step at 32 clients: ${(100 * storeBound.startStepThroughputRatioAt32).toFixed(0)}% of PutItem throughput (goal >= 90%: ${check(storeBound.startStepThroughputRatioAt32 >= 0.9)}); at 1 client: p50 ${storeBound.startStepP50RatioAt1.toFixed(2)}x PutItem's (goal <= 1.5x: ${check(storeBound.startStepP50RatioAt1 <= 1.5)})`,
       '',
       `engine cost, start step: engine/direct ${summary.engineOverDirect.toFixed(1)}x, HTTP step/direct ${summary.httpOverDirect.toFixed(1)}x`,
       `submit step without the Argon2id share (1 client): ${summary.submitWithoutHashingMs.toFixed(2)} ms`,
@@ -270,9 +278,6 @@ try {
       `failed sign-in, known vs unknown name (${oracle.n} each, interleaved): p50 ${oracle.knownP50.toFixed(2)} vs ${oracle.unknownP50.toFixed(2)} ms (ratio ${oracle.p50Ratio.toFixed(3)}), p90 ${oracle.knownP90.toFixed(2)} vs ${oracle.unknownP90.toFixed(2)} ms; Mann-Whitney z = ${oracle.mannWhitneyZ.toFixed(2)} (|z| < 1.96: no difference at p = 0.05)`,
       `Argon2id (m=${summary.argon2Parameters.memoryKiB} KiB, t=${summary.argon2Parameters.timeCost}, p=${summary.argon2Parameters.parallelism}) / scrypt N=2^17 verification p50: ${summary.argon2OverScryptP50.toFixed(3)}x (goal <= 0.1x: ${summary.argon2OverScryptP50 <= 0.1 ? 'met' : 'not met'})`,
     ];
-    const start1 = find('Login start step (HTTP)');
-    const start32 = find('Login start step (HTTP)', 32);
-    const check = (ok: boolean): string => (ok ? 'met' : 'not met');
     lines.push(
       '',
       'Targets (for later; not enforced): start step at 1 client p50 <= 5 ms ' +
@@ -281,5 +286,6 @@ try {
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 } finally {
+  closeClient();
   await runtime.stop();
 }
