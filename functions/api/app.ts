@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { stringifySetCookie } from 'cookie';
 import {
   InvalidAuthIdError,
+  InvalidSuspendedIdError,
   JourneyRequestError,
   RetryLaterError,
   StepConflictError,
@@ -91,6 +92,18 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
   const body = jsonBody(event, deps.config.maxBodyBytes);
   if (body !== undefined && !isJsonObject(body))
     throw new HttpError(400, 'Request body must be a JSON object');
+  // A suspended journey's link (AM's suspendedId; the SDK's FRAuth.resume): the id alone resumes it.
+  const suspendedId = query.suspendedId;
+  if (suspendedId !== undefined) {
+    if (suspendedId.length > 200) throw new HttpError(400, 'suspendedId is too long');
+    return stepResult(
+      await deps.journeys.resumeByLink(realm, journey, suspendedId, {
+        ...(locale ? { locale } : {}),
+        clientIp,
+      }),
+      deps,
+    );
+  }
   if (body === undefined || body.authId === undefined) {
     if (body?.callbacks !== undefined) throw new HttpError(400, 'Callbacks were submitted without an authId');
     return stepResult(
@@ -154,7 +167,7 @@ const amErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
     const error = request.error;
     if (error instanceof HttpError && error.expose) {
       request.response = amError(error.statusCode, error.message, error.detail);
-    } else if (error instanceof InvalidAuthIdError) {
+    } else if (error instanceof InvalidAuthIdError || error instanceof InvalidSuspendedIdError) {
       request.response = amError(401, error.message, { failureUrl: '' });
     } else if (error instanceof RetryLaterError) {
       const response = amError(error.statusCode, error.message);

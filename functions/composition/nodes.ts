@@ -1,3 +1,4 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Clock, systemClock } from '../contract/clock.js';
 import type { ProofStore } from '../contract/data.js';
 import type { NodeServices, PasswordHasher } from '../contract/nodes.js';
@@ -6,6 +7,7 @@ import { idemiaConfigFromEnv, isIdemiaConfigured } from '../providers/idemia/con
 import { IproovClient } from '../providers/iproov/client.js';
 import { iproovConfigFromEnv, isIproovConfigured } from '../providers/iproov/config.js';
 import { AwsMessaging } from '../providers/messaging/aws.js';
+import { lambdaMailer, type Mailer } from '../providers/messaging/deferred.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import { optionalEnv } from '../shared/env.js';
 import { AttemptRepository } from '../store/attempts.js';
@@ -38,6 +40,8 @@ export interface NodeOverrides extends Overrides {
   messaging?: MessagingPort;
   /** Where IDEMIA proof archives are kept (default: S3 when `PROOF_BUCKET` is set, else none). */
   proofs?: ProofStore;
+  /** Email off the response path (default: an asynchronous invocation of this function, see identityNodeServices). */
+  mailer?: Mailer;
 }
 
 const withoutSlash = (url: string | undefined): string | undefined => url?.replace(/\/$/, '');
@@ -46,6 +50,7 @@ const withoutSlash = (url: string | undefined): string | undefined => url?.repla
 export function nodeServices(env: NodeJS.ProcessEnv, overrides: NodeOverrides): NodeServices {
   return {
     ...commonNodeServices(env, overrides),
+    ...identityNodeServices(env, overrides),
     ...idemiaNodeServices(env, overrides),
     ...iproovNodeServices(env),
   };
@@ -74,6 +79,20 @@ export function commonNodeServices(
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(uiBaseUrl ? { uiBaseUrl } : {}),
   };
+}
+
+/**
+ * The identity family's own service: the mailer of Email Suspend — by default an asynchronous invocation of the
+ * function itself (`AWS_LAMBDA_FUNCTION_NAME`), which then sends with SES (`deliverMail`); without a function
+ * name (not on Lambda) and no override, none.
+ */
+export function identityNodeServices(
+  env: NodeJS.ProcessEnv,
+  overrides: Pick<NodeOverrides, 'mailer'> = {},
+): Pick<NodeServices, 'mailer'> {
+  if (overrides.mailer) return { mailer: overrides.mailer };
+  const self = optionalEnv('AWS_LAMBDA_FUNCTION_NAME', env);
+  return self ? { mailer: lambdaMailer(new LambdaClient({}), self) } : {};
 }
 
 /** The IDEMIA family's own services: its client when configured, the proof archive, email and SMS. */

@@ -195,6 +195,8 @@ export interface PendingStep {
    * journey while the transaction's `events` is still `events` (its value when the step was written).
    */
   wait?: { until: number; events: number };
+  /** A step suspended until its link is followed (Suspension.resumeLink). */
+  resumeLink?: { hash: string; expiresAt: number };
 }
 
 /** A journey in progress: all its state between two HTTP steps. */

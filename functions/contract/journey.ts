@@ -56,6 +56,12 @@ export interface Suspension {
    * (TransactionStore.signal), a changed input or the deadline runs the node as usual.
    */
   wait?: { until: number };
+  /**
+   * The journey is suspended until a link is followed (AM's `suspendedId`, e.g. Email Suspend): the client's
+   * step is answered as it is, and only `…/authenticate?suspendedId=<id>` resumes the node, once, before
+   * `expiresAt` (epoch seconds). `hash` is the link secret's hash: the node made the id with `newSuspendedId`.
+   */
+  resumeLink?: { hash: string; expiresAt: number };
 }
 
 export type JourneyResult = { status: 'success' } | { status: 'failure'; message?: string };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { hashSecret, newSecret } from '../shared/secret-hash.js';
 import type { FinishedClaim, IproovClaim, PendingStep, Transaction } from './data.js';
 import type { Suspension } from './journey.js';
 
@@ -86,7 +87,7 @@ export function released(tx: Transaction): Transaction {
  * waiting step is idle only while no event came after it).
  */
 export function pendingFrom(node: string, suspension: Suspension, events = 0): PendingStep {
-  const { callbacks, header, description, stage, memo, wait } = suspension;
+  const { callbacks, header, description, stage, memo, wait, resumeLink } = suspension;
   return {
     node,
     callbacks,
@@ -95,5 +96,15 @@ export function pendingFrom(node: string, suspension: Suspension, events = 0): P
     ...(stage !== undefined ? { stage } : {}),
     ...(memo !== undefined ? { memo } : {}),
     ...(wait !== undefined ? { wait: { until: wait.until, events } } : {}),
+    ...(resumeLink !== undefined ? { resumeLink } : {}),
   };
+}
+
+/**
+ * A new `suspendedId` for transaction `txId` (AM's resume link, Suspension.resumeLink): `<txId>.<256 random bits>`,
+ * the same shape as an authId, and the SHA-256 of its secret — the only part stored. The id goes in the link only.
+ */
+export function newSuspendedId(txId: string): { id: string; hash: string } {
+  const secret = newSecret();
+  return { id: `${txId}.${secret}`, hash: hashSecret(secret) };
 }

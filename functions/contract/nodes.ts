@@ -1,6 +1,7 @@
 import type * as v from 'valibot';
 import type { IdemiaClient } from '../providers/idemia/client.js';
 import type { IproovClient } from '../providers/iproov/client.js';
+import type { Mailer } from '../providers/messaging/deferred.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
@@ -40,6 +41,8 @@ export interface NodeServices {
   proofs?: ProofStore;
   /** Email and SMS to users (undefined: not configured). */
   messaging?: MessagingPort;
+  /** Email sent off the response path (Email Suspend: the same work whether or not an account exists). */
+  mailer?: Mailer;
   /** Proofline's public base URL (its API: webhooks are built on it), without a trailing slash. */
   publicBaseUrl?: string;
   /**

@@ -49,6 +49,8 @@ export interface UserStore {
   create(realm: string, profile: UserProfile, passwordHash: string | undefined): Promise<User>;
   get(id: string): Promise<User | undefined>;
   findByUserName(realm: string, userName: string): Promise<User | undefined>;
+  /** The user of `realm` holding this mail address; the same store work whether or not one does. */
+  findByMail(realm: string, mail: string): Promise<User | undefined>;
   isTaken(realm: string, attribute: 'userName' | 'mail', value: string): Promise<boolean>;
   incrementLoginCount(id: string): Promise<void>;
   setAccountStatus(id: string, status: AccountStatus): Promise<void>;

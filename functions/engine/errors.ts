@@ -8,6 +8,14 @@ export class InvalidAuthIdError extends Error {
   }
 }
 
+/** The `suspendedId` of a resume link is malformed, forged, expired or already used (AM: 401). */
+export class InvalidSuspendedIdError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('This link is invalid, expired or already used: start again', options);
+    this.name = 'InvalidSuspendedIdError';
+  }
+}
+
 /** Another submission of the same step is being processed (409). */
 export class StepConflictError extends Error {
   constructor(message = 'This step is already being processed by another request', options?: ErrorOptions) {

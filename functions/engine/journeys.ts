@@ -21,6 +21,7 @@ import {
 import { matchCallbacks } from './callbacks-check.js';
 import {
   InvalidAuthIdError,
+  InvalidSuspendedIdError,
   JourneyRequestError,
   ServiceUnavailableError,
   StepConflictError,
@@ -168,6 +169,10 @@ export class JourneyService {
     }
     if (!tx.pending) throw new InvalidAuthIdError();
     const input = matchCallbacks(tx.pending.callbacks, body.callbacks);
+    if (held === 'current' && tx.pending.resumeLink) {
+      // Suspended until its link is followed: sending the step back changes nothing (AM answers it as it is).
+      return this.stepResponse(tx.id, parsed.secret, tx.pending);
+    }
     if (held === 'current' && !returnCode && isIdlePoll(tx, tx.pending, input, nowSeconds(this.deps.clock))) {
       // Nothing happened since the step was written: the client polls again with the step it holds.
       return this.stepResponse(tx.id, parsed.secret, tx.pending);
@@ -212,6 +217,62 @@ export class JourneyService {
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
       // This request ran past its lease and another one took the step over: that one's result stands.
+      throw new StepConflictError('This step was taken over by another request after this one ran too long', {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Resumes a journey suspended until its link is followed (AM's `…/authenticate?suspendedId=…`, what the
+   * ForgeRock SDK's `FRAuth.resume(url)` sends): the id must be the suspension's (only its hash is stored), in
+   * this realm, unexpired and unused — one use only: the step is claimed conditionally, and the suspension is
+   * gone once the node has run. The holder of the link continues the journey with the next step. Anything else
+   * is AM's 401.
+   */
+  async resumeByLink(
+    realm: string,
+    journey: string | undefined,
+    suspendedId: string,
+    request: StepRequest = {},
+  ): Promise<StepResponse> {
+    const parsed = parseAuthId(suspendedId);
+    const tx = parsed ? await this.settled(parsed.txId) : undefined;
+    const link = tx?.status === 'waiting' ? tx.pending?.resumeLink : undefined;
+    if (
+      !parsed ||
+      !tx?.pending ||
+      !link ||
+      tx.realm !== realm ||
+      !secretMatches(parsed.secret, link.hash) ||
+      nowSeconds(this.deps.clock) >= link.expiresAt
+    ) {
+      throw new InvalidSuspendedIdError();
+    }
+    if (journey !== undefined && journey !== tx.journey) throw new InvalidSuspendedIdError();
+    let claimed: Transaction;
+    try {
+      claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError) throw new InvalidSuspendedIdError({ cause: error });
+      throw error;
+    }
+    logger.info('Journey resumed by its link', { journey: tx.journey, txId: tx.id });
+    const output = await this.run(claimed, {
+      journey: tx.journey,
+      realm: tx.realm,
+      txId: tx.id,
+      locale: request.locale ?? null,
+      clientIp: request.clientIp ?? null,
+      resumeAt: tx.pending.node,
+      input: tx.pending.callbacks,
+      ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
+      state: tx.state,
+    });
+    try {
+      return await this.conclude(claimed, output, false);
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
       throw new StepConflictError('This step was taken over by another request after this one ran too long', {
         cause: error,
       });
@@ -477,8 +538,13 @@ export class JourneyService {
         pending,
         state: persistable(output.state),
         updatedAt: now,
-        // A step that waits for an event lasts until its deadline (idle polls do not write), then as any step.
-        expiresAt: Math.max(nowSeconds(this.deps.clock), pending.wait?.until ?? 0) + ttl,
+        // A step that waits for an event lasts until its deadline (idle polls do not write), then as any step;
+        // a step suspended until its link is followed, until the link expires.
+        expiresAt: Math.max(
+          nowSeconds(this.deps.clock) + ttl,
+          (pending.wait?.until ?? 0) + ttl,
+          pending.resumeLink?.expiresAt ?? 0,
+        ),
       };
       await this.deps.transactions.put(next, isNew ? undefined : tx.version);
       return this.stepResponse(tx.id, secret, pending);

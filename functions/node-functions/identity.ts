@@ -1,6 +1,26 @@
-import { commonNodeServices } from '../composition/nodes.js';
+import { commonNodeServices, identityNodeServices } from '../composition/nodes.js';
+import type { JourneyContext, NodeInvocation } from '../contract/journey.js';
+import { AwsMessaging } from '../providers/messaging/aws.js';
+import { deliverMail, isMailEvent, type MailEvent } from '../providers/messaging/deferred.js';
+import { optionalEnv } from '../shared/env.js';
 import { passwordHasher } from '../store/password-hasher.js';
 import { createNodeHandler } from './common.js';
 
-/** Lambda entry point of the identity family (Page, username/password, user store, throttles): no vendor. */
-export const handler = createNodeHandler((env) => commonNodeServices(env, { passwords: passwordHasher }));
+const runNode = createNodeHandler((env) => ({
+  ...commonNodeServices(env, { passwords: passwordHasher }),
+  ...identityNodeServices(env),
+}));
+let messaging: AwsMessaging | undefined;
+
+/**
+ * Lambda entry point of the identity family (Page, username/password, user store, throttles, Email Suspend): no
+ * vendor. Also the sender of the emails Email Suspend hands off (its own asynchronous invocations, MailEvent).
+ */
+export async function handler(event: NodeInvocation | MailEvent): Promise<JourneyContext | undefined> {
+  if (isMailEvent(event)) {
+    messaging ??= new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', process.env));
+    await deliverMail(event, messaging);
+    return undefined;
+  }
+  return runNode(event);
+}

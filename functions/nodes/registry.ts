@@ -9,8 +9,10 @@ import {
 import { accountLockout } from './account-lockout.js';
 import { attributeCollector } from './attribute-collector.js';
 import { createObject } from './create-object.js';
+import { emailSuspend } from './email-suspend.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
 import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
+import { identifyExistingUser } from './identify-existing-user.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
 import { iproovAuthentication } from './iproov-authentication.js';
@@ -36,6 +38,8 @@ const DEFINITIONS = [
   idemiaIpaEvaluation,
   idemiaIpaCompletionDecision,
   iproovAuthentication,
+  identifyExistingUser,
+  emailSuspend,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

@@ -210,6 +210,13 @@ export class UserRepository implements UserStore {
     return userRealm === realm ? user : undefined;
   }
 
+  /** Like findByUserName, by mail address (its guard item): the same reads whether or not a user holds it. */
+  async findByMail(realm: string, mail: string): Promise<User | undefined> {
+    const user = await this.get((await this.holder(realm, 'mail', mail)) ?? ABSENT_USER_ID);
+    const userRealm = user?.realm ?? this.legacyRealm;
+    return userRealm === realm ? user : undefined;
+  }
+
   /** True when another user of `realm` already holds this userName or mail (consistent read of its guards). */
   async isTaken(realm: string, attribute: UniqueAttribute, value: string): Promise<boolean> {
     return (await this.holder(realm, attribute, value)) !== undefined;

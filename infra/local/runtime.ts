@@ -15,6 +15,7 @@ import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
 import { isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
 import { isIproovConfigured } from '../../functions/providers/iproov/config.js';
+import { backgroundMailer } from '../../functions/providers/messaging/deferred.js';
 import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import { intEnv, optionalEnv } from '../../functions/shared/env.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
@@ -193,10 +194,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // sandboxes' vendor settings, the outbox, the local proof store, the embedded engine, background resumes.
   const rootEnv: NodeJS.ProcessEnv = { ...env, ...idemiaSandbox?.env(), ...iproovSandbox?.env() };
   const outbox = new OutboxMessaging();
+  // Email Suspend's mail is sent in the background, as the Lambda's asynchronous self-invocation does.
+  const mailer = backgroundMailer(outbox);
   const services: NodeServices = nodeServices(rootEnv, {
     store,
     passwords: passwordHasher,
     messaging: outbox,
+    mailer,
     proofs: proofStore.proofs,
   });
   const nodeHandler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
@@ -281,6 +285,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // In-flight steps still need the sandboxes and the database: those stop last.
       await drain(server, options.stopGraceMs ?? 10_000);
       await resume.settle();
+      await mailer.settle();
       if (proofStore.temporary) await rm(proofStore.dir, { recursive: true, force: true });
       await idemiaSandbox?.stop();
       await iproovSandbox?.stop();
