@@ -4,7 +4,7 @@
  * infra/local/runtime.ts) passes the implementations in. Only the methods the engine and nodes use are here.
  */
 
-import type { JsonObject } from '../shared/json.js';
+import type { JsonObject, JsonValue } from '../shared/json.js';
 import type {
   AccountStatus,
   AttemptState,
@@ -59,6 +59,19 @@ export interface UserStore {
     verification: NonNullable<User['identityVerification']>,
   ): Promise<void>;
   updatePasswordHash(id: string, newHash: string, expectedOldHash: string): Promise<boolean>;
+  /**
+   * Changes profile attributes (Patch Object): top-level attributes set or removed, and optionally the password
+   * hash. Unique and bookkeeping fields (userName, mail, id, counters, dates) are refused. False when the user is
+   * gone.
+   */
+  patch(id: string, patch: ProfilePatch): Promise<boolean>;
+}
+
+/** What Patch Object changes on a user: whole top-level attributes (nested ones merged by the caller). */
+export interface ProfilePatch {
+  readonly set?: Readonly<Record<string, JsonValue>>;
+  readonly remove?: readonly string[];
+  readonly passwordHash?: string;
 }
 
 /** Failed-credential counters and account locks (ADR 10). */

@@ -8,6 +8,8 @@ import {
 } from '../contract/nodes.js';
 import { accountLockout } from './account-lockout.js';
 import { attributeCollector } from './attribute-collector.js';
+import { attributePresentDecision } from './attribute-present-decision.js';
+import { attributeValueDecision } from './attribute-value-decision.js';
 import { createObject } from './create-object.js';
 import { emailSuspend } from './email-suspend.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
@@ -16,10 +18,15 @@ import { identifyExistingUser } from './identify-existing-user.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
 import { iproovAuthentication } from './iproov-authentication.js';
+import { loginCountDecision } from './login-count-decision.js';
 import { pageNode } from './page.js';
+import { patchObject } from './patch-object.js';
 import { platformPassword } from './platform-password.js';
 import { platformUsername } from './platform-username.js';
+import { profileCompletenessDecision } from './profile-completeness-decision.js';
+import { queryFilterDecision } from './query-filter-decision.js';
 import { retryLimitDecision } from './retry-limit-decision.js';
+import { timeSinceDecision } from './time-since-decision.js';
 
 /** The Page node finds its children here (function declarations: hoisted, so usable before this line). */
 const page = pageNode({ getCallbackNode, parseNodeConfig });
@@ -40,6 +47,13 @@ const DEFINITIONS = [
   iproovAuthentication,
   identifyExistingUser,
   emailSuspend,
+  loginCountDecision,
+  queryFilterDecision,
+  attributePresentDecision,
+  attributeValueDecision,
+  profileCompletenessDecision,
+  timeSinceDecision,
+  patchObject,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

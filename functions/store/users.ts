@@ -11,7 +11,7 @@ import {
 import type { AccountStatus, User, UserProfile } from '../contract/data.js';
 import { UniqueConstraintError } from '../contract/errors.js';
 import { bounded, userNameKey } from '../contract/keys.js';
-import type { UserStore } from '../contract/ports.js';
+import type { ProfilePatch, UserStore } from '../contract/ports.js';
 import { optionalEnv } from '../shared/env.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';
@@ -72,6 +72,23 @@ export function guardIdsOf(user: Pick<User, 'userName' | 'mail' | 'realm'>): str
       : guardId(attribute, user.realm, keyOf(attribute, value)),
   );
 }
+
+/** Fields `patch` never writes: the store's keys and bookkeeping, and the unique attributes (their guards). */
+const NOT_PATCHABLE: ReadonlySet<string> = new Set([
+  'id',
+  'realm',
+  'userName',
+  'mail',
+  'userNameKey',
+  'mailKey',
+  'passwordHash',
+  'accountStatus',
+  'loginCount',
+  'createdAt',
+  'updatedAt',
+  'lastLogin',
+  'identityVerification',
+]);
 
 export class UserRepository implements UserStore {
   /**
@@ -278,6 +295,50 @@ export class UserRepository implements UserStore {
             ':old': expectedOldHash,
             ':now': new Date().toISOString(),
           },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Sets and removes top-level profile attributes (and the password hash) in one update, on an existing user.
+   * Fields the store owns (keys, unique attributes, counters, dates) are refused: a caller bug, not a user's.
+   */
+  async patch(id: string, patch: ProfilePatch): Promise<boolean> {
+    const set = Object.entries(patch.set ?? {});
+    const remove = [...(patch.remove ?? [])];
+    for (const name of [...set.map(([name]) => name), ...remove]) {
+      if (NOT_PATCHABLE.has(name)) throw new Error(`UserRepository.patch cannot change "${name}"`);
+    }
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': new Date().toISOString() };
+    const assignments = ['updatedAt = :now'];
+    set.forEach(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      assignments.push(`#s${i} = :s${i}`);
+    });
+    if (patch.passwordHash !== undefined) {
+      values[':hash'] = patch.passwordHash;
+      assignments.push('passwordHash = :hash');
+    }
+    remove.forEach((name, i) => {
+      names[`#r${i}`] = name;
+    });
+    const removal = remove.length > 0 ? ` REMOVE ${remove.map((_, i) => `#r${i}`).join(', ')}` : '';
+    try {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: `SET ${assignments.join(', ')}${removal}`,
+          ConditionExpression: 'attribute_exists(id)',
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
         }),
       );
       return true;

@@ -79,11 +79,11 @@ const LOCKOUT_AND_THROTTLE: TableAccess = {
  * The node functions (one per family, `functions/node-functions/<family>.ts`), by what the family's nodes call.
  * UserRepository: `get` GetItem; `findByUserName` BatchGetItem (guards) + GetItem; `isTaken` BatchGetItem;
  * `create` a transaction of Puts and (legacy realm) ConditionChecks; `incrementLoginCount`,
- * `updatePasswordHash`, `recordIdentityVerification` UpdateItem. The Users indexes are queried by no node.
+ * `updatePasswordHash`, `recordIdentityVerification`, `patch` UpdateItem. The Users indexes are queried by no node.
  */
 export const NODE_TABLE_GRANTS: Readonly<Record<NodeFamily, TableGrants>> = {
   // Identity Store Decision, Platform Username/Attribute Collector (isTaken), Create Object, Increment Login
-  // Count, Retry Limit Decision, Account Lockout.
+  // Count, Retry Limit Decision, Account Lockout; the profile decisions (get) and Patch Object (patch).
   identity: {
     Users: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'ConditionCheckItem', 'UpdateItem'] },
     Attempts: LOCKOUT_AND_THROTTLE,
