@@ -96,6 +96,11 @@ export interface NodeDefinition<C = unknown> {
    */
   usesUiBaseUrl?(config: C): boolean;
   /**
+   * True when the node hands email to the mailer (`services.mailer`, sent off the response path): its family's
+   * function must then be able to send email and invoke itself (infra/cloud). Omitted: never.
+   */
+  readonly mailsOffPath?: boolean;
+  /**
    * Checks what this node needs of the rest of the journey (run by the journey lint): a message when it is
    * wired wrongly, undefined when fine.
    */

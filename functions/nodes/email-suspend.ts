@@ -53,6 +53,7 @@ export const emailSuspend = {
   outcomes: () => ['outcome'],
   suspends: true,
   usesUiBaseUrl: () => true,
+  mailsOffPath: true,
   async process(ctx) {
     // Resumed: only a followed link reaches here (JourneyService.resumeByLink).
     if (ctx.memo?.suspended === true) return { outcome: 'outcome' };

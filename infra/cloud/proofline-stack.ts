@@ -101,6 +101,8 @@ export class ProoflineStack extends Stack {
       nodeEnvironment: { ...props.throttle, ...uiEnvironment },
       timeoutSeconds: timeouts.nodeFunctionSeconds,
       logRetention,
+      mailingFamilies: plan.mailingFamilies,
+      ...(props.emailFrom ? { emailFrom: props.emailFrom } : {}),
     });
 
     const journeys = new Journeys(this, 'JourneyMachines', {

@@ -321,6 +321,8 @@ export interface PlannedJourney {
    * webhook function may start this journey's state machine only when there is one.
    */
   readonly vendorEventNodes: readonly string[];
+  /** Nodes that hand email to the mailer (Email Suspend), by state name: their function sends email itself. */
+  readonly mailNodes: readonly string[];
 }
 
 export interface JourneyPlan {
@@ -330,6 +332,8 @@ export interface JourneyPlan {
   /** The node families and vendors the deployed journeys use. */
   readonly families: readonly NodeFamily[];
   readonly vendors: readonly Vendor[];
+  /** The node families whose functions mail users off the response path (asynchronous self-invocation, SES). */
+  readonly mailingFamilies: readonly NodeFamily[];
 }
 
 /** What a linted journey needs: the families of its Task states, their vendors, its nodes that open pages. */
@@ -354,7 +358,10 @@ function planJourney(file: JourneyFile): PlannedJourney {
   const vendorEventNodes = graph.nodes
     .filter((node) => node.suspends && FAMILY_VENDOR[node.family as NodeFamily] !== undefined)
     .map((node) => node.id);
-  return { file, graph, families, vendors, pageNodes, vendorEventNodes };
+  const mailNodes = graph.nodes
+    .filter((node) => getNodeDefinition(node.type).mailsOffPath === true)
+    .map((node) => node.id);
+  return { file, graph, families, vendors, pageNodes, vendorEventNodes, mailNodes };
 }
 
 /**
@@ -412,5 +419,12 @@ export function planJourneys(
     leftOut,
     families: [...new Set(journeys.flatMap((j) => j.families))].sort(),
     vendors: [...new Set(journeys.flatMap((j) => j.vendors))].sort(),
+    mailingFamilies: [
+      ...new Set(
+        journeys.flatMap((j) =>
+          j.graph.nodes.filter((n) => j.mailNodes.includes(n.id)).map((n) => n.family as NodeFamily),
+        ),
+      ),
+    ].sort(),
   };
 }
