@@ -8,6 +8,7 @@ import { iproovConfigFromEnv, isIproovConfigured } from '../providers/iproov/con
 import { AwsMessaging } from '../providers/messaging/aws.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import { optionalEnv } from '../shared/env.js';
+import { termsFromEnv } from '../shared/terms.js';
 import { AttemptRepository } from '../store/attempts.js';
 import { type Store, storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
@@ -71,6 +72,8 @@ export function commonNodeServices(
     throttle: new ThrottleRepository(store, throttlePolicyFromEnv(env)),
     ipaSessions: new IpaSessionRepository(store),
     iproovClaims: new IproovClaimRepository(store),
+    // The bundled terms and conditions; TERMS_VERSION picks the active version (default: the latest).
+    terms: termsFromEnv(env),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(uiBaseUrl ? { uiBaseUrl } : {}),
   };

@@ -8,6 +8,7 @@ import type { JsonObject } from '../shared/json.js';
 import type {
   AccountStatus,
   AttemptState,
+  ConsentedMapping,
   FinishedClaim,
   IpaSession,
   IpaSessionResult,
@@ -16,6 +17,7 @@ import type {
   Lease,
   Reservation,
   Session,
+  TermsAcceptance,
   ThrottleKey,
   ThrottlePolicy,
   Transaction,
@@ -57,6 +59,10 @@ export interface UserStore {
     verification: NonNullable<User['identityVerification']>,
   ): Promise<void>;
   updatePasswordHash(id: string, newHash: string, expectedOldHash: string): Promise<boolean>;
+  /** Records the terms version the user accepted (replaces an earlier acceptance). */
+  acceptTerms(id: string, accepted: TermsAcceptance): Promise<void>;
+  /** Replaces the mappings the user consented to (an empty list withdraws every consent). */
+  setConsentedMappings(id: string, mappings: readonly ConsentedMapping[]): Promise<void>;
 }
 
 /** Failed-credential counters and account locks (ADR 10). */

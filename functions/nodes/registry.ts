@@ -6,8 +6,10 @@ import {
   type NodeDefinition,
   type NodeLookup,
 } from '../contract/nodes.js';
+import { acceptTermsAndConditions } from './accept-terms-and-conditions.js';
 import { accountLockout } from './account-lockout.js';
 import { attributeCollector } from './attribute-collector.js';
+import { consentMapping } from './consent-mapping.js';
 import { createObject } from './create-object.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
 import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
@@ -18,6 +20,7 @@ import { pageNode } from './page.js';
 import { platformPassword } from './platform-password.js';
 import { platformUsername } from './platform-username.js';
 import { retryLimitDecision } from './retry-limit-decision.js';
+import { termsAndConditionsDecision } from './terms-and-conditions-decision.js';
 
 /** The Page node finds its children here (function declarations: hoisted, so usable before this line). */
 const page = pageNode({ getCallbackNode, parseNodeConfig });
@@ -36,6 +39,9 @@ const DEFINITIONS = [
   idemiaIpaEvaluation,
   idemiaIpaCompletionDecision,
   iproovAuthentication,
+  acceptTermsAndConditions,
+  termsAndConditionsDecision,
+  consentMapping,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(
