@@ -53,7 +53,8 @@ export function nodeServices(env: NodeJS.ProcessEnv, overrides: NodeOverrides): 
 }
 
 /**
- * The services every node family has: the tables' repositories, the password hasher and the public URLs. Each
+ * The services every node family has: the tables' repositories, the password hasher, the public URLs and the
+ * terms and conditions (bundled; `TERMS_VERSION` picks the active version, default the latest). Each
  * family's function (functions/node-functions/<family>.ts) adds its vendor's below, so that its bundle holds
  * only the clients it uses (issue 10 §2: the identity family does not carry S3, SES, SNS, IDEMIA or iProov).
  */
