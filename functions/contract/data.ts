@@ -8,6 +8,20 @@ import type { SharedState } from './journey.js';
 
 export type AccountStatus = 'active' | 'inactive';
 
+/** The terms a user accepted, as AIC's `termsAccepted` user attribute holds it. */
+export interface TermsAcceptance {
+  termsVersion: string;
+  /** ISO 8601. */
+  acceptDate: string;
+}
+
+/** One mapping a user consented to share data with, as AIC's `consentedMappings` user attribute holds it. */
+export interface ConsentedMapping {
+  mapping: string;
+  /** ISO 8601. */
+  consentDate: string;
+}
+
 export interface UserProfile {
   userName: string;
   mail?: string;
@@ -16,6 +30,10 @@ export interface UserProfile {
   /** E.164 mobile number (SMS delivery). */
   telephoneNumber?: string;
   preferences?: { marketing?: boolean; updates?: boolean };
+  /** The last terms and conditions version accepted (Accept Terms and Conditions node). */
+  termsAccepted?: TermsAcceptance;
+  /** The mappings the user consented to (Consent Collector node); absent or empty: none. */
+  consentedMappings?: ConsentedMapping[];
 }
 
 export interface User extends UserProfile {

@@ -21,6 +21,26 @@ export interface PasswordHasher {
   needsRehash(stored: string): boolean;
 }
 
+/** The active version of the terms and conditions, in one locale (what a TermsAndConditionsCallback shows). */
+export interface ActiveTerms {
+  /** The version id, as the user's `termsAccepted.termsVersion` records it (e.g. `1.1`). */
+  readonly version: string;
+  /** The text (Markdown). */
+  readonly terms: string;
+  /** When the version was published (ISO 8601). */
+  readonly createDate: string;
+  /** The locale of `terms`: the one asked for, or the fallback when the version has no text in it. */
+  readonly locale: string;
+}
+
+/** The terms and conditions, versioned per locale (functions/shared/terms.ts: the files under `terms/`). */
+export interface TermsSource {
+  /** The version users must have accepted (the `TERMS_VERSION` setting, default the latest published). */
+  activeVersion(): string;
+  /** The active version's text for a locale (`fr-ch` → `fr`), else in the default locale. */
+  active(locale: string | undefined): ActiveTerms;
+}
+
 /** What nodes may use beyond their input: injected so the same node runs in Lambda and embedded. */
 export interface NodeServices {
   /** What time it is (records' timestamps, expiries, locks): the system clock, or a test's. */
@@ -51,6 +71,11 @@ export interface NodeServices {
    * messages. Undefined: not configured (a node that needs it fails as misconfigured).
    */
   uiBaseUrl?: string;
+  /**
+   * The terms and conditions (undefined: none configured; the decision node then answers true, as AM does
+   * with no active terms, and the accept node fails as misconfigured).
+   */
+  terms?: TermsSource;
 }
 
 export interface NodeContext<C> {

@@ -8,6 +8,7 @@ import type { JsonObject, JsonValue } from '../shared/json.js';
 import type {
   AccountStatus,
   AttemptState,
+  ConsentedMapping,
   FinishedClaim,
   IpaSession,
   IpaSessionResult,
@@ -16,6 +17,7 @@ import type {
   Lease,
   Reservation,
   Session,
+  TermsAcceptance,
   ThrottleKey,
   ThrottlePolicy,
   Transaction,
@@ -65,6 +67,10 @@ export interface UserStore {
    * gone.
    */
   patch(id: string, patch: ProfilePatch): Promise<boolean>;
+  /** Records the terms version the user accepted (replaces an earlier acceptance). */
+  acceptTerms(id: string, accepted: TermsAcceptance): Promise<void>;
+  /** Replaces the mappings the user consented to (an empty list withdraws every consent). */
+  setConsentedMappings(id: string, mappings: readonly ConsentedMapping[]): Promise<void>;
 }
 
 /** What Patch Object changes on a user: whole top-level attributes (nested ones merged by the caller). */

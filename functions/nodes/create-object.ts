@@ -4,6 +4,8 @@ import { UniqueConstraintError } from '../contract/errors.js';
 import type { NodeDefinition } from '../contract/nodes.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
+import { TERMS_ACCEPTED, termsAcceptanceOf } from './accept-terms-and-conditions.js';
+import { CONSENTED_MAPPINGS, consentedMappingsOf } from './consent-mapping.js';
 import { transientOf } from './page-support.js';
 
 const configSchema = v.strictObject({
@@ -15,7 +17,8 @@ const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
 
 /**
- * Create Object: creates the user from `objectAttributes` and the transient password. A taken userName or
+ * Create Object: creates the user from `objectAttributes` (with `consentedMappings`), the terms accepted
+ * (`termsAccepted` in shared state) and the transient password. A taken userName or
  * mail is FAILURE with the UNIQUE policy failure left for the page, so the journey can show the form again.
  */
 export const createObject = {
@@ -37,6 +40,9 @@ export const createObject = {
       return { outcome: 'FAILURE' };
     }
     const preferences = isJsonObject(attributes.preferences) ? attributes.preferences : {};
+    // What Accept Terms and Conditions and Consent Collector left before the user existed (as AM's node).
+    const termsAccepted = termsAcceptanceOf(ctx.state[TERMS_ACCEPTED]);
+    const consentedMappings = consentedMappingsOf(attributes[CONSENTED_MAPPINGS]);
     const profile: UserProfile = {
       userName,
       ...(text(attributes.mail) ? { mail: text(attributes.mail) } : {}),
@@ -44,6 +50,8 @@ export const createObject = {
       ...(text(attributes.sn) ? { sn: text(attributes.sn) } : {}),
       ...(text(attributes.telephoneNumber) ? { telephoneNumber: text(attributes.telephoneNumber) } : {}),
       preferences: { marketing: preferences.marketing === true, updates: preferences.updates === true },
+      ...(termsAccepted ? { termsAccepted } : {}),
+      ...(consentedMappings ? { consentedMappings } : {}),
     };
     const password = transient.password;
     // Consumed here: no later node, Lambda payload or execution output carries it.

@@ -6,10 +6,12 @@ import {
   type NodeDefinition,
   type NodeLookup,
 } from '../contract/nodes.js';
+import { acceptTermsAndConditions } from './accept-terms-and-conditions.js';
 import { accountLockout } from './account-lockout.js';
 import { attributeCollector } from './attribute-collector.js';
 import { attributePresentDecision } from './attribute-present-decision.js';
 import { attributeValueDecision } from './attribute-value-decision.js';
+import { consentMapping } from './consent-mapping.js';
 import { createObject } from './create-object.js';
 import { emailSuspend } from './email-suspend.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
@@ -26,6 +28,7 @@ import { platformUsername } from './platform-username.js';
 import { profileCompletenessDecision } from './profile-completeness-decision.js';
 import { queryFilterDecision } from './query-filter-decision.js';
 import { retryLimitDecision } from './retry-limit-decision.js';
+import { termsAndConditionsDecision } from './terms-and-conditions-decision.js';
 import { timeSinceDecision } from './time-since-decision.js';
 
 /** The Page node finds its children here (function declarations: hoisted, so usable before this line). */
@@ -54,6 +57,9 @@ const DEFINITIONS = [
   profileCompletenessDecision,
   timeSinceDecision,
   patchObject,
+  acceptTermsAndConditions,
+  termsAndConditionsDecision,
+  consentMapping,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

@@ -8,7 +8,13 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AccountStatus, User, UserProfile } from '../contract/data.js';
+import type {
+  AccountStatus,
+  ConsentedMapping,
+  TermsAcceptance,
+  User,
+  UserProfile,
+} from '../contract/data.js';
 import { UniqueConstraintError } from '../contract/errors.js';
 import { bounded, userNameKey } from '../contract/keys.js';
 import type { ProfilePatch, UserStore } from '../contract/ports.js';
@@ -302,6 +308,40 @@ export class UserRepository implements UserStore {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  /** Records the accepted terms version (`termsAccepted`, AIC's attribute), replacing an earlier one. */
+  async acceptTerms(id: string, accepted: TermsAcceptance): Promise<void> {
+    await this.setAttribute(id, 'termsAccepted', {
+      termsVersion: accepted.termsVersion,
+      acceptDate: accepted.acceptDate,
+    });
+  }
+
+  /** Replaces `consentedMappings` (AIC's attribute): the full list the user consented to, possibly empty. */
+  async setConsentedMappings(id: string, mappings: readonly ConsentedMapping[]): Promise<void> {
+    await this.setAttribute(
+      id,
+      'consentedMappings',
+      mappings.map((m) => ({ mapping: m.mapping, consentDate: m.consentDate })),
+    );
+  }
+
+  private async setAttribute(
+    id: string,
+    name: 'termsAccepted' | 'consentedMappings',
+    value: Record<string, string> | Array<Record<string, string>>,
+  ): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'SET #a = :v, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeNames: { '#a': name },
+        ExpressionAttributeValues: { ':v': value, ':now': new Date().toISOString() },
+      }),
+    );
   }
 
   /**
