@@ -8,6 +8,12 @@ import type { SharedState } from './journey.js';
 
 export type AccountStatus = 'active' | 'inactive';
 
+/**
+ * One security-question answer (KBA, functions/nodes/kba-settings.ts): a predefined question by id, or the
+ * user's own question, and the normalized answer's password hash (Argon2id) — never the answer itself.
+ */
+export type KbaAnswer = ({ questionId: string } | { customQuestion: string }) & { answerHash: string };
+
 export interface UserProfile {
   userName: string;
   mail?: string;
@@ -16,6 +22,8 @@ export interface UserProfile {
   /** E.164 mobile number (SMS delivery). */
   telephoneNumber?: string;
   preferences?: { marketing?: boolean; updates?: boolean };
+  /** Security questions and hashed answers (KBA Definition); absent for users who defined none. */
+  kbaInfo?: KbaAnswer[];
 }
 
 export interface User extends UserProfile {

@@ -13,6 +13,7 @@ import type {
   IpaSessionResult,
   IpaSessionStatus,
   IproovClaim,
+  KbaAnswer,
   Lease,
   Reservation,
   Session,
@@ -57,6 +58,8 @@ export interface UserStore {
     verification: NonNullable<User['identityVerification']>,
   ): Promise<void>;
   updatePasswordHash(id: string, newHash: string, expectedOldHash: string): Promise<boolean>;
+  /** Replaces the user's security questions and hashed answers (KBA Definition). */
+  setKba(id: string, kbaInfo: readonly KbaAnswer[]): Promise<void>;
 }
 
 /** Failed-credential counters and account locks (ADR 10). */

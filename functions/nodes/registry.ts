@@ -14,6 +14,9 @@ import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
 import { iproovAuthentication } from './iproov-authentication.js';
+import { kbaCreate } from './kba-create.js';
+import { kbaDecision } from './kba-decision.js';
+import { kbaVerify } from './kba-verify.js';
 import { pageNode } from './page.js';
 import { platformPassword } from './platform-password.js';
 import { platformUsername } from './platform-username.js';
@@ -36,6 +39,9 @@ const DEFINITIONS = [
   idemiaIpaEvaluation,
   idemiaIpaCompletionDecision,
   iproovAuthentication,
+  kbaCreate,
+  kbaVerify,
+  kbaDecision,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

@@ -8,7 +8,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AccountStatus, User, UserProfile } from '../contract/data.js';
+import type { AccountStatus, KbaAnswer, User, UserProfile } from '../contract/data.js';
 import { UniqueConstraintError } from '../contract/errors.js';
 import { bounded, userNameKey } from '../contract/keys.js';
 import type { UserStore } from '../contract/ports.js';
@@ -250,6 +250,19 @@ export class UserRepository implements UserStore {
         UpdateExpression: 'SET identityVerification = :v, updatedAt = :now',
         ConditionExpression: 'attribute_exists(id)',
         ExpressionAttributeValues: { ':v': verification, ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
+  /** Replaces the user's security questions and hashed answers (never answers in clear: KbaAnswer holds hashes). */
+  async setKba(id: string, kbaInfo: readonly KbaAnswer[]): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'SET kbaInfo = :k, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':k': kbaInfo, ':now': new Date().toISOString() },
       }),
     );
   }
