@@ -21,6 +21,11 @@ export interface ConsentedMapping {
   /** ISO 8601. */
   consentDate: string;
 }
+/**
+ * One security-question answer (KBA, functions/nodes/kba-settings.ts): a predefined question by id, or the
+ * user's own question, and the normalized answer's password hash (Argon2id) — never the answer itself.
+ */
+export type KbaAnswer = ({ questionId: string } | { customQuestion: string }) & { answerHash: string };
 
 export interface UserProfile {
   userName: string;
@@ -34,6 +39,8 @@ export interface UserProfile {
   termsAccepted?: TermsAcceptance;
   /** The mappings the user consented to (Consent Collector node); absent or empty: none. */
   consentedMappings?: ConsentedMapping[];
+  /** Security questions and hashed answers (KBA Definition); absent for users who defined none. */
+  kbaInfo?: KbaAnswer[];
 }
 
 export interface User extends UserProfile {

@@ -14,6 +14,7 @@ import type {
   IpaSessionResult,
   IpaSessionStatus,
   IproovClaim,
+  KbaAnswer,
   Lease,
   Reservation,
   Session,
@@ -71,6 +72,8 @@ export interface UserStore {
   acceptTerms(id: string, accepted: TermsAcceptance): Promise<void>;
   /** Replaces the mappings the user consented to (an empty list withdraws every consent). */
   setConsentedMappings(id: string, mappings: readonly ConsentedMapping[]): Promise<void>;
+  /** Replaces the user's security questions and hashed answers (KBA Definition). */
+  setKba(id: string, kbaInfo: readonly KbaAnswer[]): Promise<void>;
 }
 
 /** What Patch Object changes on a user: whole top-level attributes (nested ones merged by the caller). */

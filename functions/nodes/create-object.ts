@@ -6,6 +6,7 @@ import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import { TERMS_ACCEPTED, termsAcceptanceOf } from './accept-terms-and-conditions.js';
 import { CONSENTED_MAPPINGS, consentedMappingsOf } from './consent-mapping.js';
+import { isKbaInfo } from './kba-settings.js';
 import { transientOf } from './page-support.js';
 
 const configSchema = v.strictObject({
@@ -52,6 +53,10 @@ export const createObject = {
       preferences: { marketing: preferences.marketing === true, updates: preferences.updates === true },
       ...(termsAccepted ? { termsAccepted } : {}),
       ...(consentedMappings ? { consentedMappings } : {}),
+      // Hashed answers a KBA Definition left (isKbaInfo refuses anything that is not a password hash).
+      ...(isKbaInfo(attributes.kbaInfo) && attributes.kbaInfo.length > 0
+        ? { kbaInfo: attributes.kbaInfo }
+        : {}),
     };
     const password = transient.password;
     // Consumed here: no later node, Lambda payload or execution output carries it.
@@ -60,6 +65,11 @@ export const createObject = {
     try {
       const user = await ctx.services.users.create(ctx.realm, profile, passwordHash);
       ctx.state.userId = user.id;
+      if (ctx.state.objectAttributes && 'kbaInfo' in ctx.state.objectAttributes) {
+        // Stored with the user: the hashes need not ride in the transaction any longer.
+        const { kbaInfo: _stored, ...rest } = ctx.state.objectAttributes;
+        ctx.state.objectAttributes = rest;
+      }
       logger.info('User created', { userId: user.id, txId: ctx.txId });
       return { outcome: 'CREATED' };
     } catch (error) {

@@ -20,6 +20,9 @@ import { identifyExistingUser } from './identify-existing-user.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
 import { iproovAuthentication } from './iproov-authentication.js';
+import { kbaCreate } from './kba-create.js';
+import { kbaDecision } from './kba-decision.js';
+import { kbaVerify } from './kba-verify.js';
 import { loginCountDecision } from './login-count-decision.js';
 import { pageNode } from './page.js';
 import { patchObject } from './patch-object.js';
@@ -60,6 +63,9 @@ const DEFINITIONS = [
   acceptTermsAndConditions,
   termsAndConditionsDecision,
   consentMapping,
+  kbaCreate,
+  kbaVerify,
+  kbaDecision,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

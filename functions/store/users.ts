@@ -11,6 +11,7 @@ import {
 import type {
   AccountStatus,
   ConsentedMapping,
+  KbaAnswer,
   TermsAcceptance,
   User,
   UserProfile,
@@ -280,6 +281,19 @@ export class UserRepository implements UserStore {
         UpdateExpression: 'SET identityVerification = :v, updatedAt = :now',
         ConditionExpression: 'attribute_exists(id)',
         ExpressionAttributeValues: { ':v': verification, ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
+  /** Replaces the user's security questions and hashed answers (never answers in clear: KbaAnswer holds hashes). */
+  async setKba(id: string, kbaInfo: readonly KbaAnswer[]): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'SET kbaInfo = :k, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':k': kbaInfo, ':now': new Date().toISOString() },
       }),
     );
   }
