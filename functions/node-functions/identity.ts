@@ -1,7 +1,8 @@
 import { commonNodeServices, identityNodeServices } from '../composition/nodes.js';
 import type { JourneyContext, NodeInvocation } from '../contract/journey.js';
-import { AwsMessaging } from '../providers/messaging/aws.js';
+
 import { deliverMail, isMailEvent, type MailEvent } from '../providers/messaging/deferred.js';
+import { SesEmail } from '../providers/messaging/ses.js';
 import { optionalEnv } from '../shared/env.js';
 import { passwordHasher } from '../store/password-hasher.js';
 import { createNodeHandler } from './common.js';
@@ -10,7 +11,7 @@ const runNode = createNodeHandler((env) => ({
   ...commonNodeServices(env, { passwords: passwordHasher }),
   ...identityNodeServices(env),
 }));
-let messaging: AwsMessaging | undefined;
+let email: SesEmail | undefined;
 
 /**
  * Lambda entry point of the identity family (Page, username/password, user store, throttles, Email Suspend): no
@@ -18,8 +19,8 @@ let messaging: AwsMessaging | undefined;
  */
 export async function handler(event: NodeInvocation | MailEvent): Promise<JourneyContext | undefined> {
   if (isMailEvent(event)) {
-    messaging ??= new AwsMessaging(optionalEnv('MESSAGING_EMAIL_FROM', process.env));
-    await deliverMail(event, messaging);
+    email ??= new SesEmail(optionalEnv('MESSAGING_EMAIL_FROM', process.env));
+    await deliverMail(event, email);
     return undefined;
   }
   return runNode(event);

@@ -119,9 +119,10 @@ export interface DeploymentSettings {
   readonly journeys?: readonly string[];
   /**
    * The public URL of the pages people open (`UI_BASE_URL` of the functions): IDEMIA's "Continue on this device"
-   * returns to `<uiBaseUrl>/`, and `successUrl` is `<uiBaseUrl>/`. Required once a deployed journey sends people
-   * to a page.
-   * @default - none: a journey that needs it fails the synthesis; `successUrl` is AM's `/enduser/?realm=/alpha`
+   * returns to `<uiBaseUrl>/`, Email Suspend's links open `<uiBaseUrl>/?suspendedId=…`, and `successUrl` is
+   * `<uiBaseUrl>/`. Needed by every journey that sends people to a page.
+   * @default - none: a journey that needs it is left out (named in `journeys`: fails the synthesis); `successUrl`
+   * is AM's `/enduser/?realm=/alpha`
    */
   readonly uiBaseUrl?: string;
   /**
@@ -299,6 +300,9 @@ export function throttleSettings(context: unknown): Record<string, string> | und
 /** The vendors a deployment can be configured with. */
 export type Vendor = 'idemia' | 'iproov';
 
+/** A setting a journey may need: a vendor's, or the pages' base URL. */
+export type JourneySetting = Vendor | 'uiBaseUrl';
+
 /** The vendor a node family's nodes call (a new family must say which, if any). */
 export const FAMILY_VENDOR: Readonly<Record<NodeFamily, Vendor | undefined>> = {
   identity: undefined,
@@ -328,7 +332,7 @@ export interface PlannedJourney {
 export interface JourneyPlan {
   readonly journeys: readonly PlannedJourney[];
   /** Journeys left out by default because a vendor they need is not configured (a synth warning each). */
-  readonly leftOut: ReadonlyArray<{ journey: string; missing: readonly Vendor[] }>;
+  readonly leftOut: ReadonlyArray<{ journey: string; missing: readonly JourneySetting[] }>;
   /** The node families and vendors the deployed journeys use. */
   readonly families: readonly NodeFamily[];
   readonly vendors: readonly Vendor[];
@@ -367,7 +371,8 @@ function planJourney(file: JourneyFile): PlannedJourney {
 /**
  * Which journeys deploy. Named in `journeys`: exactly those, and a journey whose vendor is not configured fails
  * the synthesis (it could only fail when used). Not named: every journey whose vendors are configured; the others
- * are left out (the stack warns). `uiBaseUrl` is required once a deployed journey sends people to a page.
+ * are left out (the stack warns). A journey that sends people to a page (IDEMIA's REDIRECT delivery, Email
+ * Suspend's link) needs `uiBaseUrl` the same way.
  */
 export function planJourneys(
   settings: Pick<DeploymentSettings, 'journeys' | 'idemia' | 'iproov' | 'uiBaseUrl'>,
@@ -378,9 +383,14 @@ export function planJourneys(
     ...(settings.iproov ? (['iproov'] as const) : []),
   ]);
   const all = files.map(planJourney);
-  const missingOf = (journey: PlannedJourney): Vendor[] => journey.vendors.filter((v) => !configured.has(v));
+  // What a journey needs that is not configured: its vendors' settings, and `uiBaseUrl` when it sends people to a
+  // page (IDEMIA's REDIRECT delivery, Email Suspend's link).
+  const missingOf = (journey: PlannedJourney): JourneySetting[] => [
+    ...journey.vendors.filter((v) => !configured.has(v)),
+    ...(journey.pageNodes.length > 0 && !settings.uiBaseUrl ? (['uiBaseUrl'] as const) : []),
+  ];
   let journeys: PlannedJourney[];
-  const leftOut: Array<{ journey: string; missing: Vendor[] }> = [];
+  const leftOut: Array<{ journey: string; missing: JourneySetting[] }> = [];
   if (settings.journeys) {
     journeys = [...new Set(settings.journeys)].map((name) => {
       const journey = all.find((j) => j.file.journey === name);
@@ -391,9 +401,13 @@ export function planJourneys(
         );
       const missing = missingOf(journey);
       if (missing.length > 0) {
+        const why =
+          missing[0] === 'uiBaseUrl'
+            ? ` (it sends people to a page: ${journey.pageNodes.join(', ')})`
+            : '';
         return fail(
           'journeys',
-          `names ${name}, which needs ${missing.join(' and ')}: configure the "${missing[0]}" setting, or leave ${name} out`,
+          `names ${name}, which needs ${missing.join(' and ')}${why}: configure the "${missing[0]}" setting, or leave ${name} out`,
         );
       }
       return journey;
@@ -403,15 +417,6 @@ export function planJourneys(
     for (const journey of all) {
       const missing = missingOf(journey);
       if (missing.length > 0) leftOut.push({ journey: journey.file.journey, missing });
-    }
-  }
-  if (!settings.uiBaseUrl) {
-    const needing = journeys.find((j) => j.pageNodes.length > 0);
-    if (needing) {
-      fail(
-        'uiBaseUrl',
-        `is required: journey ${needing.file.journey} sends people to a page (${needing.pageNodes.join(', ')}), e.g. IDEMIA's "Continue on this device" returns there`,
-      );
     }
   }
   return {

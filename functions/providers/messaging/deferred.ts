@@ -58,6 +58,9 @@ export function lambdaMailer(lambda: LambdaClient, functionName: string): Mailer
 }
 
 /** Sends what a MailEvent carries (nothing for `null`). */
-export async function deliverMail(event: MailEvent, messaging: MessagingPort): Promise<void> {
+export async function deliverMail(
+  event: MailEvent,
+  messaging: Pick<MessagingPort, 'sendEmail'>,
+): Promise<void> {
   if (event.mail) await messaging.sendEmail(event.mail);
 }

@@ -92,7 +92,8 @@ describe('which journeys deploy', () => {
     expect(plan.journeys.map((j) => j.file.journey)).toEqual(['Login', 'Registration']);
     expect(plan.leftOut).toEqual([
       { journey: 'IProovLogin', missing: ['iproov'] },
-      { journey: 'IdentityProofing', missing: ['idemia', 'iproov'] },
+      { journey: 'IdentityProofing', missing: ['idemia', 'iproov', 'uiBaseUrl'] },
+      { journey: 'ResetPassword', missing: ['uiBaseUrl'] },
     ]);
     expect(journeysOf({ iproov: iproov as never })).toEqual(['IProovLogin', 'Login', 'Registration']);
     expect(journeysOf({ idemia: idemia as never, iproov: iproov as never, uiBaseUrl })).toEqual(all);
@@ -108,9 +109,14 @@ describe('which journeys deploy', () => {
     );
   });
 
-  it('requires uiBaseUrl once a deployed journey sends people to a page (IDEMIA’s REDIRECT delivery)', () => {
-    expect(() => planJourneys({ idemia: idemia as never, iproov: iproov as never })).toThrow(
-      /"uiBaseUrl" is required: journey IdentityProofing sends people to a page \(IpaEvaluation\)/,
+  it('needs uiBaseUrl for a journey that sends people to a page (IDEMIA’s REDIRECT, Email Suspend’s link)', () => {
+    const plan = planJourneys({ idemia: idemia as never, iproov: iproov as never });
+    expect(plan.leftOut).toEqual([
+      { journey: 'IdentityProofing', missing: ['uiBaseUrl'] },
+      { journey: 'ResetPassword', missing: ['uiBaseUrl'] },
+    ]);
+    expect(() => planJourneys({ journeys: ['ResetPassword'] })).toThrow(
+      /"journeys" names ResetPassword, which needs uiBaseUrl \(it sends people to a page: EmailSuspend\)/,
     );
     expect(journeysOf({ journeys: ['IProovLogin'], iproov: iproov as never })).toEqual(['IProovLogin']);
   });
@@ -169,6 +175,7 @@ describe('the stack from the deployment configuration', () => {
     expect(warnings).toEqual([
       expect.stringMatching(/^Journey IProovLogin is not deployed: it needs iproov/),
       expect.stringMatching(/^Journey IdentityProofing is not deployed: it needs idemia and iproov/),
+      expect.stringMatching(/^Journey ResetPassword is not deployed: it needs uiBaseUrl/),
     ]);
   });
 
