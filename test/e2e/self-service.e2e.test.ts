@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { authenticate, fill, post, type Reply, register, target } from './client.js';
+import { isLocalTarget } from './target.js';
+
+/**
+ * ResetPassword through the public API on every target that exposes an outbox (the local runtime's `/outbox`; on
+ * cdk-out the harness's record of SES calls — the mail goes through the identity function's asynchronous
+ * self-invocation and SES, as on AWS). A deployed stack mails real inboxes, which a test cannot read.
+ */
+const local = isLocalTarget(target.name);
+type OutboxEntry = { channel: string; to: string; subject?: string; text: string };
+
+async function mailedLink(to: string): Promise<string> {
+  for (let tries = 0; tries < 100; tries++) {
+    const outbox = (await (await fetch(inject('e2eOutboxUrl'))).json()) as OutboxEntry[];
+    const text = outbox.find((m) => m.to === to)?.text ?? '';
+    const link = /https?:\/\/\S+suspendedId=\S+/.exec(text)?.[0];
+    if (link) return link;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no link mailed to ${to}`);
+}
+
+describe.skipIf(!target.baseUrl || !local)(`self-service: ResetPassword (${target.name})`, () => {
+  it('mails a single-use link that resumes the journey to a new password; the new password signs in', async () => {
+    const userName = `e2e-reset-${randomBytes(6).toString('hex')}`;
+    expect((await register(userName)).status).toBe(200);
+    const start = await post(authenticate('ResetPassword'));
+    const suspended = await post(
+      authenticate('ResetPassword'),
+      fill(start.body, [`${userName}@example.com`]),
+    );
+
+    const link = new URL(await mailedLink(`${userName}@example.com`));
+    const resume = `${authenticate('ResetPassword')}&suspendedId=${encodeURIComponent(link.searchParams.get('suspendedId') ?? '')}`;
+    const newPassword: Reply = await post(resume, {});
+    const reused = await post(resume, {});
+    const done = await post(authenticate('ResetPassword'), fill(newPassword.body, ['E2e-Other-Passw0rd']));
+    const signIn = await post(authenticate('Login'));
+    const signedIn = await post(authenticate('Login'), fill(signIn.body, [userName, 'E2e-Other-Passw0rd']));
+
+    expect(suspended.body.callbacks?.map((c) => c.type)).toEqual(['SuspendedTextOutputCallback']);
+    expect(newPassword.status, JSON.stringify(newPassword.body)).toBe(200);
+    expect(newPassword.body.callbacks?.map((c) => c.type)).toEqual(['ValidatedCreatePasswordCallback']);
+    expect(reused.status).toBe(401);
+    expect(done.body.tokenId).toEqual(expect.any(String));
+    expect(signedIn.body.tokenId).toEqual(expect.any(String));
+  });
+});
