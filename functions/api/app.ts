@@ -3,6 +3,7 @@ import { stringifySetCookie } from 'cookie';
 import {
   InvalidAuthIdError,
   InvalidSuspendedIdError,
+  JourneyFailedError,
   JourneyRequestError,
   RetryLaterError,
   StepConflictError,
@@ -167,7 +168,11 @@ const amErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
     const error = request.error;
     if (error instanceof HttpError && error.expose) {
       request.response = amError(error.statusCode, error.message, error.detail);
-    } else if (error instanceof InvalidAuthIdError || error instanceof InvalidSuspendedIdError) {
+    } else if (
+      error instanceof InvalidAuthIdError ||
+      error instanceof InvalidSuspendedIdError ||
+      error instanceof JourneyFailedError
+    ) {
       request.response = amError(401, error.message, { failureUrl: '' });
     } else if (error instanceof RetryLaterError) {
       const response = amError(error.statusCode, error.message);

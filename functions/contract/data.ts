@@ -222,6 +222,15 @@ export interface PendingStep {
   wait?: { until: number; events: number };
   /** A step suspended until its link is followed (Suspension.resumeLink). */
   resumeLink?: { hash: string; expiresAt: number };
+  /** The journey the pending node belongs to, when it is an inner journey's (absent: the transaction's). */
+  journey?: string;
+}
+
+/** An outer journey waiting for its inner journey's result, at the node that runs it (AM's Inner Tree Evaluator). */
+export interface JourneyFrame {
+  journey: string;
+  node: string;
+  memo?: JsonObject;
 }
 
 /** A journey in progress: all its state between two HTTP steps. */
@@ -249,6 +258,8 @@ export interface Transaction {
   /** While `processing`: who holds the claim. */
   claimedBy?: Claimant;
   pending?: PendingStep;
+  /** The outer journeys waiting for the inner one the pending step belongs to, innermost last. */
+  frames?: JourneyFrame[];
   /**
    * How many external events (webhooks) were signalled for the transaction (TransactionStore.signal): an
    * atomic counter that the service's writes never lower, so a waiting step learns of an event that arrived

@@ -12,6 +12,18 @@ export class JourneyConfigurationError extends Error {
 }
 
 /**
+ * The journey needs a signed-in (identified) user and has none: a journey that only works after a sign-in (an inner
+ * journey such as ProgressiveProfile) was started on its own. A client's doing, not a fault: the journey fails
+ * (AM's 401), it is not a 5XX.
+ */
+export class NoIdentifiedUserError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NoIdentifiedUserError';
+  }
+}
+
+/**
  * The names the state machines may route on (checked by the journey lint test); ProviderUnavailableError is
  * defined in functions/providers/errors.ts, ThrottledError in functions/shared/throttled.ts.
  */
@@ -19,6 +31,7 @@ export const NODE_ERROR_NAMES = [
   'JourneyConfigurationError',
   'ProviderUnavailableError',
   'ThrottledError',
+  'NoIdentifiedUserError',
 ] as const;
 
 /** A unique attribute (userName or mail) is already taken by another user. */

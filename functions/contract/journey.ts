@@ -62,6 +62,12 @@ export interface Suspension {
    * `expiresAt` (epoch seconds). `hash` is the link secret's hash: the node made the id with `newSuspendedId`.
    */
   resumeLink?: { hash: string; expiresAt: number };
+  /**
+   * Run this journey (an inner journey, AM's Inner Tree Evaluator) with the same shared state, then resume this
+   * node with its result (`innerResult`). A suspension inside the inner journey reaches the client and resumes
+   * inside it. `callbacks` is then empty: the step is the inner journey's.
+   */
+  journey?: string;
 }
 
 export type JourneyResult = { status: 'success' } | { status: 'failure'; message?: string };
@@ -91,6 +97,8 @@ export interface JourneyContext {
   /** The callbacks the client submitted for `resumeAt`. */
   input?: Callback[];
   memo?: JsonObject;
+  /** The result of the inner journey `resumeAt` ran (true: it ended in success); only for that node. */
+  innerResult?: boolean;
   state: SharedState;
   /** The last node's outcome; `suspended` when it waits for the client. */
   outcome?: string;
@@ -124,6 +132,7 @@ export const RESUME_CONTEXT_FIELDS = [
   'input',
   'memo',
   'returnCode',
+  'innerResult',
 ] as const satisfies readonly (keyof JourneyContext)[];
 
 /** The Lambda payload of a node Task state. */

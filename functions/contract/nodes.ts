@@ -89,6 +89,8 @@ export interface NodeContext<C> {
   readonly memo?: JsonObject;
   /** The one-time `code` the user brought back from an external redirect; only when resuming at this node. */
   readonly returnCode?: string;
+  /** The result of the inner journey this node ran (`suspend.journey`); only when resuming at this node. */
+  readonly innerResult?: boolean;
   /** The client's preferred locale (from Accept-Language), e.g. `en`, `fr-fr`. */
   readonly locale?: string;
   /** The client's address (API Gateway's sourceIp), for throttling. */
@@ -125,6 +127,8 @@ export interface NodeDefinition<C = unknown> {
    * function must then be able to send email and invoke itself (infra/cloud). Omitted: never.
    */
   readonly mailsOffPath?: boolean;
+  /** The journeys the node runs as inner journeys, so configured (the lint checks they exist and do not recurse). */
+  innerJourneys?(config: C): readonly string[];
   /**
    * Checks what this node needs of the rest of the journey (run by the journey lint): a message when it is
    * wired wrongly, undefined when fine.

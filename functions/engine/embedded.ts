@@ -4,7 +4,7 @@ import type { JourneyContext } from '../contract/journey.js';
 import type { NodeLookup } from '../contract/nodes.js';
 import type { JsonObject, JsonValue } from '../shared/json.js';
 import { type JourneyFile, listJourneyFiles, substitute } from './asl.js';
-import { lintJourney } from './lint.js';
+import { checkJourneyCalls, type JourneyGraph, lintJourney } from './lint.js';
 import { checkPayload, DATA_LIMIT_EXCEEDED, DataLimitExceededError } from './payload-limit.js';
 import { type EnginePort, JourneyExecutionError } from './port.js';
 
@@ -48,9 +48,10 @@ export class EmbeddedEngine implements EnginePort {
     options: EmbeddedEngineOptions = {},
   ) {
     const substitutions = Object.fromEntries(Object.keys(functions).map((name) => [name, `local:${name}`]));
+    const graphs: JourneyGraph[] = [];
     for (const file of files) {
       // A journey that does not pass the lint does not load: a skipped node would be a skipped check.
-      lintJourney(file.journey, file.definition, nodes);
+      graphs.push(lintJourney(file.journey, file.definition, nodes));
       const definition = substitute(
         options.timeoutSeconds === undefined
           ? file.definition
@@ -80,6 +81,8 @@ export class EmbeddedEngine implements EnginePort {
       });
       this.loaded.set(file.journey, { machine, handlers });
     }
+    // Inner journeys exist among those loaded and do not recurse.
+    checkJourneyCalls(graphs);
     this.journeys = new Set(this.loaded.keys());
   }
 

@@ -8,6 +8,14 @@ export class InvalidAuthIdError extends Error {
   }
 }
 
+/** The journey ended in failure before any step (e.g. it needs a signed-in user): AM's 401 Login failure. */
+export class JourneyFailedError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('Login failure', options);
+    this.name = 'JourneyFailedError';
+  }
+}
+
 /** The `suspendedId` of a resume link is malformed, forged, expired or already used (AM: 401). */
 export class InvalidSuspendedIdError extends Error {
   constructor(options?: ErrorOptions) {

@@ -1,5 +1,5 @@
 import { type Clock, nowSeconds } from '../contract/clock.js';
-import type { PendingStep, Transaction } from '../contract/data.js';
+import type { JourneyFrame, PendingStep, Transaction } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
 import { type JourneyContext, type SharedState, SUSPENDED } from '../contract/journey.js';
 import { leaseExpired, pendingFrom, released } from '../contract/keys.js';
@@ -22,6 +22,7 @@ import { matchCallbacks } from './callbacks-check.js';
 import {
   InvalidAuthIdError,
   InvalidSuspendedIdError,
+  JourneyFailedError,
   JourneyRequestError,
   ServiceUnavailableError,
   StepConflictError,
@@ -81,6 +82,9 @@ const realmPath = (realm: string): string => (realm === 'root' ? '/' : `/${realm
  */
 const EVENT_WAIT_MS = 5000;
 
+/** The most executions one step may take through inner journeys (a journey calling another, and back). */
+const MAX_INNER_EXECUTIONS = 16;
+
 /** Retry-After of a step that failed transiently (a timeout, a node function's or a vendor's failure). */
 export const TRANSIENT_RETRY_AFTER_SECONDS = 2;
 
@@ -137,7 +141,8 @@ export class JourneyService {
       clientIp: clientIp ?? null,
       state: {},
     });
-    return this.conclude(tx, output, true);
+    const followed = await this.follow(tx, output, []);
+    return this.conclude(tx, followed.output, true, undefined, followed.frames);
   }
 
   /** Processes a submitted step (`{authId, callbacks}`). */
@@ -200,8 +205,8 @@ export class JourneyService {
         by: 'client',
       });
     }
-    const output = await this.run(claimed, {
-      journey: tx.journey,
+    const resumed = await this.run(claimed, {
+      journey: tx.pending.journey ?? tx.journey,
       realm: tx.realm,
       txId: tx.id,
       locale: locale ?? null,
@@ -212,8 +217,9 @@ export class JourneyService {
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,
     });
+    const { output, frames } = await this.follow(claimed, resumed, tx.frames ?? []);
     try {
-      return await this.conclude(claimed, output, false);
+      return await this.conclude(claimed, output, false, undefined, frames);
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
       // This request ran past its lease and another one took the step over: that one's result stands.
@@ -249,7 +255,9 @@ export class JourneyService {
     ) {
       throw new InvalidSuspendedIdError();
     }
-    if (journey !== undefined && journey !== tx.journey) throw new InvalidSuspendedIdError();
+    // The link names the journey of the node that made it: the transaction's, or the inner journey it waits in.
+    if (journey !== undefined && journey !== tx.journey && journey !== tx.pending.journey)
+      throw new InvalidSuspendedIdError();
     let claimed: Transaction;
     try {
       claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
@@ -258,8 +266,8 @@ export class JourneyService {
       throw error;
     }
     logger.info('Journey resumed by its link', { journey: tx.journey, txId: tx.id });
-    const output = await this.run(claimed, {
-      journey: tx.journey,
+    const resumed = await this.run(claimed, {
+      journey: tx.pending.journey ?? tx.journey,
       realm: tx.realm,
       txId: tx.id,
       locale: request.locale ?? null,
@@ -269,8 +277,9 @@ export class JourneyService {
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,
     });
+    const { output, frames } = await this.follow(claimed, resumed, tx.frames ?? []);
     try {
-      return await this.conclude(claimed, output, false);
+      return await this.conclude(claimed, output, false, undefined, frames);
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
       throw new StepConflictError('This step was taken over by another request after this one ran too long', {
@@ -307,8 +316,8 @@ export class JourneyService {
         by: 'event',
       });
     }
-    const output = await this.run(claimed, {
-      journey: tx.journey,
+    const resumed = await this.run(claimed, {
+      journey: tx.pending.journey ?? tx.journey,
       realm: tx.realm,
       txId: tx.id,
       // No client sent this step: no locale, no address (CARRIED_CONTEXT_FIELDS are never absent).
@@ -318,11 +327,12 @@ export class JourneyService {
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,
     });
+    const { output, frames } = await this.follow(claimed, resumed, tx.frames ?? []);
     // The client still holds the step the event ran: its next poll is answered by catchUp.
     const overtaken = claimed.claimedStepHash;
     try {
       if (output.outcome === SUSPENDED || output.result?.status === 'success') {
-        await this.conclude(claimed, output, false, overtaken);
+        await this.conclude(claimed, output, false, overtaken, frames);
       } else {
         // The client learns of the failure on its next poll (AM's 401 Login failure).
         const { pending: _pending, ...rest } = released(claimed);
@@ -346,6 +356,56 @@ export class JourneyService {
       return 'busy';
     }
     return 'resumed';
+  }
+
+  /**
+   * Runs inner journeys (AM's Inner Tree Evaluator, ADR 21) until the step stops: a node that suspends with
+   * `journey` has that journey run with the same shared state, its outer journey kept as a frame; an inner
+   * journey that ends resumes the outer one at that node with its result (`innerResult`). What it returns is a
+   * step for the client (with the frames still waiting) or the outer journey's end.
+   */
+  private async follow(
+    tx: Transaction,
+    first: JourneyContext,
+    frames: readonly JourneyFrame[],
+  ): Promise<{ output: JourneyContext; frames: JourneyFrame[] }> {
+    let output = first;
+    const stack = [...frames];
+    for (let executions = 0; ; executions++) {
+      if (executions >= MAX_INNER_EXECUTIONS) {
+        throw new JourneyExecutionError(
+          tx.journey,
+          'InnerJourneyLimit',
+          `more than ${MAX_INNER_EXECUTIONS} executions`,
+        );
+      }
+      const carried = {
+        realm: output.realm,
+        txId: output.txId,
+        locale: output.locale ?? null,
+        clientIp: output.clientIp ?? null,
+      };
+      const call = output.outcome === SUSPENDED ? output.suspend?.journey : undefined;
+      if (call !== undefined && output.suspendedAt) {
+        const memo = output.suspend?.memo;
+        stack.push({ journey: output.journey, node: output.suspendedAt, ...(memo ? { memo } : {}) });
+        output = await this.run(tx, { journey: call, ...carried, state: output.state });
+        continue;
+      }
+      const frame = output.result ? stack.pop() : undefined;
+      if (frame) {
+        output = await this.run(tx, {
+          journey: frame.journey,
+          ...carried,
+          resumeAt: frame.node,
+          innerResult: output.result?.status === 'success',
+          ...(frame.memo ? { memo: frame.memo } : {}),
+          state: output.state,
+        });
+        continue;
+      }
+      return { output, frames: stack };
+    }
   }
 
   private caughtUp(tx: Transaction): Promise<StepResponse> {
@@ -436,7 +496,7 @@ export class JourneyService {
 
   private async run(tx: Transaction, input: JourneyContext): Promise<JourneyContext> {
     try {
-      return await this.deps.engine.execute(tx.journey, input);
+      return await this.deps.engine.execute(input.journey, input);
     } catch (error) {
       const retryAfter = throttledFor(error);
       if (retryAfter !== undefined) {
@@ -473,6 +533,11 @@ export class JourneyService {
         if (tx.version > 0) await this.restore(tx);
         throw new ServiceUnavailableError(TRANSIENT_RETRY_AFTER_SECONDS, { cause: error });
       }
+      if (error instanceof JourneyExecutionError && error.error === 'NoIdentifiedUserError') {
+        // A journey that needs a signed-in user, started without one: it fails (AM's 401), nothing is broken.
+        if (tx.version > 0) await this.end(tx, 'failed').catch(() => undefined);
+        throw new JourneyFailedError({ cause: error });
+      }
       // A bug or a configuration error: the step's secret is spent; end the transaction so its clients get 401,
       // not an endless 409.
       if (tx.version > 0) await this.end(tx, 'failed').catch(() => undefined);
@@ -506,7 +571,13 @@ export class JourneyService {
 
   private async end(tx: Transaction, status: 'complete' | 'failed'): Promise<void> {
     // Only the outcome is kept (no shared state, no PII), until the item expires.
-    const { pending: _pending, stepHash: _stepHash, previousStepHash: _previous, ...rest } = released(tx);
+    const {
+      pending: _pending,
+      stepHash: _stepHash,
+      previousStepHash: _previous,
+      frames: _frames,
+      ...rest
+    } = released(tx);
     await this.deps.transactions.put(
       { ...rest, status, state: {}, version: tx.version + 1, updatedAt: this.isoNow() },
       tx.version,
@@ -522,15 +593,22 @@ export class JourneyService {
     output: JourneyContext,
     isNew: boolean,
     overtakenStepHash?: string,
+    frames: readonly JourneyFrame[] = [],
   ): Promise<StepResponse> {
     const now = this.isoNow();
     if (output.outcome === SUSPENDED && output.suspend && output.suspendedAt) {
       const secret = newStepSecret();
       // The events this execution may have seen: those signalled before the transaction was read.
-      const pending = pendingFrom(output.suspendedAt, output.suspend, tx.events ?? 0);
+      const pending: PendingStep = {
+        ...pendingFrom(output.suspendedAt, output.suspend, tx.events ?? 0),
+        // A step of an inner journey: the journey it resumes in, and the outer ones waiting for its result.
+        ...(output.journey !== tx.journey ? { journey: output.journey } : {}),
+      };
       const ttl = this.deps.config.transactionTtlSeconds;
+      const { frames: _previousFrames, ...base } = released(tx);
       const next: Transaction = {
-        ...released(tx),
+        ...base,
+        ...(frames.length > 0 ? { frames: [...frames] } : {}),
         version: tx.version + 1,
         status: 'waiting',
         stepHash: hashStepSecret(secret),

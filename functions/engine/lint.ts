@@ -23,6 +23,8 @@ export interface JourneyGraph {
   resumeTargets: string[];
   /** Terminal Pass states: name → success | failure */
   ends: Record<string, 'success' | 'failure'>;
+  /** The journeys its nodes run as inner journeys (Inner Tree Evaluator), by node id. */
+  calls: Record<string, string[]>;
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -114,6 +116,7 @@ export function lintJourney(journey: string, definition: JsonValue, nodes: NodeL
     nodes: [],
     resumeTargets: [],
     ends: {},
+    calls: {},
   };
   for (const rule of Array.isArray(router.Choices) ? router.Choices : []) {
     const target =
@@ -224,6 +227,8 @@ export function lintJourney(journey: string, definition: JsonValue, nodes: NodeL
   }
   for (const node of graph.nodes) {
     const definitionOfType = nodes.getNodeDefinition(node.type);
+    const inner = definitionOfType.innerJourneys?.(configs.get(node.id)?.config as never);
+    if (inner && inner.length > 0) graph.calls[node.id] = [...inner];
     const problem = definitionOfType.checkJourney?.(
       { id: node.id, config: configs.get(node.id)?.config, routes: node.routes },
       (id) => configs.get(id),
@@ -245,4 +250,36 @@ export function lintJourney(journey: string, definition: JsonValue, nodes: NodeL
   const unreachable = Object.keys(states).filter((s) => !reached.has(s));
   if (unreachable.length > 0) fail(`unreachable states: ${unreachable.join(', ')}`);
   return graph;
+}
+
+/**
+ * Checks the inner journeys of a set of journeys (AM's Inner Tree Evaluator): each one named exists in the set,
+ * and no journey runs itself, directly or through others (the inner journeys would never end).
+ */
+export function checkJourneyCalls(graphs: readonly JourneyGraph[]): void {
+  const byName = new Map(graphs.map((g) => [g.journey, g]));
+  for (const graph of graphs) {
+    for (const [node, targets] of Object.entries(graph.calls)) {
+      for (const target of targets) {
+        if (!byName.has(target)) {
+          throw new JourneyConfigurationError(
+            `Journey ${graph.journey}: ${node} runs journey ${target}, which is not one of ${[...byName.keys()].join(', ')}`,
+          );
+        }
+      }
+    }
+  }
+  const done = new Set<string>();
+  const visit = (journey: string, path: string[]): void => {
+    if (path.includes(journey)) {
+      throw new JourneyConfigurationError(
+        `Inner journeys recurse: ${[...path.slice(path.indexOf(journey)), journey].join(' → ')}`,
+      );
+    }
+    if (done.has(journey)) return;
+    for (const target of Object.values(byName.get(journey)?.calls ?? {}).flat())
+      visit(target, [...path, journey]);
+    done.add(journey);
+  };
+  for (const graph of graphs) visit(graph.journey, []);
 }

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { User } from '../contract/data.js';
-import { JourneyConfigurationError } from '../contract/errors.js';
+import { JourneyConfigurationError, NoIdentifiedUserError } from '../contract/errors.js';
 import type { NodeContext } from '../contract/nodes.js';
 import type { JsonObject, JsonValue } from '../shared/json.js';
 import { parsePointer, QueryFilterSyntaxError } from './query-filter.js';
@@ -36,9 +36,8 @@ export const attributePointer = v.pipe(
 export async function identifiedUser(ctx: NodeContext<unknown>): Promise<User> {
   const userId = ctx.state.userId;
   if (!userId) {
-    throw new JourneyConfigurationError(
-      `${ctx.nodeId}: no identified user (place it after a node that identifies one)`,
-    );
+    // Started without a sign-in (e.g. ProgressiveProfile on its own): the journey fails, as in AM.
+    throw new NoIdentifiedUserError(`${ctx.nodeId}: no identified user (the journey needs a signed-in user)`);
   }
   const user = await ctx.services.users.get(userId);
   if (!user) throw new JourneyConfigurationError(`${ctx.nodeId}: the identified user no longer exists`);

@@ -19,6 +19,7 @@ import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identifyExistingUser } from './identify-existing-user.js';
 import { identityStoreDecision } from './identity-store-decision.js';
 import { incrementLoginCount } from './increment-login-count.js';
+import { innerTreeEvaluator } from './inner-tree-evaluator.js';
 import { iproovAuthentication } from './iproov-authentication.js';
 import { kbaCreate } from './kba-create.js';
 import { kbaDecision } from './kba-decision.js';
@@ -53,6 +54,7 @@ const DEFINITIONS = [
   iproovAuthentication,
   identifyExistingUser,
   emailSuspend,
+  innerTreeEvaluator,
   loginCountDecision,
   queryFilterDecision,
   attributePresentDecision,

@@ -29,6 +29,7 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     ...(resuming && context.input ? { input: context.input } : {}),
     ...(resuming && context.memo ? { memo: context.memo } : {}),
     ...(resuming && context.returnCode ? { returnCode: context.returnCode } : {}),
+    ...(resuming && typeof context.innerResult === 'boolean' ? { innerResult: context.innerResult } : {}),
     state,
     services,
   });

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { NodeFamily } from '../../functions/contract/nodes.js';
 import { type JourneyFile, listJourneyFiles } from '../../functions/engine/asl.js';
-import { type JourneyGraph, lintJourney } from '../../functions/engine/lint.js';
+import { checkJourneyCalls, type JourneyGraph, lintJourney } from '../../functions/engine/lint.js';
 import { getNodeDefinition, NODE_LOOKUP, parseNodeConfig } from '../../functions/nodes/registry.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { isJsonObject } from '../../functions/shared/json.js';
@@ -402,9 +402,7 @@ export function planJourneys(
       const missing = missingOf(journey);
       if (missing.length > 0) {
         const why =
-          missing[0] === 'uiBaseUrl'
-            ? ` (it sends people to a page: ${journey.pageNodes.join(', ')})`
-            : '';
+          missing[0] === 'uiBaseUrl' ? ` (it sends people to a page: ${journey.pageNodes.join(', ')})` : '';
         return fail(
           'journeys',
           `names ${name}, which needs ${missing.join(' and ')}${why}: configure the "${missing[0]}" setting, or leave ${name} out`,
@@ -419,6 +417,32 @@ export function planJourneys(
       if (missing.length > 0) leftOut.push({ journey: journey.file.journey, missing });
     }
   }
+  // A journey runs its inner journeys (Inner Tree Evaluator): they deploy with it. By default one whose inner
+  // journey is left out is left out too (needing what that one needs); named, it fails.
+  for (let changed = true; changed; ) {
+    changed = false;
+    const names = new Set(journeys.map((j) => j.file.journey));
+    for (const journey of journeys) {
+      const absent = Object.values(journey.graph.calls)
+        .flat()
+        .filter((name) => !names.has(name));
+      if (absent.length === 0) continue;
+      if (settings.journeys) {
+        fail(
+          'journeys',
+          `names ${journey.file.journey}, which runs ${absent.join(' and ')}: name ${absent.length > 1 ? 'them' : 'it'} too`,
+        );
+      }
+      const missing = [
+        ...new Set(absent.flatMap((name) => leftOut.find((l) => l.journey === name)?.missing ?? [])),
+      ];
+      leftOut.push({ journey: journey.file.journey, missing });
+      journeys = journeys.filter((j) => j !== journey);
+      changed = true;
+      break;
+    }
+  }
+  checkJourneyCalls(journeys.map((j) => j.graph));
   return {
     journeys,
     leftOut,

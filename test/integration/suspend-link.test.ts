@@ -156,3 +156,12 @@ describe('POST …/authenticate?suspendedId=', () => {
     expect(long.status).toBe(400);
   });
 });
+
+describe('POST …/authenticate?…=ProgressiveProfile (a journey that needs a signed-in user, started alone)', () => {
+  it('fails as AM does (401), not as a server error', async () => {
+    const reply = await post(authenticateUrl('ProgressiveProfile'));
+
+    expect(reply.status).toBe(401);
+    expect(reply.body).toMatchObject({ code: 401, message: 'Login failure' });
+  });
+});

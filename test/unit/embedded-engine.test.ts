@@ -9,7 +9,9 @@ import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { ProviderUnavailableError } from '../../functions/providers/errors.js';
 
 const files = listJourneyFiles();
-const journey = (name: string) => files.filter((f) => f.journey === name);
+/** A journey's file, with those of the journeys it runs as inner journeys (Login runs ProgressiveProfile). */
+const journey = (name: string) =>
+  files.filter((f) => f.journey === name || (name === 'Login' && f.journey === 'ProgressiveProfile'));
 
 /** The same local function for every node family. */
 const everyFamily = (fn: LocalFunction): Record<string, LocalFunction> =>

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
-import { type JourneyGraph, lintJourney as lintWith } from '../../functions/engine/lint.js';
+import {
+  checkJourneyCalls,
+  type JourneyGraph,
+  lintJourney as lintWith,
+} from '../../functions/engine/lint.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { diagramMarkdown } from '../../scripts/journey-diagram.js';
 
@@ -26,14 +30,42 @@ describe('journey lint', () => {
       const graph = lintJourney(file.journey, file.definition);
 
       expect(graph.nodes.length).toBeGreaterThan(0);
+      // With the journeys it runs as inner journeys (checked to exist and not to recurse).
+      const inner = Object.values(graph.calls).flat();
       expect(
         () =>
-          new EmbeddedEngine(NODE_LOOKUP, { [NODE_FAMILIES.identity.substitution]: async () => ({}) }, [
-            file,
-          ]),
+          new EmbeddedEngine(
+            NODE_LOOKUP,
+            { [NODE_FAMILIES.identity.substitution]: async () => ({}) },
+            journeys.filter((j) => j === file || inner.includes(j.journey)),
+          ),
       ).not.toThrow();
     },
   );
+
+  it('checks inner journeys: they must exist, and may not recurse', () => {
+    const graphOf = (journey: string, calls: Record<string, string[]>) =>
+      ({ journey, start: 'A', nodes: [], resumeTargets: [], ends: {}, calls }) as JourneyGraph;
+
+    expect(() => checkJourneyCalls([graphOf('Login', { Profile: ['ProgressiveProfile'] })])).toThrow(
+      /Login: Profile runs journey ProgressiveProfile, which is not one of Login/,
+    );
+    expect(() =>
+      checkJourneyCalls([
+        graphOf('A', { ToB: ['B'] }),
+        graphOf('B', { ToC: ['C'] }),
+        graphOf('C', { BackToA: ['A'] }),
+      ]),
+    ).toThrow(/Inner journeys recurse: A → B → C → A/);
+    expect(() => checkJourneyCalls([graphOf('A', { Self: ['A'] })])).toThrow(/recurse: A → A/);
+    expect(() =>
+      checkJourneyCalls([
+        graphOf('A', { One: ['C'], Two: ['B'] }),
+        graphOf('B', { X: ['C'] }),
+        graphOf('C', {}),
+      ]),
+    ).not.toThrow();
+  });
 
   it.each(journeys.map((j) => [j.journey, j] as const))(
     '%s has an up-to-date diagram in docs/journeys',

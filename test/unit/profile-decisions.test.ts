@@ -103,8 +103,9 @@ describe('node config validation', () => {
 
   it('needs an identified user, and one that exists', async () => {
     const { run } = harness();
+    // No sign-in: the journey fails (NoIdentifiedUserError: AM's 401, not a server fault).
     await expect(run('LoginCountDecisionNode', { interval: 'AT', amount: 1 }, {})).rejects.toMatchObject({
-      name: 'JourneyConfigurationError',
+      name: 'NoIdentifiedUserError',
       message: expect.stringContaining('no identified user'),
     });
     await expect(harness(null).run('QueryFilterDecisionNode', { queryFilter: 'true' })).rejects.toMatchObject(

@@ -91,7 +91,7 @@ describe('step timeouts', () => {
   });
 
   it('bound an embedded execution as the state machine’s TimeoutSeconds does on AWS', async () => {
-    const login = listJourneyFiles().filter((f) => f.journey === 'Login');
+    const login = listJourneyFiles().filter((f) => ['Login', 'ProgressiveProfile'].includes(f.journey));
     const stalled = () => new Promise<never>(() => undefined);
     const engine = new EmbeddedEngine(
       NODE_LOOKUP,

@@ -89,18 +89,30 @@ describe('which journeys deploy', () => {
     const all = listJourneyFiles().map((f) => f.journey);
     const plan = planJourneys({});
 
-    expect(plan.journeys.map((j) => j.file.journey)).toEqual(['Login', 'Registration']);
+    expect(plan.journeys.map((j) => j.file.journey)).toEqual(['Login', 'ProgressiveProfile', 'Registration']);
     expect(plan.leftOut).toEqual([
       { journey: 'IProovLogin', missing: ['iproov'] },
       { journey: 'IdentityProofing', missing: ['idemia', 'iproov', 'uiBaseUrl'] },
       { journey: 'ResetPassword', missing: ['uiBaseUrl'] },
     ]);
-    expect(journeysOf({ iproov: iproov as never })).toEqual(['IProovLogin', 'Login', 'Registration']);
+    expect(journeysOf({ iproov: iproov as never })).toEqual([
+      'IProovLogin',
+      'Login',
+      'ProgressiveProfile',
+      'Registration',
+    ]);
     expect(journeysOf({ idemia: idemia as never, iproov: iproov as never, uiBaseUrl })).toEqual(all);
   });
 
   it('exactly the journeys named; one whose vendor is not configured fails the synthesis', () => {
-    expect(journeysOf({ journeys: ['Login'], iproov: iproov as never })).toEqual(['Login']);
+    expect(journeysOf({ journeys: ['Login', 'ProgressiveProfile'], iproov: iproov as never })).toEqual([
+      'Login',
+      'ProgressiveProfile',
+    ]);
+    // A journey deploys with the journeys it runs (Inner Tree Evaluator).
+    expect(() => planJourneys({ journeys: ['Login'] })).toThrow(
+      /"journeys" names Login, which runs ProgressiveProfile: name it too/,
+    );
     expect(() => planJourneys({ journeys: ['IProovLogin'] })).toThrow(
       /"journeys" names IProovLogin, which needs iproov: configure the "iproov" setting/,
     );
@@ -159,7 +171,7 @@ describe('the stack from the deployment configuration', () => {
   it('without vendors: only the journeys they do not need, a warning for each left out, no webhooks', () => {
     const { stack, template } = synth({});
 
-    expect(Object.keys(stack.stateMachines)).toEqual(['Login', 'Registration']);
+    expect(Object.keys(stack.stateMachines)).toEqual(['Login', 'ProgressiveProfile', 'Registration']);
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual([
       expect.stringMatching(/^IdentityNodesFunction/),
       expect.stringMatching(/^ApiFunction/),
@@ -182,7 +194,12 @@ describe('the stack from the deployment configuration', () => {
   it('with one vendor: its webhook route only, and nothing of the other', () => {
     const { stack, template } = synth({ iproov: JSON.stringify(iproov) });
 
-    expect(Object.keys(stack.stateMachines)).toEqual(['IProovLogin', 'Login', 'Registration']);
+    expect(Object.keys(stack.stateMachines)).toEqual([
+      'IProovLogin',
+      'Login',
+      'ProgressiveProfile',
+      'Registration',
+    ]);
     expect(
       Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
         .map((r) => r.Properties.RouteKey)
