@@ -53,6 +53,11 @@ export interface User extends UserProfile {
   createdAt: string;
   updatedAt: string;
   lastLogin?: string;
+  /**
+   * Epoch milliseconds of the last password change: sessions created before it are no longer valid (ADR 21).
+   * Absent: never changed since sessions were tracked this way.
+   */
+  sessionsValidAfter?: number;
   /** Set by identity proofing (IDEMIA IPA): no document data, only the fact, its level and time. */
   identityVerification?: {
     provider: string;

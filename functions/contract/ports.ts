@@ -61,7 +61,16 @@ export interface UserStore {
     id: string,
     verification: NonNullable<User['identityVerification']>,
   ): Promise<void>;
-  updatePasswordHash(id: string, newHash: string, expectedOldHash: string): Promise<boolean>;
+  /**
+   * Compare-and-set of the password hash. `endSessions`: a password change, which ends every session created
+   * before it (ADR 21); without it, a rehash of the same password (sessions stay).
+   */
+  updatePasswordHash(
+    id: string,
+    newHash: string,
+    expectedOldHash: string,
+    options?: { endSessions?: boolean },
+  ): Promise<boolean>;
   /**
    * Changes profile attributes (Patch Object): top-level attributes set or removed, and optionally the password
    * hash. Unique and bookkeeping fields (userName, mail, id, counters, dates) are refused. False when the user is
@@ -80,6 +89,7 @@ export interface UserStore {
 export interface ProfilePatch {
   readonly set?: Readonly<Record<string, JsonValue>>;
   readonly remove?: readonly string[];
+  /** A new password: the user's sessions created before this update end (ADR 21). */
   readonly passwordHash?: string;
 }
 

@@ -14,6 +14,7 @@ import { attributeValueDecision } from './attribute-value-decision.js';
 import { consentMapping } from './consent-mapping.js';
 import { createObject } from './create-object.js';
 import { emailSuspend } from './email-suspend.js';
+import { emailTemplate } from './email-template.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
 import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identifyExistingUser } from './identify-existing-user.js';
@@ -55,6 +56,7 @@ const DEFINITIONS = [
   identifyExistingUser,
   emailSuspend,
   innerTreeEvaluator,
+  emailTemplate,
   loginCountDecision,
   queryFilterDecision,
   attributePresentDecision,

@@ -30,7 +30,10 @@ export class SessionRepository implements SessionStore {
     return token;
   }
 
-  /** The live session for a token, or undefined (unknown, malformed or expired: TTL deletes lazily). */
+  /**
+   * The live session for a token, or undefined: unknown, malformed, expired (TTL deletes lazily), or created
+   * before the user's last password change (then deleted here).
+   */
   async find(token: string): Promise<Session | undefined> {
     if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) return undefined;
     const { Item } = await this.store.doc.send(
@@ -41,7 +44,33 @@ export class SessionRepository implements SessionStore {
       }),
     );
     const session = Item as Session | undefined;
-    return session && session.expiresAt > nowSeconds() ? session : undefined;
+    if (!session || session.expiresAt <= nowSeconds()) return undefined;
+    if (await this.endedByPasswordChange(session)) {
+      await this.store.doc.send(
+        new DeleteCommand({ TableName: this.store.tables.Sessions, Key: { id: session.id } }),
+      );
+      return undefined;
+    }
+    return session;
+  }
+
+  /**
+   * True when the user changed the password after this session was created (ADR 21): the user item's
+   * `sessionsValidAfter`, written with the new password hash, is one consistent read of one attribute. A user
+   * without it (or gone: erasure deletes the sessions itself, ADR 12) leaves the session as it is.
+   */
+  private async endedByPasswordChange(session: Session): Promise<boolean> {
+    const { Item } = await this.store.doc.send(
+      new GetCommand({
+        TableName: this.store.tables.Users,
+        Key: { id: session.userId },
+        ProjectionExpression: '#v',
+        ExpressionAttributeNames: { '#v': 'sessionsValidAfter' },
+        ConsistentRead: true,
+      }),
+    );
+    const validAfter = Item?.sessionsValidAfter;
+    return typeof validAfter === 'number' && Date.parse(session.createdAt) < validAfter;
   }
 
   /** Ends a session; true when there was a live one. */

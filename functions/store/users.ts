@@ -95,6 +95,7 @@ const NOT_PATCHABLE: ReadonlySet<string> = new Set([
   'updatedAt',
   'lastLogin',
   'identityVerification',
+  'sessionsValidAfter',
 ]);
 
 export class UserRepository implements UserStore {
@@ -299,21 +300,29 @@ export class UserRepository implements UserStore {
   }
 
   /**
-   * Replaces the password hash if it is still `expectedOldHash` (the rehash after a successful sign-in); false
-   * when the user is gone or the hash changed meanwhile (a concurrent password change wins).
+   * Replaces the password hash if it is still `expectedOldHash`; false when the user is gone or the hash changed
+   * meanwhile (a concurrent password change wins). The rehash after a successful sign-in (the same password)
+   * keeps the user's sessions; a password change (`endSessions`) ends every session created before it (ADR 21).
    */
-  async updatePasswordHash(id: string, newHash: string, expectedOldHash: string): Promise<boolean> {
+  async updatePasswordHash(
+    id: string,
+    newHash: string,
+    expectedOldHash: string,
+    options: { endSessions?: boolean } = {},
+  ): Promise<boolean> {
+    const nowMs = Date.now();
     try {
       await this.store.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
-          UpdateExpression: 'SET passwordHash = :new, updatedAt = :now',
+          UpdateExpression: `SET passwordHash = :new, updatedAt = :now${options.endSessions ? ', sessionsValidAfter = :ms' : ''}`,
           ConditionExpression: 'attribute_exists(id) AND passwordHash = :old',
           ExpressionAttributeValues: {
             ':new': newHash,
             ':old': expectedOldHash,
-            ':now': new Date().toISOString(),
+            ':now': new Date(nowMs).toISOString(),
+            ...(options.endSessions ? { ':ms': nowMs } : {}),
           },
         }),
       );
@@ -361,6 +370,7 @@ export class UserRepository implements UserStore {
   /**
    * Sets and removes top-level profile attributes (and the password hash) in one update, on an existing user.
    * Fields the store owns (keys, unique attributes, counters, dates) are refused: a caller bug, not a user's.
+   * A new password hash ends every session created before it, in the same update (`sessionsValidAfter`, ADR 21).
    */
   async patch(id: string, patch: ProfilePatch): Promise<boolean> {
     const set = Object.entries(patch.set ?? {});
@@ -369,7 +379,8 @@ export class UserRepository implements UserStore {
       if (NOT_PATCHABLE.has(name)) throw new Error(`UserRepository.patch cannot change "${name}"`);
     }
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':now': new Date().toISOString() };
+    const nowMs = Date.now();
+    const values: Record<string, unknown> = { ':now': new Date(nowMs).toISOString() };
     const assignments = ['updatedAt = :now'];
     set.forEach(([name, value], i) => {
       names[`#s${i}`] = name;
@@ -378,7 +389,8 @@ export class UserRepository implements UserStore {
     });
     if (patch.passwordHash !== undefined) {
       values[':hash'] = patch.passwordHash;
-      assignments.push('passwordHash = :hash');
+      values[':ms'] = nowMs;
+      assignments.push('passwordHash = :hash', 'sessionsValidAfter = :ms');
     }
     remove.forEach((name, i) => {
       names[`#r${i}`] = name;

@@ -36,8 +36,9 @@ export type TableGrants = Readonly<Partial<Record<TableId, TableAccess>>>;
  * The callbacks API (`functions/api/handler.ts`): JourneyService and the sessions endpoints.
  * - Transactions: `get` GetItem, `claim` UpdateItem, `put` PutItem (new, or over a version; GetItem when a
  *   signalled event changed the count meanwhile).
- * - Sessions: `create` PutItem (a journey's success), `find` GetItem, `delete` DeleteItem (logout).
- * - Users: `get` GetItem (the user a session is issued to).
+ * - Sessions: `create` PutItem (a journey's success), `find` GetItem (and DeleteItem for a session a password
+ *   change ended), `delete` DeleteItem (logout).
+ * - Users: `get` GetItem (the user a session is issued to; `sessionsValidAfter` when a session is found).
  */
 export const API_TABLE_GRANTS: TableGrants = {
   Transactions: { actions: ['GetItem', 'UpdateItem', 'PutItem'] },

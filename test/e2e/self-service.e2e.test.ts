@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { authenticate, fill, post, type Reply, register, target } from './client.js';
+import { authenticate, fill, PASSWORD, post, type Reply, register, sessions, target } from './client.js';
 import { isLocalTarget } from './target.js';
 
 /**
@@ -10,6 +10,20 @@ import { isLocalTarget } from './target.js';
  */
 const local = isLocalTarget(target.name);
 type OutboxEntry = { channel: string; to: string; subject?: string; text: string };
+
+/** The first mail to `to` with `subject` (sent in the background: waits for it). */
+async function mailed(to: string, subject: string): Promise<OutboxEntry> {
+  for (let tries = 0; tries < 100; tries++) {
+    const outbox = (await (await fetch(inject('e2eOutboxUrl'))).json()) as OutboxEntry[];
+    const mail = outbox.find((m) => m.to === to && m.subject === subject);
+    if (mail) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail "${subject}" to ${to}`);
+}
+
+const validate = async (token: string): Promise<unknown> =>
+  (await post(sessions('validate'), undefined, { iPlanetDirectoryPro: token })).body;
 
 async function mailedLink(to: string): Promise<string> {
   for (let tries = 0; tries < 100; tries++) {
@@ -25,7 +39,8 @@ async function mailedLink(to: string): Promise<string> {
 describe.skipIf(!target.baseUrl || !local)(`self-service: ResetPassword (${target.name})`, () => {
   it('mails a single-use link that resumes the journey to a new password; the new password signs in', async () => {
     const userName = `e2e-reset-${randomBytes(6).toString('hex')}`;
-    expect((await register(userName)).status).toBe(200);
+    const registered = await register(userName);
+    expect(registered.status).toBe(200);
     const start = await post(authenticate('ResetPassword'));
     const suspended = await post(
       authenticate('ResetPassword'),
@@ -46,5 +61,26 @@ describe.skipIf(!target.baseUrl || !local)(`self-service: ResetPassword (${targe
     expect(reused.status).toBe(401);
     expect(done.body.tokenId).toEqual(expect.any(String));
     expect(signedIn.body.tokenId).toEqual(expect.any(String));
+    // The reset ended the older session, kept its own, and mailed the change (ADR 21).
+    expect(await validate(registered.body.tokenId as string)).toEqual({ valid: false });
+    expect(await validate(done.body.tokenId as string)).toMatchObject({ valid: true, uid: userName });
+    expect((await mailed(`${userName}@example.com`, 'Your password was changed')).text).toContain(userName);
+  });
+
+  it("mails a locked account's owner the way to reset", async () => {
+    const userName = `e2e-locked-${randomBytes(6).toString('hex')}`;
+    expect((await register(userName)).status).toBe(200);
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const start = await post(authenticate('Login'));
+      statuses.push(
+        (await post(authenticate('Login'), fill(start.body, [userName, `${PASSWORD}-wrong`]))).status,
+      );
+    }
+    const mail = await mailed(`${userName}@example.com`, 'Your account was locked');
+
+    expect(statuses).toEqual([200, 200, 401]);
+    expect(mail.text).toMatch(/\/#\/service\/ResetPassword/);
   });
 });

@@ -70,7 +70,13 @@ function harness() {
   const users = new UserRepository(store);
   const attempts = new AttemptRepository(store);
   const throttle = new ThrottleRepository(store, throttlePolicyFromEnv({}));
-  const services: NodeServices = { clock: systemClock, passwords, users, attempts, throttle };
+  // The lock's email (Email Template) is handed to the mailer for a known and an unknown name alike.
+  const mailer = {
+    async enqueue() {
+      operations.push('mail');
+    },
+  };
+  const services: NodeServices = { clock: systemClock, passwords, users, attempts, throttle, mailer };
   const handler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
   const engine = new EmbeddedEngine(
     NODE_LOOKUP,
@@ -182,6 +188,10 @@ describe('the account lockout', () => {
     expect(unknownTrace).toEqual(knownTrace);
     expect(knownTrace.map((t) => t.reply)).toEqual(['step', 'step', 'failure']);
     expect(knownTrace[0]?.operations.filter((o) => o === 'hash')).toHaveLength(1);
+    // The third failure locks and mails (nothing, for the unknown name): the same look-up and call.
+    expect(knownTrace[2]?.operations.join(' | ')).toContain(
+      'BatchGetCommand Users | GetCommand Users | mail',
+    );
   });
 
   it('does the same store work for an unknown name as for a legacy user (ADR 11), in every realm', async () => {
