@@ -80,9 +80,23 @@ try {
   const users = Array.from({ length: 32 }, (_, i) => `bench-user-${process.pid}-${i}`);
   for (const userName of users) {
     const step = await post('Registration');
-    const values = [userName, 'Grace', 'Hopper', `${userName}@example.com`, false, false, PASSWORD];
+    // By position: the profile, the password, two security questions (question and answer), the terms accepted.
+    const values: unknown[] = [
+      userName,
+      'Grace',
+      'Hopper',
+      `${userName}@example.com`,
+      false,
+      false,
+      PASSWORD,
+    ];
+    values.push(["What's your favorite color?", 'Blue'], ['Name of my first cat?', 'Mistigri'], true);
     step.callbacks.forEach((callback, i) => {
-      (callback.input[0] as { value: unknown }).value = values[i];
+      const value = values[i];
+      (Array.isArray(value) ? value : [value]).forEach((v, j) => {
+        const input = callback.input[j];
+        if (input) input.value = v;
+      });
     });
     if (!(await post('Registration', step)).tokenId) throw new Error(`could not register ${userName}`);
   }

@@ -53,11 +53,16 @@ async function control(url: string, body: unknown): Promise<void> {
 const output = (callback: Callback, name: string): unknown =>
   callback.output.find((o) => o.name === name)?.value;
 
+/** Fills each callback by position: a value its first input, an array its inputs in order (KBA question, answer). */
 const fill = (step: Body, values: unknown[]): Body => {
   const copy = structuredClone(step);
   copy.callbacks?.forEach((callback, index) => {
-    const first = callback.input[0];
-    if (first && values[index] !== undefined) first.value = values[index];
+    const value = values[index];
+    if (value === undefined) return;
+    (Array.isArray(value) ? value : [value]).forEach((v, i) => {
+      const input = callback.input[i];
+      if (input) input.value = v;
+    });
   });
   return copy;
 };
@@ -101,7 +106,14 @@ async function scenario(meter: Meter, urls: { api: string; idemia: string; iproo
       'Registration submit',
       await post(
         reg,
-        fill(page.body, [userName, 'Edith', 'Clarke', `${userName}@example.com`, false, true, PASSWORD]),
+        fill(page.body, [
+          ...[userName, 'Edith', 'Clarke', `${userName}@example.com`, false, true, PASSWORD],
+          ...[
+            ["What's your favorite color?", 'Teal'],
+            ['Name of my first bicycle?', 'Rocinante'],
+          ],
+          true, // the terms accepted
+        ]),
       ),
     ),
   );

@@ -98,7 +98,11 @@ export class ProoflineStack extends Stack {
       families: plan.families,
       tables,
       environment,
-      nodeEnvironment: { ...props.throttle, ...uiEnvironment },
+      nodeEnvironment: {
+        ...props.throttle,
+        ...uiEnvironment,
+        ...(props.termsVersion ? { TERMS_VERSION: props.termsVersion } : {}),
+      },
       timeoutSeconds: timeouts.nodeFunctionSeconds,
       logRetention,
       mailingFamilies: plan.mailingFamilies,

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { NodeFamily } from '../../functions/contract/nodes.js';
 import { type JourneyFile, listJourneyFiles } from '../../functions/engine/asl.js';
 import { checkJourneyCalls, type JourneyGraph, lintJourney } from '../../functions/engine/lint.js';
+import { TERMS_CATALOG } from '../../functions/generated/terms.js';
 import { getNodeDefinition, NODE_LOOKUP, parseNodeConfig } from '../../functions/nodes/registry.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { isJsonObject } from '../../functions/shared/json.js';
@@ -26,6 +27,9 @@ const httpsUrl = v.pipe(
     'must be an https:// URL (http:// on loopback only)',
   ),
 );
+
+/** The published terms versions (`terms/versions.json`, as `npm run terms` bundles them with the functions). */
+const PUBLISHED_TERMS: readonly string[] = TERMS_CATALOG.versions.map((t) => t.version);
 
 const idemiaSchema = v.strictObject({
   /** IDEMIA's Cognito domain; `/oauth2/token` is appended. */
@@ -87,6 +91,16 @@ const settingsSchema = v.strictObject({
     v.pipe(v.number('must be a number'), v.integer('must be whole days'), v.minValue(1), v.maxValue(3650)),
   ),
   throttle: v.optional(v.record(v.string(), v.union([v.string(), v.number()], 'must be whole numbers'))),
+  /** The active terms and conditions version (`TERMS_VERSION` of the node functions): a published one. */
+  termsVersion: v.optional(
+    v.pipe(
+      text,
+      v.check(
+        (version) => PUBLISHED_TERMS.includes(version),
+        `must be a published terms version (${PUBLISHED_TERMS.join(', ')}; terms/versions.json)`,
+      ),
+    ),
+  ),
 });
 
 type SettingName = keyof typeof settingsSchema.entries;
@@ -104,6 +118,7 @@ const TEXT_FORM: Record<SettingName, 'string' | 'json' | 'list' | 'number'> = {
   alarmTopicArn: 'string',
   proofRetentionDays: 'number',
   throttle: 'json',
+  termsVersion: 'string',
 };
 export const SETTING_NAMES = Object.keys(TEXT_FORM) as SettingName[];
 
@@ -157,6 +172,13 @@ export interface DeploymentSettings {
    * @default - the built-in defaults
    */
   readonly throttle?: Readonly<Record<string, string>>;
+  /**
+   * The terms and conditions version users must accept (`TERMS_VERSION` of the node functions): one published
+   * in `terms/` (`terms/versions.json`), checked at synth. Activating a new version makes every user's Terms and
+   * Conditions Decision false until they accept it.
+   * @default - the latest published version (latest `createDate`)
+   */
+  readonly termsVersion?: string;
   /**
    * Sender address for emails to users (an SES verified identity).
    * @default - email delivery fails as misconfigured (a synth warning when a deployed journey may send email)

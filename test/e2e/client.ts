@@ -29,15 +29,57 @@ export const sessions = (action: string): string =>
 export const post = (url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
   amPost<Reply['body']>(url, body, headers);
 
-/** Fills the first input of each callback, by position. */
+/**
+ * Fills each callback by position: a value fills its first input; an array fills its inputs in order (a
+ * KbaCreateCallback's question and answer).
+ */
 export const fill = (step: Reply['body'], values: unknown[]): Reply['body'] => {
   const copy = structuredClone(step);
   copy.callbacks?.forEach((callback, index) => {
-    const first = callback.input[0];
-    if (first && values[index] !== undefined) first.value = values[index];
+    const value = values[index];
+    if (value === undefined) return;
+    const inputs = Array.isArray(value) ? value : [value];
+    inputs.forEach((v, i) => {
+      const input = callback.input[i];
+      if (input && v !== undefined) input.value = v;
+    });
   });
   return copy;
 };
+
+/** The security questions (KbaCreateCallback: question, answer) every registered e2e user defines. */
+export const SECURITY_ANSWERS: ReadonlyArray<[question: string, answer: string]> = [
+  ["What's your favorite color?", 'Teal'],
+  ['Name of my first bicycle?', 'Rocinante'],
+];
+
+/** The answer an e2e user gave to `question` (KBA Verification's prompt). */
+export function securityAnswer(question: unknown): string {
+  const entry = SECURITY_ANSWERS.find(([q]) => q === question);
+  if (!entry) throw new Error(`no answer to ${String(question)}`);
+  return entry[1];
+}
+
+/**
+ * Registration's page by position: username, given name, surname, email, the two preferences, password, the
+ * two security questions, the terms accepted.
+ */
+export const registrationValues = (
+  userName: string,
+  givenName: string,
+  sn: string,
+  updates = true,
+): unknown[] => [
+  userName,
+  givenName,
+  sn,
+  `${userName}@example.com`,
+  false,
+  updates,
+  PASSWORD,
+  ...SECURITY_ANSWERS,
+  true,
+];
 
 export const output = (callback: Step['callbacks'][number], name: string): unknown =>
   callback.output.find((o) => o.name === name)?.value;
@@ -49,6 +91,8 @@ export const createdUsers = new Set<string>();
 export async function register(userName: string): Promise<Reply> {
   createdUsers.add(userName);
   const start = await post(authenticate('Registration'));
-  const values = [userName, 'Edith', 'Clarke', `${userName}@example.com`, false, true, PASSWORD];
-  return post(authenticate('Registration'), fill(start.body, values));
+  return post(
+    authenticate('Registration'),
+    fill(start.body, registrationValues(userName, 'Edith', 'Clarke')),
+  );
 }

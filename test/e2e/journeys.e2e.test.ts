@@ -8,6 +8,7 @@ import {
   post,
   type Reply,
   register,
+  registrationValues,
   sessions,
   target,
 } from './client.js';
@@ -85,7 +86,7 @@ describe.skipIf(!target.baseUrl)(`journeys (${target.name})`, () => {
     const start = await post(authenticate('Registration'));
     await post(
       authenticate('Registration'),
-      fill(start.body, [victim, 'Ada', 'Byron', `${victim}@example.com`, false, false, PASSWORD]),
+      fill(start.body, registrationValues(victim, 'Ada', 'Byron', false)),
     );
 
     const attempts: Reply[] = [];

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { authenticate, fill, PASSWORD, post, type Reply, register, sessions, target } from './client.js';
+import {
+  authenticate,
+  fill,
+  output,
+  PASSWORD,
+  post,
+  type Reply,
+  register,
+  securityAnswer,
+  sessions,
+  target,
+} from './client.js';
 import { isLocalTarget } from './target.js';
 
 /**
@@ -49,13 +60,20 @@ describe.skipIf(!target.baseUrl || !local)(`self-service: ResetPassword (${targe
 
     const link = new URL(await mailedLink(`${userName}@example.com`));
     const resume = `${authenticate('ResetPassword')}&suspendedId=${encodeURIComponent(link.searchParams.get('suspendedId') ?? '')}`;
-    const newPassword: Reply = await post(resume, {});
+    const question: Reply = await post(resume, {});
     const reused = await post(resume, {});
+    // One of the two security questions the user defined at registration.
+    const prompt = question.body.callbacks?.[0] ? output(question.body.callbacks[0], 'prompt') : undefined;
+    const newPassword = await post(
+      authenticate('ResetPassword'),
+      fill(question.body, [securityAnswer(prompt)]),
+    );
     const done = await post(authenticate('ResetPassword'), fill(newPassword.body, ['E2e-Other-Passw0rd']));
     const signIn = await post(authenticate('Login'));
     const signedIn = await post(authenticate('Login'), fill(signIn.body, [userName, 'E2e-Other-Passw0rd']));
 
     expect(suspended.body.callbacks?.map((c) => c.type)).toEqual(['SuspendedTextOutputCallback']);
+    expect(question.body.callbacks?.map((c) => c.type)).toEqual(['PasswordCallback']);
     expect(newPassword.status, JSON.stringify(newPassword.body)).toBe(200);
     expect(newPassword.body.callbacks?.map((c) => c.type)).toEqual(['ValidatedCreatePasswordCallback']);
     expect(reused.status).toBe(401);

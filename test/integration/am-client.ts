@@ -53,10 +53,35 @@ export async function start(journey: string): Promise<Step> {
   return reply.body;
 }
 
-/** Fills inputs by the callback's prompt or attribute name (`Username`, `Password`, `givenName`, …). */
+/** A security question and its answer, as a KbaCreateCallback takes them. */
+export interface KbaEntry {
+  question: string;
+  answer: string;
+}
+
+/**
+ * Fills inputs by the callback's prompt or attribute name (`Username`, `Password`, `givenName`, …); the n-th
+ * KbaCreateCallback from `securityQuestions[n]` (its question and answer inputs), a TermsAndConditionsCallback
+ * from `acceptTerms`.
+ */
 export function fill(step: Step, values: Record<string, unknown>): Step {
   const copy = structuredClone(step);
+  const kba = (values.securityQuestions ?? []) as KbaEntry[];
+  let kbaIndex = 0;
   for (const callback of copy.callbacks) {
+    if (callback.type === 'KbaCreateCallback') {
+      const entry = kba[kbaIndex++];
+      for (const input of callback.input) {
+        if (entry && input.name.endsWith('question')) input.value = entry.question;
+        if (entry && input.name.endsWith('answer')) input.value = entry.answer;
+      }
+      continue;
+    }
+    if (callback.type === 'TermsAndConditionsCallback') {
+      const first = callback.input[0];
+      if (first && 'acceptTerms' in values) first.value = values.acceptTerms;
+      continue;
+    }
     const key = (callback.output.find((o) => o.name === 'name')?.value ??
       callback.output.find((o) => o.name === 'prompt')?.value) as string | undefined;
     const first = callback.input[0];
@@ -76,6 +101,19 @@ export const uniqueName = (prefix = 'user'): string => `${prefix}-${randomBytes(
 
 export const PASSWORD = 'Secret-Passw0rd';
 
+/** The security questions every registered test user defines (Registration's KBA Definition asks for two). */
+export const SECURITY_ANSWERS: readonly KbaEntry[] = [
+  { question: "What's your favorite color?", answer: 'Blue' },
+  { question: 'Name of my first cat?', answer: 'Mistigri' },
+];
+
+/** The answer a registered test user gave to `question` (KBA Verification's prompt). */
+export function securityAnswer(question: string): string {
+  const entry = SECURITY_ANSWERS.find((e) => e.question === question);
+  if (!entry) throw new Error(`no answer to ${question}`);
+  return entry.answer;
+}
+
 export function registrationValues(
   userName: string,
   overrides: Record<string, unknown> = {},
@@ -88,6 +126,8 @@ export function registrationValues(
     'preferences/marketing': true,
     'preferences/updates': false,
     Password: PASSWORD,
+    securityQuestions: SECURITY_ANSWERS,
+    acceptTerms: true,
     ...overrides,
   };
 }

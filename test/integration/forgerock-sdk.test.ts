@@ -5,10 +5,14 @@ import {
   FRAuth,
   type FRLoginSuccess,
   type FRStep,
+  type KbaCreateCallback,
   StepType,
+  type TermsAndConditionsCallback,
   type ValidatedCreatePasswordCallback,
 } from '@forgerock/javascript-sdk';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { UserRepository } from '../../functions/store/users.js';
 import { baseUrl, PASSWORD, uniqueName } from './am-client.js';
 
 /** The unmodified ForgeRock JavaScript SDK, in Node, against the embedded runtime. */
@@ -42,7 +46,37 @@ describe('ForgeRock JavaScript SDK', () => {
       }
     }
     registration.getCallbackOfType(CallbackType.ValidatedCreatePasswordCallback).setInputValue(PASSWORD);
+    // Security questions: a predefined one and one of the user's own, through the SDK's KbaCreateCallback.
+    const kba = registration.getCallbacksOfType<KbaCreateCallback>(CallbackType.KbaCreateCallback);
+    const predefined = kba[0]?.getPredefinedQuestions() ?? [];
+    kba[0]?.setQuestion(predefined[1] ?? '');
+    kba[0]?.setAnswer('Analytical Engines Ltd');
+    kba[1]?.setQuestion('First computer I programmed?');
+    kba[1]?.setAnswer('Mark I');
+    const terms = registration.getCallbackOfType<TermsAndConditionsCallback>(
+      CallbackType.TermsAndConditionsCallback,
+    );
+    const shown = { version: terms.getVersion(), terms: terms.getTerms(), date: terms.getCreateDate() };
+    terms.setAccepted();
     step = await FRAuth.next(registration, { tree: 'Registration' });
+
+    expect(kba).toHaveLength(2);
+    expect(kba[0]?.getPrompt()).toBe('Select a security question');
+    expect(predefined).toEqual(["What's your favorite color?", 'Who was your first employer?']);
+    expect(kba[0]?.isAllowedUserDefinedQuestions()).toBe(true);
+    expect(shown.version).toMatch(/^\d+\.\d+$/);
+    expect(shown.terms).toContain('Terms');
+    expect(shown.date.getTime()).not.toBeNaN();
+    const users = new UserRepository({
+      doc: createDocumentClient(inject('dynamodbEndpoint')),
+      tables: inject('tables') as TableNames,
+    });
+    const user = await users.findByUserName('alpha', userName);
+    expect(user?.kbaInfo?.map(({ answerHash: _, ...question }) => question)).toEqual([
+      { questionId: '2' },
+      { customQuestion: 'First computer I programmed?' },
+    ]);
+    expect(user?.termsAccepted?.termsVersion).toBe(shown.version);
     expect(step.type).toBe(StepType.LoginSuccess);
 
     let login = await FRAuth.next(undefined, { tree: 'Login' });

@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import { passwordHasher } from '../../functions/store/password-hasher.js';
+import { UserRepository } from '../../functions/store/users.js';
 import {
   fill,
   login,
@@ -6,6 +11,7 @@ import {
   PASSWORD,
   register,
   registrationValues,
+  SECURITY_ANSWERS,
   type Step,
   start,
   submit,
@@ -15,7 +21,21 @@ import {
 const failedPolicies = (step: Step, index: number): unknown[] =>
   (output(step.callbacks[index]!, 'failedPolicies') as string[]).map((p) => JSON.parse(p));
 
+/** The latest published terms version: the active one, as the local runtime sets no TERMS_VERSION. */
+const terms = JSON.parse(readFileSync(new URL('../../terms/versions.json', import.meta.url), 'utf8')) as {
+  versions: Record<string, { createDate: string }>;
+};
+const latestTerms = Object.entries(terms.versions)
+  .sort(([, a], [, b]) => a.createDate.localeCompare(b.createDate))
+  .at(-1)?.[0];
+
 describe('Registration journey', () => {
+  const store: Store = {
+    doc: createDocumentClient(inject('dynamodbEndpoint')),
+    tables: inject('tables') as TableNames,
+  };
+  const users = new UserRepository(store);
+
   it("renders AM's Sign Up page with policies", async () => {
     const step = await start('Registration');
 
@@ -28,6 +48,9 @@ describe('Registration journey', () => {
       'BooleanAttributeInputCallback',
       'BooleanAttributeInputCallback',
       'ValidatedCreatePasswordCallback',
+      'KbaCreateCallback',
+      'KbaCreateCallback',
+      'TermsAndConditionsCallback',
     ]);
     expect(step.callbacks.map((c) => output(c, 'name')).slice(1, 6)).toEqual([
       'givenName',
@@ -47,6 +70,78 @@ describe('Registration journey', () => {
       'CANNOT_CONTAIN_OTHERS',
     ]);
     expect(step.callbacks[6]!.input.map((i) => i.name)).toEqual(['IDToken7', 'IDToken7validateOnly']);
+    // AIC's template: security questions (two to define, an own question allowed), then the terms, last.
+    expect(step.callbacks[7]!.output).toEqual([
+      { name: 'prompt', value: 'Select a security question' },
+      { name: 'predefinedQuestions', value: ["What's your favorite color?", 'Who was your first employer?'] },
+      { name: 'allowUserDefinedQuestions', value: true },
+    ]);
+    expect(step.callbacks[8]!.input.map((i) => i.name)).toEqual(['IDToken9question', 'IDToken9answer']);
+    expect(output(step.callbacks[9]!, 'version')).toBe(latestTerms);
+    expect(output(step.callbacks[9]!, 'terms')).toEqual(expect.stringContaining('Terms'));
+    expect(step.callbacks[9]!.input).toEqual([{ name: 'IDToken10', value: false }]);
+  });
+
+  it('stores the security answers hashed and the accepted terms version on the new user', async () => {
+    const userName = uniqueName();
+    const before = Date.now();
+
+    await register(userName);
+    const user = await users.findByUserName('alpha', userName);
+    const item = (
+      await store.doc.send(new GetCommand({ TableName: store.tables.Users, Key: { id: user!.id } }))
+    ).Item;
+
+    expect(user?.termsAccepted?.termsVersion).toBe(latestTerms);
+    expect(Date.parse(user?.termsAccepted?.acceptDate ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    expect(user?.kbaInfo).toEqual([
+      { questionId: '1', answerHash: expect.stringMatching(/^\$argon2id\$/) },
+      { customQuestion: 'Name of my first cat?', answerHash: expect.stringMatching(/^\$argon2id\$/) },
+    ]);
+    // Normalized, then hashed like a password: nothing of the answers in clear on the item.
+    expect(await passwordHasher.verify('blue', user!.kbaInfo![0]!.answerHash)).toBe(true);
+    expect(await passwordHasher.verify('mistigri', user!.kbaInfo![1]!.answerHash)).toBe(true);
+    expect(JSON.stringify(item)).not.toMatch(/Blue|Mistigri/i);
+  });
+
+  it('shows the page again, creating nobody, until the terms are accepted', async () => {
+    const userName = uniqueName();
+    const step = await start('Registration');
+
+    const reply = await submit<Step>(
+      'Registration',
+      fill(step, registrationValues(userName, { acceptTerms: false })),
+    );
+    const accepted = await submit<Step & { tokenId?: string }>(
+      'Registration',
+      fill(reply.body, registrationValues(userName)),
+    );
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.callbacks.map((c) => c.type)).toContain('TermsAndConditionsCallback');
+    expect(accepted.body.tokenId).toEqual(expect.any(String));
+  });
+
+  it('shows the page again with a message when a security answer is missing or a question is chosen twice', async () => {
+    const step = await start('Registration');
+    const [first] = SECURITY_ANSWERS;
+
+    const missing = await submit<Step>(
+      'Registration',
+      fill(step, registrationValues(uniqueName(), { securityQuestions: [first, { ...first!, answer: '' }] })),
+    );
+    const twice = await submit<Step>(
+      'Registration',
+      fill(
+        missing.body,
+        registrationValues(uniqueName(), { securityQuestions: [first, { ...first!, answer: 'Red' }] }),
+      ),
+    );
+
+    const message = (reply: Step) => output(reply.callbacks[0]!, 'message');
+    expect(missing.body.callbacks[0]!.type).toBe('TextOutputCallback');
+    expect(message(missing.body)).toBe('Choose a question and give an answer for each security question.');
+    expect(message(twice.body)).toBe('Choose a different question for each answer.');
   });
 
   it('creates the user and signs them in; they can then log in', async () => {
@@ -134,7 +229,7 @@ describe('Registration journey', () => {
     const reply = await submit<Step>('Registration', step);
 
     expect(reply.status).toBe(200);
-    expect(reply.body.callbacks).toHaveLength(7);
+    expect(reply.body.callbacks).toHaveLength(10);
     expect(failedPolicies(reply.body, 0)).toEqual([]);
     // Nothing was created: the name is still free.
     await expect(register(userName)).resolves.toEqual(expect.any(String));

@@ -13,7 +13,7 @@ import { AttemptRepository, accountKey } from '../../functions/store/attempts.js
 import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';
-import { baseUrl, login, PASSWORD, register, uniqueName } from './am-client.js';
+import { baseUrl, login, PASSWORD, register, securityAnswer, uniqueName } from './am-client.js';
 
 /**
  * ResetPassword (AIC's template) through the unmodified ForgeRock SDK: the address, an email with a single-use
@@ -56,12 +56,17 @@ describe('ResetPassword', () => {
 
     const suspended = await askForReset(`${userName}@example.com`);
     const link = await mailedLink(`${userName}@example.com`);
-    const resumed = (await FRAuth.resume(link)) as FRStep;
+    // One of the two security questions defined at registration, drawn at random.
+    const questions = (await FRAuth.resume(link)) as FRStep;
+    const question = questions.getCallbackOfType<PasswordCallback>(CallbackType.PasswordCallback);
+    question.setPassword(securityAnswer(question.getPrompt()));
+    const resumed = (await FRAuth.next(questions, { tree: 'ResetPassword' })) as FRStep;
     resumed
       .getCallbackOfType<ValidatedCreatePasswordCallback>(CallbackType.ValidatedCreatePasswordCallback)
       .setPassword(NEW_PASSWORD);
     const done = await FRAuth.next(resumed, { tree: 'ResetPassword' });
 
+    expect(questions.getCallbacksOfType(CallbackType.PasswordCallback)).toHaveLength(1);
     expect(suspended.type).toBe(StepType.Step);
     expect(suspended.getCallbacksOfType(CallbackType.SuspendedTextOutputCallback)).toHaveLength(1);
     expect(new URL(link).searchParams.get('authIndexValue')).toBe('ResetPassword');
@@ -70,6 +75,23 @@ describe('ResetPassword', () => {
     expect((await login(userName, PASSWORD)).body.tokenId).toBeUndefined();
     // The link worked once.
     expect((await FRAuth.resume(link)).type).toBe(StepType.LoginFailure);
+  });
+
+  it('lets a user without security answers (registered before KBA) through on the link alone', async () => {
+    const userName = uniqueName('reset');
+    await register(userName);
+    const users = new UserRepository({
+      doc: createDocumentClient(inject('dynamodbEndpoint')),
+      tables: inject('tables') as TableNames,
+    });
+    const user = await users.findByUserName('alpha', userName);
+    await users.setKba(user?.id as string, []);
+
+    await askForReset(`${userName}@example.com`);
+    const resumed = (await FRAuth.resume(await mailedLink(`${userName}@example.com`))) as FRStep;
+
+    expect(resumed.getCallbacksOfType(CallbackType.PasswordCallback)).toHaveLength(0);
+    expect(resumed.getCallbacksOfType(CallbackType.ValidatedCreatePasswordCallback)).toHaveLength(1);
   });
 
   it('answers an unknown address exactly as a known one, and mails nobody', async () => {

@@ -7,6 +7,7 @@ import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
+import { termsFromEnv } from '../../functions/shared/terms.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
@@ -14,7 +15,7 @@ import { SessionRepository } from '../../functions/store/sessions.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
-import { fill, registrationValues, type Step, uniqueName } from './am-client.js';
+import { fill, registrationValues, SECURITY_ANSWERS, type Step, uniqueName } from './am-client.js';
 
 /**
  * A password rides in transient state only until the node that consumes it: no later node's Lambda payload and
@@ -33,6 +34,8 @@ function recordingJourneys() {
     users: new UserRepository(store),
     attempts: new AttemptRepository(store),
     throttle: new ThrottleRepository(store, throttlePolicyFromEnv({})),
+    // Registration's page shows the terms (the bundled ones, the latest version active).
+    terms: termsFromEnv({}),
   };
   const invocations: Array<{ node: string; input: string; output: string }> = [];
   const outputs: string[] = [];
@@ -99,6 +102,14 @@ describe('a password in transient state', () => {
     expect(found.later.map((i) => i.node)).toEqual([]);
     expect(invocations.map((i) => i.node)).toContain('IncrementLoginCount');
     expect(outputs.filter((o) => o.includes(SECRET))).toEqual([]);
+    // The security answers (on the same page) are hashed by the page itself: no node's output, later input or
+    // execution output holds them in clear.
+    const answers = SECURITY_ANSWERS.map((a) => a.answer);
+    const holds = (text: string) =>
+      answers.some((answer) => text.toLowerCase().includes(answer.toLowerCase()));
+    expect(invocations.filter((i) => holds(i.output)).map((i) => i.node)).toEqual([]);
+    expect(invocations.filter((i) => i.node !== 'RegistrationPage' && holds(i.input))).toEqual([]);
+    expect(outputs.filter(holds)).toEqual([]);
   });
 
   it('leaves with the Identity Store Decision in Login, whether the password is right or wrong', async () => {

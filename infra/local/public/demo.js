@@ -104,6 +104,14 @@ function render(journey, step) {
       form.append(iproovWidget(out(cb, 'data').iproov, step, submit));
       continue;
     }
+    if (cb.type === 'KbaCreateCallback') {
+      form.append(kbaFields(cb, prompt, fields));
+      continue;
+    }
+    if (cb.type === 'TermsAndConditionsCallback') {
+      form.append(termsFields(cb, fields));
+      continue;
+    }
     if (!cb.input.length) continue;
     const label = document.createElement('label');
     const input = document.createElement('input');
@@ -124,7 +132,7 @@ function render(journey, step) {
       s.textContent = text;
       label.append(s);
     }
-    fields.push([first, input]);
+    fields.push([first, () => (input.type === 'checkbox' ? input.checked : input.value)]);
     form.append(label);
   }
   const button = document.createElement('button');
@@ -132,10 +140,60 @@ function render(journey, step) {
   form.append(button);
   form.onsubmit = async (event) => {
     event.preventDefault();
-    for (const [slot, input] of fields) slot.value = input.type === 'checkbox' ? input.checked : input.value;
+    for (const [slot, read] of fields) slot.value = read();
     await submit();
   };
   root.append(form);
+}
+/**
+ * AM's KbaCreateCallback: a security question (one of the predefined ones or, if allowed, the user's own) and
+ * its answer (masked, like a password), into the callback's `…question` and `…answer` inputs.
+ */
+const OWN_QUESTION = '\u0000own'; // the select's "your own question" option: no predefined question's text
+function kbaFields(cb, prompt, fields) {
+  const box = document.createElement('fieldset');
+  const legend = document.createElement('legend');
+  legend.textContent = prompt;
+  const select = document.createElement('select');
+  for (const question of ['', ...(out(cb, 'predefinedQuestions') ?? [])]) {
+    select.append(new Option(question || '—', question));
+  }
+  const own = document.createElement('input');
+  own.type = 'text';
+  own.placeholder = 'Your own question';
+  own.hidden = true;
+  if (out(cb, 'allowUserDefinedQuestions') !== false)
+    select.append(new Option('Your own question…', OWN_QUESTION));
+  select.onchange = () => {
+    own.hidden = select.value !== OWN_QUESTION;
+  };
+  const answer = document.createElement('input');
+  answer.type = 'password';
+  answer.placeholder = 'Answer';
+  answer.autocomplete = 'off';
+  box.append(legend, select, own, answer);
+  const slot = (suffix) => cb.input.find((i) => i.name.endsWith(suffix));
+  fields.push([slot('question'), () => (select.value === OWN_QUESTION ? own.value : select.value)]);
+  fields.push([slot('answer'), () => answer.value]);
+  return box;
+}
+/** AM's TermsAndConditionsCallback: the terms (Markdown, shown as plain text), their version and a checkbox. */
+function termsFields(cb, fields) {
+  const box = document.createElement('fieldset');
+  const legend = document.createElement('legend');
+  legend.textContent = `Terms and conditions, version ${out(cb, 'version')} (${out(cb, 'createDate')})`;
+  const text = document.createElement('pre');
+  text.className = 'terms';
+  text.textContent = out(cb, 'terms');
+  const label = document.createElement('label');
+  label.className = 'check';
+  const input = document.createElement('input');
+  input.type = 'checkbox';
+  input.checked = cb.input[0].value === true;
+  label.append(input, 'I accept the terms and conditions');
+  box.append(legend, text, label);
+  fields.push([cb.input[0], () => input.checked]);
+  return box;
 }
 /**
  * Stands in for the iProov web SDK against the iProov sandbox (npm start): the buttons play the face scan in

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { listJourneyFiles } from '../../../functions/engine/asl.js';
@@ -73,6 +74,25 @@ describe('the deployment configuration', () => {
     ],
   ])('refuses %s, naming the setting', (_case, context, message) => {
     expect(() => settingsOf(context)).toThrow(message);
+  });
+
+  it('takes termsVersion, a version published in terms/versions.json, and refuses any other', () => {
+    const published = Object.keys(
+      (
+        JSON.parse(readFileSync(new URL('../../../terms/versions.json', import.meta.url), 'utf8')) as {
+          versions: Record<string, unknown>;
+        }
+      ).versions,
+    );
+
+    for (const version of published)
+      expect(settingsOf({ termsVersion: version })).toEqual({ termsVersion: version });
+    expect(() => settingsOf({ termsVersion: '9.9' })).toThrow(
+      new RegExp(
+        `"termsVersion" must be a published terms version \\(${published.join(', ').replaceAll('.', '\\.')};`,
+      ),
+    );
+    expect(() => settingsOf({ config: { termsVersion: 1.1 } })).toThrow(/"termsVersion"/);
   });
 
   it('accepts plain http vendor endpoints on loopback only (a test stack’s sandboxes)', () => {
@@ -166,6 +186,23 @@ describe('the stack from the deployment configuration', () => {
       Environment: { Variables: Match.objectLike({ REALMS: 'alpha', UI_BASE_URL: uiBaseUrl }) },
     });
     expect(JSON.stringify(template.toJSON())).not.toContain('not-configured');
+  });
+
+  it('passes termsVersion to every node function as TERMS_VERSION, and nothing without it', () => {
+    // The node families' functions (NodeFunctions' `<Family>NodesFunction`): e.g. identity, for Registration.
+    const nodeFunctions = (template: Template) =>
+      Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([logicalId]) => /NodesFunction/.test(logicalId))
+        .map(([, f]) => f);
+    const env = (f: { Properties?: { Environment?: { Variables?: Record<string, unknown> } } }) =>
+      f.Properties?.Environment?.Variables ?? {};
+
+    const chosen = synth({ termsVersion: '1.0' }).template;
+    const latest = synth({}).template;
+
+    expect(nodeFunctions(chosen).length).toBeGreaterThan(0);
+    for (const f of nodeFunctions(chosen)) expect(env(f).TERMS_VERSION).toBe('1.0');
+    for (const f of nodeFunctions(latest)) expect(env(f)).not.toHaveProperty('TERMS_VERSION');
   });
 
   it('without vendors: only the journeys they do not need, a warning for each left out, no webhooks', () => {
