@@ -4,11 +4,12 @@ import {
   Config,
   FRAuth,
   type FRStep,
+  type PasswordCallback,
   StepType,
   type ValidatedCreatePasswordCallback,
 } from '@forgerock/javascript-sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baseUrl, login, PASSWORD, post, register, uniqueName } from './am-client.js';
+import { baseUrl, login, PASSWORD, post, register, securityAnswer, uniqueName } from './am-client.js';
 
 /**
  * What a password change and a lock do besides (ADR 21, issue 11): a reset ends the user's other sessions and
@@ -46,7 +47,12 @@ async function resetPassword(mail: string): Promise<string> {
   await FRAuth.next(first, { tree: 'ResetPassword' });
   const mailed = await mailsTo(mail, 'Reset your password');
   const link = mailed.map((m) => /https?:\/\/\S+suspendedId=\S+/.exec(m.text)?.[0]).find(Boolean);
-  const resumed = (await FRAuth.resume(link as string)) as FRStep;
+  let resumed = (await FRAuth.resume(link as string)) as FRStep;
+  // Users registered through Registration defined security questions: KBA Verification asks one.
+  for (const question of resumed.getCallbacksOfType<PasswordCallback>(CallbackType.PasswordCallback))
+    question.setPassword(securityAnswer(question.getPrompt()));
+  if (resumed.getCallbacksOfType(CallbackType.PasswordCallback).length > 0)
+    resumed = (await FRAuth.next(resumed, { tree: 'ResetPassword' })) as FRStep;
   resumed
     .getCallbackOfType<ValidatedCreatePasswordCallback>(CallbackType.ValidatedCreatePasswordCallback)
     .setPassword(NEW_PASSWORD);
