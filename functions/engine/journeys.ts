@@ -1,7 +1,12 @@
 import { type Clock, nowSeconds } from '../contract/clock.js';
 import type { PendingStep, Transaction } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
-import { type JourneyContext, type SharedState, SUSPENDED } from '../contract/journey.js';
+import {
+  type JourneyContext,
+  type SessionIdentity,
+  type SharedState,
+  SUSPENDED,
+} from '../contract/journey.js';
 import { leaseExpired, pendingFrom, released } from '../contract/keys.js';
 import type { SessionStore, TransactionStore, UserStore } from '../contract/ports.js';
 import type { Callback } from '../shared/callbacks.js';
@@ -61,6 +66,8 @@ export interface StepRequest {
   returnCode?: string;
   /** The client's address as the edge saw it (API Gateway's sourceIp), for throttling. */
   clientIp?: string;
+  /** The user of the live session (this realm's) the request came with, resolved by the API; never stored. */
+  session?: SessionIdentity | null;
 }
 
 export interface JourneyServiceDeps {
@@ -115,7 +122,7 @@ export class JourneyService {
   }
 
   async start(journey: string, realm: string, request: StepRequest = {}): Promise<StepResponse> {
-    const { locale, clientIp } = request;
+    const { locale, clientIp, session } = request;
     this.assertJourney(journey);
     const now = this.isoNow();
     const tx: Transaction = {
@@ -135,6 +142,7 @@ export class JourneyService {
       txId: tx.id,
       locale: locale ?? null,
       clientIp: clientIp ?? null,
+      session: session ?? null,
       state: {},
     });
     return this.conclude(tx, output, true);
@@ -147,7 +155,7 @@ export class JourneyService {
     body: unknown,
     request: StepRequest = {},
   ): Promise<StepResponse> {
-    const { locale, returnCode, clientIp } = request;
+    const { locale, returnCode, clientIp, session } = request;
     if (!isJsonObject(body)) throw new JourneyRequestError('The request body must be a JSON object');
     const parsed = parseAuthId(body.authId);
     if (!parsed) throw new InvalidAuthIdError();
@@ -206,6 +214,7 @@ export class JourneyService {
       txId: tx.id,
       locale: locale ?? null,
       clientIp: clientIp ?? null,
+      session: session ?? null,
       resumeAt: tx.pending.node,
       ...(returnCode ? { returnCode } : {}),
       input,
@@ -264,6 +273,7 @@ export class JourneyService {
       txId: tx.id,
       locale: request.locale ?? null,
       clientIp: request.clientIp ?? null,
+      session: request.session ?? null,
       resumeAt: tx.pending.node,
       input: tx.pending.callbacks,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
@@ -314,6 +324,7 @@ export class JourneyService {
       // No client sent this step: no locale, no address (CARRIED_CONTEXT_FIELDS are never absent).
       locale: null,
       clientIp: null,
+      session: null,
       resumeAt: tx.pending.node,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,

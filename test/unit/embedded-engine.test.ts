@@ -79,6 +79,7 @@ describe('the embedded engine', () => {
         txId: 't',
         locale,
         clientIp,
+        session: null,
         resumeAt: 'IpaEvaluation',
         input: [],
         state: { userId: 'u1' },
