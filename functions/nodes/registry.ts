@@ -14,6 +14,7 @@ import { attributeValueDecision } from './attribute-value-decision.js';
 import { consentMapping } from './consent-mapping.js';
 import { createObject } from './create-object.js';
 import { emailSuspend } from './email-suspend.js';
+import { getSessionData } from './get-session-data.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
 import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identifyExistingUser } from './identify-existing-user.js';
@@ -66,6 +67,7 @@ const DEFINITIONS = [
   kbaCreate,
   kbaVerify,
   kbaDecision,
+  getSessionData,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(
