@@ -89,13 +89,18 @@ describe('which journeys deploy', () => {
     const all = listJourneyFiles().map((f) => f.journey);
     const plan = planJourneys({});
 
-    expect(plan.journeys.map((j) => j.file.journey)).toEqual(['Login', 'Registration']);
+    expect(plan.journeys.map((j) => j.file.journey)).toEqual(['Login', 'Registration', 'UpdatePassword']);
     expect(plan.leftOut).toEqual([
       { journey: 'IProovLogin', missing: ['iproov'] },
       { journey: 'IdentityProofing', missing: ['idemia', 'iproov', 'uiBaseUrl'] },
       { journey: 'ResetPassword', missing: ['uiBaseUrl'] },
     ]);
-    expect(journeysOf({ iproov: iproov as never })).toEqual(['IProovLogin', 'Login', 'Registration']);
+    expect(journeysOf({ iproov: iproov as never })).toEqual([
+      'IProovLogin',
+      'Login',
+      'Registration',
+      'UpdatePassword',
+    ]);
     expect(journeysOf({ idemia: idemia as never, iproov: iproov as never, uiBaseUrl })).toEqual(all);
   });
 
@@ -159,7 +164,7 @@ describe('the stack from the deployment configuration', () => {
   it('without vendors: only the journeys they do not need, a warning for each left out, no webhooks', () => {
     const { stack, template } = synth({});
 
-    expect(Object.keys(stack.stateMachines)).toEqual(['Login', 'Registration']);
+    expect(Object.keys(stack.stateMachines)).toEqual(['Login', 'Registration', 'UpdatePassword']);
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual([
       expect.stringMatching(/^IdentityNodesFunction/),
       expect.stringMatching(/^ApiFunction/),
@@ -182,7 +187,12 @@ describe('the stack from the deployment configuration', () => {
   it('with one vendor: its webhook route only, and nothing of the other', () => {
     const { stack, template } = synth({ iproov: JSON.stringify(iproov) });
 
-    expect(Object.keys(stack.stateMachines)).toEqual(['IProovLogin', 'Login', 'Registration']);
+    expect(Object.keys(stack.stateMachines)).toEqual([
+      'IProovLogin',
+      'Login',
+      'Registration',
+      'UpdatePassword',
+    ]);
     expect(
       Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
         .map((r) => r.Properties.RouteKey)
