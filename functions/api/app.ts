@@ -114,8 +114,9 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
   const body = jsonBody(event, deps.config.maxBodyBytes);
   if (body !== undefined && !isJsonObject(body))
     throw new HttpError(400, 'Request body must be a JSON object');
-  // The client proves its session on every step (it is never stored with the journey).
-  const session = await requestSession(event, realm, deps);
+  // The client proves its session on every step (it is never stored with the journey); read only when the step
+  // runs an execution.
+  const session = () => requestSession(event, realm, deps);
   // A suspended journey's link (AM's suspendedId; the SDK's FRAuth.resume): the id alone resumes it.
   const suspendedId = query.suspendedId;
   if (suspendedId !== undefined) {

@@ -66,9 +66,15 @@ export interface StepRequest {
   returnCode?: string;
   /** The client's address as the edge saw it (API Gateway's sourceIp), for throttling. */
   clientIp?: string;
-  /** The user of the live session (this realm's) the request came with, resolved by the API; never stored. */
-  session?: SessionIdentity | null;
+  /**
+   * The user of the live session (this realm's) the request came with; never stored. A function is called only
+   * when the step runs an execution, so a request answered without one (an idle poll) costs no session read.
+   */
+  session?: SessionIdentity | null | (() => Promise<SessionIdentity | null>);
 }
+
+const sessionOf = async (request: StepRequest): Promise<SessionIdentity | null> =>
+  typeof request.session === 'function' ? request.session() : (request.session ?? null);
 
 export interface JourneyServiceDeps {
   engine: EnginePort;
@@ -122,7 +128,7 @@ export class JourneyService {
   }
 
   async start(journey: string, realm: string, request: StepRequest = {}): Promise<StepResponse> {
-    const { locale, clientIp, session } = request;
+    const { locale, clientIp } = request;
     this.assertJourney(journey);
     const now = this.isoNow();
     const tx: Transaction = {
@@ -142,7 +148,7 @@ export class JourneyService {
       txId: tx.id,
       locale: locale ?? null,
       clientIp: clientIp ?? null,
-      session: session ?? null,
+      session: await sessionOf(request),
       state: {},
     });
     return this.conclude(tx, output, true);
@@ -155,7 +161,7 @@ export class JourneyService {
     body: unknown,
     request: StepRequest = {},
   ): Promise<StepResponse> {
-    const { locale, returnCode, clientIp, session } = request;
+    const { locale, returnCode, clientIp } = request;
     if (!isJsonObject(body)) throw new JourneyRequestError('The request body must be a JSON object');
     const parsed = parseAuthId(body.authId);
     if (!parsed) throw new InvalidAuthIdError();
@@ -185,6 +191,8 @@ export class JourneyService {
       // Nothing happened since the step was written: the client polls again with the step it holds.
       return this.stepResponse(tx.id, parsed.secret, tx.pending);
     }
+    // Read before the step is claimed: a failed read leaves the step as it was.
+    const session = await sessionOf(request);
     let claimed: Transaction;
     try {
       claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
@@ -214,7 +222,7 @@ export class JourneyService {
       txId: tx.id,
       locale: locale ?? null,
       clientIp: clientIp ?? null,
-      session: session ?? null,
+      session,
       resumeAt: tx.pending.node,
       ...(returnCode ? { returnCode } : {}),
       input,
@@ -259,6 +267,7 @@ export class JourneyService {
       throw new InvalidSuspendedIdError();
     }
     if (journey !== undefined && journey !== tx.journey) throw new InvalidSuspendedIdError();
+    const session = await sessionOf(request);
     let claimed: Transaction;
     try {
       claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
@@ -273,7 +282,7 @@ export class JourneyService {
       txId: tx.id,
       locale: request.locale ?? null,
       clientIp: request.clientIp ?? null,
-      session: request.session ?? null,
+      session,
       resumeAt: tx.pending.node,
       input: tx.pending.callbacks,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
