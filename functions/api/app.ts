@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import { stringifySetCookie } from 'cookie';
+import type { SessionIdentity } from '../contract/journey.js';
 import {
   InvalidAuthIdError,
   InvalidSuspendedIdError,
@@ -80,6 +81,27 @@ function stepResult(response: StepResponse, deps: ApiDeps): HttpResult {
   }
 }
 
+/** The session token a request carries, as AM takes it: the `iPlanetDirectoryPro` header, else the cookie. */
+function sessionToken(event: HttpEvent, deps: ApiDeps): string | undefined {
+  return event.headers[deps.config.cookieName.toLowerCase()] ?? cookie(event, deps.config.cookieName);
+}
+
+/**
+ * Who the request's session belongs to, for the journey's nodes (Get Session Data): null without a token, or
+ * with one that is malformed, unknown, expired or of another realm — never an error. Only the user's id and
+ * name go on; the token stays here.
+ */
+async function requestSession(
+  event: HttpEvent,
+  realm: string,
+  deps: ApiDeps,
+): Promise<SessionIdentity | null> {
+  const token = sessionToken(event, deps);
+  const session = token ? await deps.sessions.find(token) : undefined;
+  if (!session || session.realm !== realm) return null;
+  return { userId: session.userId, userName: session.userName };
+}
+
 async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Promise<HttpResult> {
   const query = event.queryStringParameters ?? {};
   const indexType = query.authIndexType;
@@ -93,6 +115,9 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
   const body = jsonBody(event, deps.config.maxBodyBytes);
   if (body !== undefined && !isJsonObject(body))
     throw new HttpError(400, 'Request body must be a JSON object');
+  // The client proves its session on every step (it is never stored with the journey); read only when the step
+  // runs an execution.
+  const session = () => requestSession(event, realm, deps);
   // A suspended journey's link (AM's suspendedId; the SDK's FRAuth.resume): the id alone resumes it.
   const suspendedId = query.suspendedId;
   if (suspendedId !== undefined) {
@@ -101,6 +126,7 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
       await deps.journeys.resumeByLink(realm, journey, suspendedId, {
         ...(locale ? { locale } : {}),
         clientIp,
+        session,
       }),
       deps,
     );
@@ -108,7 +134,7 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
   if (body === undefined || body.authId === undefined) {
     if (body?.callbacks !== undefined) throw new HttpError(400, 'Callbacks were submitted without an authId');
     return stepResult(
-      await deps.journeys.start(journey ?? deps.config.defaultJourney, realm, { locale, clientIp }),
+      await deps.journeys.start(journey ?? deps.config.defaultJourney, realm, { locale, clientIp, session }),
       deps,
     );
   }
@@ -120,6 +146,7 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
       ...(locale ? { locale } : {}),
       ...(returnCode ? { returnCode } : {}),
       clientIp,
+      session,
     }),
     deps,
   );
@@ -132,10 +159,7 @@ async function sessions(event: HttpEvent, realm: string, deps: ApiDeps): Promise
     typeof body === 'object' && body !== null && 'tokenId' in body
       ? (body as { tokenId: unknown }).tokenId
       : undefined;
-  const token =
-    event.headers[deps.config.cookieName.toLowerCase()] ??
-    cookie(event, deps.config.cookieName) ??
-    (typeof fromBody === 'string' ? fromBody : undefined);
+  const token = sessionToken(event, deps) ?? (typeof fromBody === 'string' ? fromBody : undefined);
   if (action === 'validate') {
     const session = token ? await deps.sessions.find(token) : undefined;
     if (!session || session.realm !== realm) return json(200, { valid: false });

@@ -28,6 +28,12 @@ export interface TransientState {
   referenceEnrolments?: Record<string, string>;
 }
 
+/** Who a live session belongs to, as nodes see it (JourneyContext.session). */
+export interface SessionIdentity {
+  userId: string;
+  userName: string;
+}
+
 /** AM's shared state, as Proofline's nodes use it. */
 export interface SharedState {
   username?: string;
@@ -90,6 +96,13 @@ export interface JourneyContext {
    * no client sent the step (an event's resume). The engine always sets it.
    */
   clientIp?: string | null;
+  /**
+   * The signed-in user whose session token (AM's `iPlanetDirectoryPro`, header or cookie) came with this step,
+   * resolved by the API in this realm; null when none came or it is not a live session of this realm. Only what
+   * nodes need (Get Session Data): never the token. The client proves it on every request, so it is never
+   * persisted (like `clientIp`). The engine always sets it.
+   */
+  session?: SessionIdentity | null;
   /** The one-time `code` a user brought back from a redirect (query parameter), for `resumeAt`. */
   returnCode?: string;
   /** The suspended node the execution resumes at (absent on the first step). */
@@ -123,6 +136,7 @@ export const CARRIED_CONTEXT_FIELDS = [
   'txId',
   'locale',
   'clientIp',
+  'session',
   'state',
 ] as const satisfies readonly (keyof JourneyContext)[];
 

@@ -7,7 +7,7 @@ import type { Callback, CallbackTemplate } from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import type { Clock } from './clock.js';
 import type { ProofStore } from './data.js';
-import type { SharedState, Suspension } from './journey.js';
+import type { SessionIdentity, SharedState, Suspension } from './journey.js';
 import type { AttemptStore, IpaSessionStore, IproovClaimStore, ThrottleStore, UserStore } from './ports.js';
 
 /** Password hashing, as nodes use it (functions/store/password.ts in both runtimes; counted in tests). */
@@ -95,6 +95,8 @@ export interface NodeContext<C> {
   readonly locale?: string;
   /** The client's address (API Gateway's sourceIp), for throttling. */
   readonly clientIp?: string;
+  /** The user of the live session this step came with (AM's `existingSession`); absent when none. */
+  readonly session?: SessionIdentity;
   /** Shared state; the node mutates it in place. */
   readonly state: SharedState;
   readonly services: NodeServices;

@@ -1,7 +1,12 @@
 import { type Clock, nowSeconds } from '../contract/clock.js';
 import type { JourneyFrame, PendingStep, Transaction } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
-import { type JourneyContext, type SharedState, SUSPENDED } from '../contract/journey.js';
+import {
+  type JourneyContext,
+  type SessionIdentity,
+  type SharedState,
+  SUSPENDED,
+} from '../contract/journey.js';
 import { leaseExpired, pendingFrom, released } from '../contract/keys.js';
 import type { SessionStore, TransactionStore, UserStore } from '../contract/ports.js';
 import type { Callback } from '../shared/callbacks.js';
@@ -62,7 +67,15 @@ export interface StepRequest {
   returnCode?: string;
   /** The client's address as the edge saw it (API Gateway's sourceIp), for throttling. */
   clientIp?: string;
+  /**
+   * The user of the live session (this realm's) the request came with; never stored. A function is called only
+   * when the step runs an execution, so a request answered without one (an idle poll) costs no session read.
+   */
+  session?: SessionIdentity | null | (() => Promise<SessionIdentity | null>);
 }
+
+const sessionOf = async (request: StepRequest): Promise<SessionIdentity | null> =>
+  typeof request.session === 'function' ? request.session() : (request.session ?? null);
 
 export interface JourneyServiceDeps {
   engine: EnginePort;
@@ -139,6 +152,7 @@ export class JourneyService {
       txId: tx.id,
       locale: locale ?? null,
       clientIp: clientIp ?? null,
+      session: await sessionOf(request),
       state: {},
     });
     const followed = await this.follow(tx, output, []);
@@ -182,6 +196,8 @@ export class JourneyService {
       // Nothing happened since the step was written: the client polls again with the step it holds.
       return this.stepResponse(tx.id, parsed.secret, tx.pending);
     }
+    // Read before the step is claimed: a failed read leaves the step as it was.
+    const session = await sessionOf(request);
     let claimed: Transaction;
     try {
       claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
@@ -211,6 +227,7 @@ export class JourneyService {
       txId: tx.id,
       locale: locale ?? null,
       clientIp: clientIp ?? null,
+      session,
       resumeAt: tx.pending.node,
       ...(returnCode ? { returnCode } : {}),
       input,
@@ -258,6 +275,7 @@ export class JourneyService {
     // The link names the journey of the node that made it: the transaction's, or the inner journey it waits in.
     if (journey !== undefined && journey !== tx.journey && journey !== tx.pending.journey)
       throw new InvalidSuspendedIdError();
+    const session = await sessionOf(request);
     let claimed: Transaction;
     try {
       claimed = await this.deps.transactions.claim(tx, { ms: this.leaseMs, by: 'client' });
@@ -272,6 +290,7 @@ export class JourneyService {
       txId: tx.id,
       locale: request.locale ?? null,
       clientIp: request.clientIp ?? null,
+      session,
       resumeAt: tx.pending.node,
       input: tx.pending.callbacks,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
@@ -323,6 +342,7 @@ export class JourneyService {
       // No client sent this step: no locale, no address (CARRIED_CONTEXT_FIELDS are never absent).
       locale: null,
       clientIp: null,
+      session: null,
       resumeAt: tx.pending.node,
       ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
       state: tx.state,
@@ -384,6 +404,7 @@ export class JourneyService {
         txId: output.txId,
         locale: output.locale ?? null,
         clientIp: output.clientIp ?? null,
+        session: output.session ?? null,
       };
       const call = output.outcome === SUSPENDED ? output.suspend?.journey : undefined;
       if (call !== undefined && output.suspendedAt) {

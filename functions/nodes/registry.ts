@@ -15,6 +15,7 @@ import { consentMapping } from './consent-mapping.js';
 import { createObject } from './create-object.js';
 import { emailSuspend } from './email-suspend.js';
 import { emailTemplate } from './email-template.js';
+import { getSessionData } from './get-session-data.js';
 import { idemiaIpaCompletionDecision } from './idemia-ipa-completion-decision.js';
 import { idemiaIpaEvaluation } from './idemia-ipa-evaluation.js';
 import { identifyExistingUser } from './identify-existing-user.js';
@@ -70,6 +71,7 @@ const DEFINITIONS = [
   kbaCreate,
   kbaVerify,
   kbaDecision,
+  getSessionData,
 ] as const;
 
 const REGISTRY = new Map<string, NodeDefinition<unknown>>(

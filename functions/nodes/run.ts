@@ -26,6 +26,7 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     txId: context.txId,
     ...(context.locale ? { locale: context.locale } : {}),
     ...(context.clientIp ? { clientIp: context.clientIp } : {}),
+    ...(context.session ? { session: context.session } : {}),
     ...(resuming && context.input ? { input: context.input } : {}),
     ...(resuming && context.memo ? { memo: context.memo } : {}),
     ...(resuming && context.returnCode ? { returnCode: context.returnCode } : {}),
@@ -41,6 +42,7 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     txId: context.txId,
     locale: context.locale ?? null,
     clientIp: context.clientIp ?? null,
+    session: context.session ?? null,
     state,
   } satisfies Record<(typeof CARRIED_CONTEXT_FIELDS)[number], unknown>;
   if ('suspend' in result)

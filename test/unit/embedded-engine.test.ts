@@ -81,6 +81,7 @@ describe('the embedded engine', () => {
         txId: 't',
         locale,
         clientIp,
+        session: null,
         resumeAt: 'IpaEvaluation',
         input: [],
         state: { userId: 'u1' },

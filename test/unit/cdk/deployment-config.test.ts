@@ -109,7 +109,12 @@ describe('which journeys deploy', () => {
     const all = listJourneyFiles().map((f) => f.journey);
     const plan = planJourneys({});
 
-    expect(plan.journeys.map((j) => j.file.journey)).toEqual(['Login', 'ProgressiveProfile', 'Registration']);
+    expect(plan.journeys.map((j) => j.file.journey)).toEqual([
+      'Login',
+      'ProgressiveProfile',
+      'Registration',
+      'UpdatePassword',
+    ]);
     expect(plan.leftOut).toEqual([
       { journey: 'IProovLogin', missing: ['iproov'] },
       { journey: 'IdentityProofing', missing: ['idemia', 'iproov', 'uiBaseUrl'] },
@@ -120,6 +125,7 @@ describe('which journeys deploy', () => {
       'Login',
       'ProgressiveProfile',
       'Registration',
+      'UpdatePassword',
     ]);
     expect(journeysOf({ idemia: idemia as never, iproov: iproov as never, uiBaseUrl })).toEqual(all);
   });
@@ -208,7 +214,12 @@ describe('the stack from the deployment configuration', () => {
   it('without vendors: only the journeys they do not need, a warning for each left out, no webhooks', () => {
     const { stack, template } = synth({});
 
-    expect(Object.keys(stack.stateMachines)).toEqual(['Login', 'ProgressiveProfile', 'Registration']);
+    expect(Object.keys(stack.stateMachines)).toEqual([
+      'Login',
+      'ProgressiveProfile',
+      'Registration',
+      'UpdatePassword',
+    ]);
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual([
       expect.stringMatching(/^IdentityNodesFunction/),
       expect.stringMatching(/^ApiFunction/),
@@ -236,6 +247,7 @@ describe('the stack from the deployment configuration', () => {
       'Login',
       'ProgressiveProfile',
       'Registration',
+      'UpdatePassword',
     ]);
     expect(
       Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
