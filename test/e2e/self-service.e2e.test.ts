@@ -102,3 +102,30 @@ describe.skipIf(!target.baseUrl || !local)(`self-service: ResetPassword (${targe
     expect(mail.text).toMatch(/\/#\/service\/ResetPassword/);
   });
 });
+
+describe.skipIf(!target.baseUrl)(`self-service: UpdatePassword (${target.name})`, () => {
+  it('changes the password of the signed-in user (session header), ends the older session', async () => {
+    const userName = `e2e-update-${randomBytes(6).toString('hex')}`;
+    const registered = await register(userName);
+    const token = registered.body.tokenId as string;
+    const withSession = { iPlanetDirectoryPro: token };
+
+    const current = await post(authenticate('UpdatePassword'), undefined, withSession);
+    const next = await post(authenticate('UpdatePassword'), fill(current.body, [PASSWORD]), withSession);
+    const done = await post(
+      authenticate('UpdatePassword'),
+      fill(next.body, ['E2e-Updated-Passw0rd']),
+      withSession,
+    );
+    const anonymous = await post(authenticate('UpdatePassword'));
+    const signIn = await post(authenticate('Login'));
+    const signedIn = await post(authenticate('Login'), fill(signIn.body, [userName, 'E2e-Updated-Passw0rd']));
+
+    expect(current.status, JSON.stringify(current.body)).toBe(200);
+    expect(next.status, JSON.stringify(next.body)).toBe(200);
+    expect(done.body.tokenId).toEqual(expect.any(String));
+    expect(anonymous.status).toBe(401);
+    expect(signedIn.body.tokenId).toEqual(expect.any(String));
+    expect(await validate(token)).toEqual({ valid: false });
+  });
+});
