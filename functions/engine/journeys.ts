@@ -221,29 +221,14 @@ export class JourneyService {
         by: 'client',
       });
     }
-    const resumed = await this.run(claimed, {
-      journey: tx.pending.journey ?? tx.journey,
-      realm: tx.realm,
-      txId: tx.id,
+    const { output, frames } = await this.resumePending(claimed, tx, {
       locale: locale ?? null,
       clientIp: clientIp ?? null,
       session,
-      resumeAt: tx.pending.node,
-      ...(returnCode ? { returnCode } : {}),
       input,
-      ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
-      state: tx.state,
+      ...(returnCode ? { returnCode } : {}),
     });
-    const { output, frames } = await this.follow(claimed, resumed, tx.frames ?? []);
-    try {
-      return await this.conclude(claimed, output, false, undefined, frames);
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
-      // This request ran past its lease and another one took the step over: that one's result stands.
-      throw new StepConflictError('This step was taken over by another request after this one ran too long', {
-        cause: error,
-      });
-    }
+    return this.concludeClaimed(claimed, output, frames);
   }
 
   /**
@@ -284,27 +269,13 @@ export class JourneyService {
       throw error;
     }
     logger.info('Journey resumed by its link', { journey: tx.journey, txId: tx.id });
-    const resumed = await this.run(claimed, {
-      journey: tx.pending.journey ?? tx.journey,
-      realm: tx.realm,
-      txId: tx.id,
+    const { output, frames } = await this.resumePending(claimed, tx, {
       locale: request.locale ?? null,
       clientIp: request.clientIp ?? null,
       session,
-      resumeAt: tx.pending.node,
       input: tx.pending.callbacks,
-      ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
-      state: tx.state,
     });
-    const { output, frames } = await this.follow(claimed, resumed, tx.frames ?? []);
-    try {
-      return await this.conclude(claimed, output, false, undefined, frames);
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
-      throw new StepConflictError('This step was taken over by another request after this one ran too long', {
-        cause: error,
-      });
-    }
+    return this.concludeClaimed(claimed, output, frames);
   }
 
   /**
@@ -335,19 +306,12 @@ export class JourneyService {
         by: 'event',
       });
     }
-    const resumed = await this.run(claimed, {
-      journey: tx.pending.journey ?? tx.journey,
-      realm: tx.realm,
-      txId: tx.id,
-      // No client sent this step: no locale, no address (CARRIED_CONTEXT_FIELDS are never absent).
+    // No client sent this step: no locale, no address, no session (CARRIED_CONTEXT_FIELDS are never absent).
+    const { output, frames } = await this.resumePending(claimed, tx, {
       locale: null,
       clientIp: null,
       session: null,
-      resumeAt: tx.pending.node,
-      ...(tx.pending.memo ? { memo: tx.pending.memo } : {}),
-      state: tx.state,
     });
-    const { output, frames } = await this.follow(claimed, resumed, tx.frames ?? []);
     // The client still holds the step the event ran: its next poll is answered by catchUp.
     const overtaken = claimed.claimedStepHash;
     try {
@@ -379,7 +343,45 @@ export class JourneyService {
   }
 
   /**
-   * Runs inner journeys (AM's Inner Tree Evaluator, ADR 21) until the step stops: a node that suspends with
+   * Runs the pending step of `tx` (claimed as `claimed`) with what this request brings, in the journey it waits
+   * in, then through inner journeys (`follow`).
+   */
+  private async resumePending(
+    claimed: Transaction,
+    tx: Transaction,
+    request: Pick<JourneyContext, 'locale' | 'clientIp' | 'session' | 'input' | 'returnCode'>,
+  ): Promise<{ output: JourneyContext; frames: JourneyFrame[] }> {
+    const pending = tx.pending as PendingStep;
+    const resumed = await this.run(claimed, {
+      journey: pending.journey ?? tx.journey,
+      realm: tx.realm,
+      txId: tx.id,
+      ...request,
+      resumeAt: pending.node,
+      ...(pending.memo ? { memo: pending.memo } : {}),
+      state: tx.state,
+    });
+    return this.follow(claimed, resumed, tx.frames ?? []);
+  }
+
+  /** Writes a claimed step's result; a request that ran past its lease loses to the one that took it over. */
+  private async concludeClaimed(
+    claimed: Transaction,
+    output: JourneyContext,
+    frames: readonly JourneyFrame[],
+  ): Promise<StepResponse> {
+    try {
+      return await this.conclude(claimed, output, false, undefined, frames);
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      throw new StepConflictError('This step was taken over by another request after this one ran too long', {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Runs inner journeys (AM's Inner Tree Evaluator, ADR 22) until the step stops: a node that suspends with
    * `journey` has that journey run with the same shared state, its outer journey kept as a frame; an inner
    * journey that ends resumes the outer one at that node with its result (`innerResult`). What it returns is a
    * step for the client (with the frames still waiting) or the outer journey's end.

@@ -4,6 +4,7 @@ import { accountKey, accountThrottleId, clientKey } from '../contract/keys.js';
 import type { NodeContext, NodeDefinition } from '../contract/nodes.js';
 import { ThrottledError } from '../shared/throttled.js';
 import { transientOf } from './page-support.js';
+import { checkReserveAttempts, reserveAttemptsSchema } from './reserve-attempts.js';
 
 const configSchema = v.strictObject({
   /** The message the next page shows after a failed check. */
@@ -14,12 +15,7 @@ const configSchema = v.strictObject({
    * attempts are counted: the limit holds however many attempts arrive in parallel (ADR 10). The journey lint
    * checks both values against that node.
    */
-  reserveAttempts: v.optional(
-    v.strictObject({
-      counter: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
-      limit: v.pipe(v.number(), v.integer(), v.minValue(1)),
-    }),
-  ),
+  reserveAttempts: reserveAttemptsSchema,
 });
 type Config = v.InferOutput<typeof configSchema>;
 
@@ -37,22 +33,7 @@ export const identityStoreDecision = {
   configSchema,
   outcomes: () => ['true', 'false', 'Locked'],
   suspends: false,
-  checkJourney(self, nodeOf) {
-    const reserve = self.config.reserveAttempts;
-    if (!reserve) return undefined;
-    const counter = nodeOf(reserve.counter);
-    if (self.routes.false !== reserve.counter || counter?.type !== 'RetryLimitDecisionNode')
-      return `reserveAttempts.counter must name the Retry Limit Decision on the "false" outcome (${self.routes.false})`;
-    const counterConfig = counter.config as {
-      retryLimit?: number;
-      incrementUserAttributeOnFailure?: boolean;
-    };
-    if (counterConfig.incrementUserAttributeOnFailure !== true)
-      return `${reserve.counter} must save its count to the user (incrementUserAttributeOnFailure) for reserveAttempts`;
-    if (counterConfig.retryLimit !== reserve.limit)
-      return `reserveAttempts.limit ${reserve.limit} differs from ${reserve.counter}'s retryLimit ${String(counterConfig.retryLimit)}`;
-    return undefined;
-  },
+  checkJourney: checkReserveAttempts,
   async process(ctx) {
     const transient = transientOf(ctx);
     const password = transient.password ?? '';

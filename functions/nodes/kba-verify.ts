@@ -14,6 +14,7 @@ import { credentialThrottleKeys } from './identity-store-decision.js';
 import { kbaSettingsEntries, normalizeAnswer, questionKey, questionText } from './kba-settings.js';
 import { type LocalizedText, localize } from './messages.js';
 import { transientOf } from './page-support.js';
+import { checkReserveAttempts, reserveAttemptsSchema } from './reserve-attempts.js';
 
 const configSchema = v.strictObject({
   ...kbaSettingsEntries,
@@ -29,12 +30,7 @@ const configSchema = v.strictObject({
    * Limit Decision `counter` (on this node's `false` outcome, saving to the user) before evaluating it, and
    * evaluate nothing once `limit` are counted. The journey lint checks both values against that node.
    */
-  reserveAttempts: v.optional(
-    v.strictObject({
-      counter: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
-      limit: v.pipe(v.number(), v.integer(), v.minValue(1)),
-    }),
-  ),
+  reserveAttempts: reserveAttemptsSchema,
 });
 type Config = v.InferOutput<typeof configSchema>;
 
@@ -108,22 +104,7 @@ export const kbaVerify = {
   configSchema,
   outcomes: () => ['true', 'false', 'Locked'],
   suspends: true,
-  checkJourney(self, nodeOf) {
-    const reserve = self.config.reserveAttempts;
-    if (!reserve) return undefined;
-    const counter = nodeOf(reserve.counter);
-    if (self.routes.false !== reserve.counter || counter?.type !== 'RetryLimitDecisionNode')
-      return `reserveAttempts.counter must name the Retry Limit Decision on the "false" outcome (${self.routes.false})`;
-    const counterConfig = counter.config as {
-      retryLimit?: number;
-      incrementUserAttributeOnFailure?: boolean;
-    };
-    if (counterConfig.incrementUserAttributeOnFailure !== true)
-      return `${reserve.counter} must save its count to the user (incrementUserAttributeOnFailure) for reserveAttempts`;
-    if (counterConfig.retryLimit !== reserve.limit)
-      return `reserveAttempts.limit ${reserve.limit} differs from ${reserve.counter}'s retryLimit ${String(counterConfig.retryLimit)}`;
-    return undefined;
-  },
+  checkJourney: checkReserveAttempts,
   async process(ctx) {
     const user = await identifiedUser(ctx);
     if (!user) return fail(ctx);

@@ -15,7 +15,7 @@ import { UserRepository } from '../../functions/store/users.js';
 import { baseUrl, login, PASSWORD, uniqueName } from './am-client.js';
 
 /**
- * Inner journeys (AM's Inner Tree Evaluator, ADR 21): Login runs ProgressiveProfile with the same shared state;
+ * Inner journeys (AM's Inner Tree Evaluator, ADR 22): Login runs ProgressiveProfile with the same shared state;
  * at the 3rd sign-in a user without marketing preferences is asked for them — a step of the inner journey that
  * reaches the client and resumes inside it — then Login ends in success. Through the unmodified SDK.
  */
