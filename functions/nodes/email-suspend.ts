@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { JourneyConfigurationError } from '../contract/errors.js';
-import { newSuspendedId } from '../contract/keys.js';
+import { clientKey, destinationKey, newSuspendedId } from '../contract/keys.js';
 import type { NodeDefinition } from '../contract/nodes.js';
 import { numberCallbacks } from '../shared/callbacks.js';
 import { localize } from './messages.js';
@@ -43,7 +43,8 @@ const NO_USER = '00000000-0000-4000-8000-000000000000';
  * `FRAuth.resume(url)` reads) and suspends it with a SuspendedTextOutputCallback; following the link — once,
  * before it expires — continues at this node's single outcome. The link's secret is stored hashed (ADR 20).
  * The email is handed to a background sender (`mailer`), and for an unknown account the same calls are made
- * with nothing to send: the answer and the work on the response path do not tell who has an account.
+ * with nothing to send: the answer and the work on the response path do not tell who has an account. Messages
+ * are throttled per destination and per client (429 with Retry-After), as the IPA link's are.
  */
 export const emailSuspend = {
   type: 'EmailSuspendNode',
@@ -66,6 +67,15 @@ export const emailSuspend = {
     const user = ctx.config.objectLookup ? await users.get(ctx.state.userId ?? NO_USER) : undefined;
     const collected = ctx.state.objectAttributes?.mail;
     const to = ctx.config.objectLookup ? user?.mail : typeof collected === 'string' ? collected : undefined;
+    // No inbox flooded, no client mailing many: the message counts against its destination (the address typed,
+    // else the user's) and the client, whether or not anyone holds the address (429 alike).
+    const destination = typeof collected === 'string' && collected !== '' ? collected : to;
+    const client = clientKey(ctx.clientIp);
+    const { policy } = ctx.services.throttle;
+    await ctx.services.throttle.consume([
+      ...(destination ? [{ id: `msg#${destinationKey(destination)}`, limit: policy.messagesPerDestination }] : []),
+      ...(client ? [{ id: `msg#${client}`, limit: policy.messagesPerClient }] : []),
+    ]);
     const { id, hash } = newSuspendedId(ctx.txId);
     const link = new URL(`${uiBaseUrl}/`);
     link.searchParams.set('suspendedId', id);

@@ -6,6 +6,8 @@ import type { AttemptStore, ThrottleStore, UserStore } from '../../functions/con
 import { runNode } from '../../functions/nodes/run.js';
 import type { EmailMessage } from '../../functions/providers/messaging/port.js';
 import { hashSecret } from '../../functions/shared/secret-hash.js';
+import { ThrottledError } from '../../functions/shared/throttled.js';
+import { throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 
 /** Email Suspend and Identify Existing User on fake ports that record every call: the work they do. */
 const ADA: User = {
@@ -19,8 +21,9 @@ const ADA: User = {
   updatedAt: '2026-01-01T00:00:00Z',
 };
 
-function harness() {
+function harness(throttled = false) {
   const calls: string[] = [];
+  const consumed: string[][] = [];
   const mails: Array<EmailMessage | undefined> = [];
   const users = {
     async get(id: string) {
@@ -41,7 +44,14 @@ function harness() {
     users,
     passwords: {} as PasswordHasher,
     attempts: {} as AttemptStore,
-    throttle: {} as ThrottleStore,
+    throttle: {
+      policy: throttlePolicyFromEnv({}),
+      async consume(keys) {
+        calls.push('throttle.consume');
+        consumed.push(keys.map((k) => k.id));
+        if (throttled) throw new ThrottledError(60);
+      },
+    } as ThrottleStore,
     uiBaseUrl: 'https://app.example',
     mailer: {
       async enqueue(message) {
@@ -50,8 +60,10 @@ function harness() {
       },
     },
   };
-  return { services, calls, mails };
+  return { services, calls, mails, consumed };
 }
+
+const CLIENT = '203.0.113.7';
 
 const invocation = (
   type: string,
@@ -60,7 +72,15 @@ const invocation = (
   config: Record<string, unknown> = {},
 ): NodeInvocation => ({
   node: { id: 'N', type, config: config as never },
-  context: { journey: 'ResetPassword', realm: 'alpha', txId: 'tx-1', state, locale: 'en', ...extra },
+  context: {
+    journey: 'ResetPassword',
+    realm: 'alpha',
+    txId: 'tx-1',
+    state,
+    locale: 'en',
+    clientIp: CLIENT,
+    ...extra,
+  },
 });
 
 describe('Identify Existing User', () => {
@@ -116,12 +136,34 @@ describe('Email Suspend', () => {
     const known = harness();
     const unknown = harness();
 
-    const a = await runNode(invocation('EmailSuspendNode', { userId: 'user-ada' }), known.services);
-    const b = await runNode(invocation('EmailSuspendNode', {}), unknown.services);
+    const a = await runNode(
+      invocation('EmailSuspendNode', { userId: 'user-ada', objectAttributes: { mail: 'ada@example.com' } }),
+      known.services,
+    );
+    const b = await runNode(
+      invocation('EmailSuspendNode', { objectAttributes: { mail: 'nobody@example.com' } }),
+      unknown.services,
+    );
 
     expect(unknown.calls).toEqual(known.calls);
+    // Each message counts against its destination (the address typed) and the client, known or not.
+    expect(known.consumed[0]).toEqual([expect.stringMatching(/^msg#/), expect.stringMatching(/^msg#/)]);
+    expect(unknown.consumed[0]?.length).toBe(2);
     expect(unknown.mails).toEqual([undefined]);
     expect(b.suspend?.callbacks).toEqual(a.suspend?.callbacks);
+  });
+
+  it('refuses a throttled message (429) before anything is mailed, known account or not', async () => {
+    for (const state of [{ userId: 'user-ada' }, {}]) {
+      const h = harness(true);
+      await expect(
+        runNode(
+          invocation('EmailSuspendNode', { ...state, objectAttributes: { mail: 'ada@example.com' } }),
+          h.services,
+        ),
+      ).rejects.toBeInstanceOf(ThrottledError);
+      expect(h.mails).toEqual([]);
+    }
   });
 
   it('continues at its outcome when resumed (only a followed link resumes it)', async () => {
