@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { JourneyConfigurationError } from '../contract/errors.js';
+import { NoIdentifiedUserError } from '../contract/errors.js';
 import type { NodeDefinition } from '../contract/nodes.js';
 
 const configSchema = v.strictObject({
@@ -21,14 +21,15 @@ export const termsAndConditionsDecision = {
   outcomes: () => ['true', 'false'],
   suspends: false,
   async process(ctx) {
-    const terms = ctx.services.terms;
-    if (!terms) return { outcome: 'true' };
     const userId = ctx.state.userId;
     if (!userId) {
-      throw new JourneyConfigurationError(
+      // Started without a sign-in (e.g. ProgressiveProfile on its own): the journey fails as in AM (401).
+      throw new NoIdentifiedUserError(
         `${ctx.nodeId}: no identified user (place it after a node that identifies one)`,
       );
     }
+    const terms = ctx.services.terms;
+    if (!terms) return { outcome: 'true' };
     const user = await ctx.services.users.get(userId);
     return { outcome: user?.termsAccepted?.termsVersion === terms.activeVersion() ? 'true' : 'false' };
   },

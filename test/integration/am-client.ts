@@ -123,8 +123,10 @@ export function registrationValues(
     givenName: 'Ada',
     sn: 'Lovelace',
     mail: `${userName}@example.com`,
-    'preferences/marketing': true,
-    'preferences/updates': false,
+    // No marketing: Login's ProgressiveProfile would ask a marketing opt-in for consents at the 3rd sign-in
+    // (progressive-profile.test.ts covers that); a registered test user is signed in without a step.
+    'preferences/marketing': false,
+    'preferences/updates': true,
     Password: PASSWORD,
     securityQuestions: SECURITY_ANSWERS,
     acceptTerms: true,

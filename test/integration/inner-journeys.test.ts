@@ -13,6 +13,7 @@ import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { baseUrl, login, PASSWORD, uniqueName } from './am-client.js';
+import { completeProfile } from './complete-users.js';
 
 /**
  * Inner journeys (AM's Inner Tree Evaluator, ADR 22): Login runs ProgressiveProfile with the same shared state;
@@ -26,9 +27,10 @@ const store = () => ({
 
 async function userWithoutPreferences(): Promise<string> {
   const userName = uniqueName('inner');
+  const { preferences: _, ...answersAndTerms } = await completeProfile();
   await new UserRepository(store()).create(
     'alpha',
-    { userName, givenName: 'Ada', sn: 'Lovelace', mail: `${userName}@example.com` },
+    { userName, givenName: 'Ada', sn: 'Lovelace', mail: `${userName}@example.com`, ...answersAndTerms },
     await passwordHasher.hash(PASSWORD),
   );
   return userName;

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserProfile } from '../../functions/contract/data.js';
 import type { Store } from '../../functions/store/dynamo.js';
 
 /**
  * Writes a user as the store kept them before realms were isolated (ADR 11): a guard item
- * `userName#<lower-cased name>` and a user item without `realm`. Returns the user id.
+ * `userName#<lower-cased name>` and a user item without `realm`. Returns the user id. `profile`: more attributes
+ * of the user item (e.g. `completeProfile()`, so that Login's ProgressiveProfile asks nothing).
  */
-export async function writeLegacyUser(store: Store, userName: string, passwordHash: string): Promise<string> {
+export async function writeLegacyUser(
+  store: Store,
+  userName: string,
+  passwordHash: string,
+  profile: Partial<UserProfile> = {},
+): Promise<string> {
   const id = randomUUID();
   const now = new Date().toISOString();
   const key = userName.trim().toLowerCase();
@@ -20,6 +27,7 @@ export async function writeLegacyUser(store: Store, userName: string, passwordHa
     new PutCommand({
       TableName: store.tables.Users,
       Item: {
+        ...profile,
         id,
         userName,
         userNameKey: key,

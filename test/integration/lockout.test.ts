@@ -23,6 +23,7 @@ import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { fill, login, PASSWORD, register, type Step, start, submit, uniqueName } from './am-client.js';
+import { completeProfile } from './complete-users.js';
 import { writeLegacyUser } from './legacy-users.js';
 
 /**
@@ -30,6 +31,9 @@ import { writeLegacyUser } from './legacy-users.js';
  * instrumented: how many passwords were evaluated for an account, and what the store did for a name.
  */
 type Operation = string;
+
+/** Users with their security answers, the terms and preferences: Login's ProgressiveProfile asks nothing. */
+const complete = await completeProfile();
 
 function harness() {
   const operations: Operation[] = [];
@@ -121,7 +125,11 @@ describe('the account lockout', () => {
     async (parallel) => {
       const h = harness();
       const userName = uniqueName('lock');
-      const user = await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
+      const user = await h.users.create(
+        'alpha',
+        { userName, ...complete },
+        await passwordHasher.hash(PASSWORD),
+      );
 
       const replies = await Promise.all(
         Array.from({ length: parallel }, (_, i) => attempt(h.journeys, userName, `wrong-${i}`)),
@@ -145,7 +153,11 @@ describe('the account lockout', () => {
   it('lets the right password through among parallel wrong ones only within the limit', async () => {
     const h = harness();
     const userName = uniqueName('race');
-    const user = await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
+    const user = await h.users.create(
+      'alpha',
+      { userName, ...complete },
+      await passwordHasher.hash(PASSWORD),
+    );
 
     const replies = await Promise.all([
       ...Array.from({ length: 19 }, (_, i) => attempt(h.journeys, userName, `wrong-${i}`)),
@@ -170,7 +182,7 @@ describe('the account lockout', () => {
     const h = harness();
     const known = uniqueName('know');
     const unknown = uniqueName('unkn');
-    await h.users.create('alpha', { userName: known }, await passwordHasher.hash(PASSWORD));
+    await h.users.create('alpha', { userName: known, ...complete }, await passwordHasher.hash(PASSWORD));
     const trace = async (userName: string) => {
       const first = stepOf(await h.journeys.start('Login', 'alpha'));
       const from = h.operations.length;
@@ -221,7 +233,7 @@ describe('the account lockout', () => {
   it('forgets the count and lifts the lock once its duration is over', async () => {
     const h = harness();
     const userName = uniqueName('over');
-    await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
+    await h.users.create('alpha', { userName, ...complete }, await passwordHasher.hash(PASSWORD));
     const key = accountKey('alpha', userName);
     for (let i = 0; i < 3; i++) await attempt(h.journeys, userName, 'wrong');
     expect((await h.attempts.get(key)).lockedUntil).toBeDefined();
@@ -275,7 +287,7 @@ describe('the account lockout', () => {
   it('keeps a lock with no duration until an operator lifts it', async () => {
     const h = harness();
     const userName = uniqueName('perm');
-    await h.users.create('alpha', { userName }, await passwordHasher.hash(PASSWORD));
+    await h.users.create('alpha', { userName, ...complete }, await passwordHasher.hash(PASSWORD));
     const key = accountKey('alpha', userName);
     await h.attempts.lock(key, PERMANENT);
 
@@ -295,7 +307,7 @@ describe('legacy password hashes', () => {
     const salt = randomBytes(16);
     const key = scryptSync(PASSWORD.normalize('NFKC'), salt, 32, { N: 2 ** 10, r: 8, p: 1 });
     const legacy = ['scrypt', 2 ** 10, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
-    const user = await h.users.create('alpha', { userName }, legacy);
+    const user = await h.users.create('alpha', { userName, ...complete }, legacy);
 
     const signedIn = await attempt(h.journeys, userName, PASSWORD);
     const rehashed = (await h.users.get(user.id))?.passwordHash ?? '';

@@ -14,6 +14,7 @@ import {
   type Step,
   uniqueName,
 } from './am-client.js';
+import { completeProfile } from './complete-users.js';
 import { writeLegacyUser } from './legacy-users.js';
 
 type AmReply = Reply & { realm?: string };
@@ -61,7 +62,7 @@ async function legacyUser(userName: string): Promise<void> {
     doc: createDocumentClient(inject('dynamodbEndpoint')),
     tables: inject('tables') as TableNames,
   };
-  await writeLegacyUser(store, userName, await passwordHasher.hash(PASSWORD));
+  await writeLegacyUser(store, userName, await passwordHasher.hash(PASSWORD), await completeProfile());
 }
 
 describe('realm isolation', () => {

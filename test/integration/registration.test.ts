@@ -169,7 +169,8 @@ describe('Registration journey', () => {
     expect(again.callbacks[0]!.input[0]!.value).toBe(userName);
     expect(output(again.callbacks[1]!, 'value')).toBe('Ada');
     expect(again.callbacks[3]!.input[0]!.value).toBe(`${userName}@example.com`);
-    expect(again.callbacks[4]!.input[0]!.value).toBe(true);
+    expect(again.callbacks[4]!.input[0]!.value).toBe(false);
+    expect(again.callbacks[5]!.input[0]!.value).toBe(true);
     expect(again.callbacks[6]!.input[0]!.value).toBe('');
     expect(failedPolicies(again, 6)).toEqual([
       { policyRequirement: 'AT_LEAST_X_CAPITAL_LETTERS', params: { numCaps: 1 } },

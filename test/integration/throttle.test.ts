@@ -9,6 +9,7 @@ import { clientKey, ThrottleRepository, throttlePolicyFromEnv } from '../../func
 import { UserRepository } from '../../functions/store/users.js';
 import type { Runtime } from '../../infra/local/runtime.js';
 import { fill, type HttpReply, PASSWORD, type Step, uniqueName } from './am-client.js';
+import { completeProfile } from './complete-users.js';
 
 /**
  * Throttling over HTTP, on a runtime of its own whose limits are low and whose Attempts table is its own (every
@@ -184,7 +185,7 @@ describe('throttle counters', () => {
 describe('a success clears the account count', () => {
   it('so that a user who mistypes now and then is never throttled', async () => {
     const userName = uniqueName('typo');
-    await users().create('alpha', { userName }, await hashPassword(PASSWORD));
+    await users().create('alpha', { userName, ...(await completeProfile()) }, await hashPassword(PASSWORD));
     const from = '127.0.0.4';
     const signIn = async (password: string) =>
       (await post('Login', await credentials(userName, password, from), from)).status;

@@ -2,7 +2,7 @@ import { CallbackType, FRCallback, FRStep, type TermsAndConditionsCallback } fro
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../functions/contract/clock.js';
 import type { ConsentedMapping, TermsAcceptance, User, UserProfile } from '../../functions/contract/data.js';
-import { JourneyConfigurationError } from '../../functions/contract/errors.js';
+import { JourneyConfigurationError, NoIdentifiedUserError } from '../../functions/contract/errors.js';
 import type { JourneyContext, NodeInvocation, SharedState } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import type { UserStore } from '../../functions/contract/ports.js';
@@ -305,8 +305,9 @@ describe('Terms and Conditions Decision', () => {
     expect(await decide(new FakeUsers(), null)).toBe('true');
   });
 
-  it('fails as misconfigured with no identified user', async () => {
-    await expect(decide(new FakeUsers(), termsFromEnv({}), {})).rejects.toThrow(/no identified user/);
+  it('fails as AM does (no identified user) without a signed-in user, terms configured or not', async () => {
+    await expect(decide(new FakeUsers(), termsFromEnv({}), {})).rejects.toThrow(NoIdentifiedUserError);
+    await expect(decide(new FakeUsers(), null, {})).rejects.toThrow(NoIdentifiedUserError);
   });
 
   it("accepts AM's identityAttribute setting, userName only", () => {
