@@ -73,7 +73,9 @@ export const emailSuspend = {
     const client = clientKey(ctx.clientIp);
     const { policy } = ctx.services.throttle;
     await ctx.services.throttle.consume([
-      ...(destination ? [{ id: `msg#${destinationKey(destination)}`, limit: policy.messagesPerDestination }] : []),
+      ...(destination
+        ? [{ id: `msg#${destinationKey(destination)}`, limit: policy.messagesPerDestination }]
+        : []),
       ...(client ? [{ id: `msg#${client}`, limit: policy.messagesPerClient }] : []),
     ]);
     const { id, hash } = newSuspendedId(ctx.txId);
