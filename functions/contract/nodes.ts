@@ -76,6 +76,11 @@ export interface NodeServices {
    * with no active terms, and the accept node fails as misconfigured).
    */
   terms?: TermsSource;
+  /**
+   * The locales Proofline answers in (`LOCALES`, default `en,fr`), the first the fallback for a client asking
+   * for none of them (functions/nodes/messages.ts). Undefined: the default.
+   */
+  locales?: readonly string[];
 }
 
 export interface NodeContext<C> {
