@@ -96,7 +96,10 @@ export interface NodeContext<C> {
   readonly returnCode?: string;
   /** The result of the inner journey this node ran (`suspend.journey`); only when resuming at this node. */
   readonly innerResult?: boolean;
-  /** The client's preferred locale (from Accept-Language), e.g. `en`, `fr-fr`. */
+  /**
+   * The locale of this step, e.g. `en`, `fr-fr`: the client's most preferred one (Accept-Language) that is
+   * configured (`services.locales`), else the first configured one (nodes/run.ts).
+   */
   readonly locale?: string;
   /** The client's address (API Gateway's sourceIp), for throttling. */
   readonly clientIp?: string;

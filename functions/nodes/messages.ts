@@ -9,16 +9,21 @@ export type LocalizedText = Record<string, string>;
 
 /**
  * The client's locale when Proofline answers in it: a configured one, or a regional variant of one (`fr-ch`
- * when `fr` is configured, so that a `fr-ch` text still wins over `fr`); undefined otherwise.
+ * when `fr` is configured, so that a `fr-ch` text still wins over `fr`); of a ranked list, the first such one;
+ * undefined otherwise.
  */
 export function supportedLocale(
   locale: string | undefined,
   locales: readonly string[] = DEFAULT_LOCALES,
 ): string | undefined {
-  const wanted = locale?.toLowerCase();
-  if (!wanted) return undefined;
-  const language = wanted.split('-')[0];
-  return locales.some((l) => l === wanted || l.split('-')[0] === language) ? wanted : undefined;
+  // A ranked list (`de-ch,fr`, as `preferredLocales` gives it): the first supported tag.
+  for (const tag of (locale ?? '').toLowerCase().split(',')) {
+    const wanted = tag.trim();
+    if (!wanted) continue;
+    const language = wanted.split('-')[0];
+    if (locales.some((l) => l === wanted || l.split('-')[0] === language)) return wanted;
+  }
+  return undefined;
 }
 
 /** The locale a step is answered in: the client's when supported, else the first configured one. */
@@ -73,8 +78,15 @@ export function textFor(
   return localize(texts, ctx.locale, fallback, ctx.services.locales ?? DEFAULT_LOCALES);
 }
 
-/** The first language tag of an Accept-Language header (`fr-CH, fr;q=0.9` → `fr-ch`). */
-export function preferredLocale(acceptLanguage: string | undefined): string | undefined {
+/** How many of a client's languages are kept (the context carries them through every step). */
+const MAX_ACCEPTED = 6;
+
+/**
+ * The language tags of an Accept-Language header, most preferred first, comma-separated (`de-CH, fr;q=0.8,
+ * de;q=0.9` → `de-ch,de,fr`): what the journey carries as the client's locale, so that each step is given in
+ * the first of them that is configured (`effectiveLocale`). Undefined when the header names none (`*`).
+ */
+export function preferredLocales(acceptLanguage: string | undefined): string | undefined {
   const tags = (acceptLanguage ?? '')
     .split(',')
     .map((part) => {
@@ -82,7 +94,8 @@ export function preferredLocale(acceptLanguage: string | undefined): string | un
       const q = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())?.[1]).find(Boolean);
       return { tag: tag?.trim().toLowerCase() ?? '', q: q ? Number(q) : 1 };
     })
-    .filter((t) => /^[a-z]{1,8}(-[a-z0-9]{1,8})*$/.test(t.tag) && t.q > 0)
+    .filter((t) => t.tag.length <= 35 && /^[a-z]{1,8}(-[a-z0-9]{1,8})*$/.test(t.tag) && t.q > 0)
     .sort((a, b) => b.q - a.q);
-  return tags[0]?.tag;
+  const ranked = [...new Set(tags.map((t) => t.tag))].slice(0, MAX_ACCEPTED);
+  return ranked.length > 0 ? ranked.join(',') : undefined;
 }

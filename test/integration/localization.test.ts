@@ -48,6 +48,15 @@ describe('localized steps (Accept-Language; LOCALES, default en,fr, the first th
     expect(texts(none)).toMatchObject({ header: 'Sign In', prompts: ['Username', 'Password'] });
   });
 
+  it('takes the client’s most preferred language that is configured: de first, then fr → French', async () => {
+    const step = await startIn('Login', 'de-DE, de;q=0.9, fr;q=0.8, en;q=0.5');
+
+    expect(texts(step)).toMatchObject({
+      header: 'Connexion',
+      prompts: ['Nom d’utilisateur', 'Mot de passe'],
+    });
+  });
+
   it('gives the failure message a node leaves for the page in the client’s language', async () => {
     const userName = uniqueName();
     await register(userName);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { listJourneyFiles } from '../../functions/engine/asl.js';
 import { ATTRIBUTES } from '../../functions/nodes/attributes.js';
-import { effectiveLocale, type LocalizedText, localize, textFor } from '../../functions/nodes/messages.js';
+import {
+  effectiveLocale,
+  type LocalizedText,
+  localize,
+  preferredLocales,
+  textFor,
+} from '../../functions/nodes/messages.js';
 import { FAILURES, PROMPTS } from '../../functions/nodes/texts.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { DEFAULT_LOCALES, localesFromEnv, parseLocales } from '../../functions/shared/locales.js';
@@ -21,6 +27,18 @@ describe('the configured locales (LOCALES)', () => {
     expect(() => localesFromEnv({ LOCALES: 'en,,fr,en' })).toThrow(ConfigurationError);
     expect(() => localesFromEnv({ LOCALES: ' , ' })).toThrow(/LOCALES must name at least one locale/);
     expect(() => parseLocales('en,français')).toThrow(/"français" is not a language tag/);
+  });
+});
+
+describe('Accept-Language', () => {
+  it('is carried as its tags, most preferred first; a step takes the first configured one', () => {
+    expect(preferredLocales('de-CH, fr;q=0.8, de;q=0.9')).toBe('de-ch,de,fr');
+    expect(preferredLocales('*')).toBeUndefined();
+    expect(preferredLocales('en;q=0, x_y, fr')).toBe('fr');
+    expect(preferredLocales('a,b,c,d,e,f,g,h')).toBe('a,b,c,d,e,f');
+    expect(effectiveLocale(preferredLocales('de-CH, fr;q=0.8, de;q=0.9'), ['en', 'fr'])).toBe('fr');
+    expect(effectiveLocale(preferredLocales('de-CH, de;q=0.9'), ['en', 'fr'])).toBe('en');
+    expect(effectiveLocale(undefined, ['fr', 'en'])).toBe('fr');
   });
 });
 
