@@ -10,7 +10,7 @@ import {
   StepConflictError,
 } from '../engine/errors.js';
 import type { JourneyService, StepResponse } from '../engine/journeys.js';
-import { preferredLocale } from '../nodes/messages.js';
+import { preferredLocales } from '../nodes/messages.js';
 import { isJsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import type { SessionRepository } from '../store/sessions.js';
@@ -109,7 +109,8 @@ async function authenticate(event: HttpEvent, realm: string, deps: ApiDeps): Pro
     throw new HttpError(400, `authIndexType ${indexType} is not supported; use authIndexType=service`);
   }
   const journey = query.authIndexValue;
-  const locale = preferredLocale(event.headers['accept-language']);
+  // The client's languages, ranked: each step is given in the first configured one (nodes/run.ts).
+  const locale = preferredLocales(event.headers['accept-language']);
   // The address API Gateway saw (the local server: the socket's), never a client-supplied X-Forwarded-For.
   const clientIp = event.requestContext.http.sourceIp;
   const body = jsonBody(event, deps.config.maxBodyBytes);

@@ -10,6 +10,7 @@ import { AwsMessaging } from '../providers/messaging/aws.js';
 import { lambdaMailer, type Mailer } from '../providers/messaging/deferred.js';
 import type { MessagingPort } from '../providers/messaging/port.js';
 import { optionalEnv } from '../shared/env.js';
+import { localesFromEnv } from '../shared/locales.js';
 import { termsFromEnv } from '../shared/terms.js';
 import { AttemptRepository } from '../store/attempts.js';
 import { type Store, storeFromEnv } from '../store/dynamo.js';
@@ -58,8 +59,8 @@ export function nodeServices(env: NodeJS.ProcessEnv, overrides: NodeOverrides): 
 }
 
 /**
- * The services every node family has: the tables' repositories, the password hasher, the public URLs and the
- * terms and conditions (bundled; `TERMS_VERSION` picks the active version, default the latest). Each
+ * The services every node family has: the tables' repositories, the password hasher, the public URLs, the
+ * locales (`LOCALES`) and the terms and conditions (bundled; `TERMS_VERSION` picks the active version, default the latest). Each
  * family's function (functions/node-functions/<family>.ts) adds its vendor's below, so that its bundle holds
  * only the clients it uses (issue 10 §2: the identity family does not carry S3, SES, SNS, IDEMIA or iProov).
  */
@@ -80,6 +81,8 @@ export function commonNodeServices(
     iproovClaims: new IproovClaimRepository(store),
     // The bundled terms and conditions; TERMS_VERSION picks the active version (default: the latest).
     terms: termsFromEnv(env),
+    // The locales pages and messages are given in (LOCALES, default en,fr): the first is the fallback.
+    locales: localesFromEnv(env),
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(uiBaseUrl ? { uiBaseUrl } : {}),
   };

@@ -87,7 +87,8 @@ export interface JourneyContext {
   realm: string;
   txId: string;
   /**
-   * The client's preferred locale for this step (Accept-Language); null when it has none. The engine always sets
+   * The client's preferred locales for this step (Accept-Language's tags, most preferred first, comma-separated:
+   * `de-ch,fr`; a node is given the first configured one as its `locale`); null when it has none. The engine always sets
    * it (see CARRIED_CONTEXT_FIELDS).
    */
   locale?: string | null;

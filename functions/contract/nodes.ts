@@ -76,6 +76,11 @@ export interface NodeServices {
    * with no active terms, and the accept node fails as misconfigured).
    */
   terms?: TermsSource;
+  /**
+   * The locales Proofline answers in (`LOCALES`, default `en,fr`), the first the fallback for a client asking
+   * for none of them (functions/nodes/messages.ts). Undefined: the default.
+   */
+  locales?: readonly string[];
 }
 
 export interface NodeContext<C> {
@@ -91,7 +96,10 @@ export interface NodeContext<C> {
   readonly returnCode?: string;
   /** The result of the inner journey this node ran (`suspend.journey`); only when resuming at this node. */
   readonly innerResult?: boolean;
-  /** The client's preferred locale (from Accept-Language), e.g. `en`, `fr-fr`. */
+  /**
+   * The locale of this step, e.g. `en`, `fr-fr`: the client's most preferred one (Accept-Language) that is
+   * configured (`services.locales`), else the first configured one (nodes/run.ts).
+   */
   readonly locale?: string;
   /** The client's address (API Gateway's sourceIp), for throttling. */
   readonly clientIp?: string;

@@ -61,7 +61,7 @@ export type StepResponse =
 
 /** What a request brings besides its body. */
 export interface StepRequest {
-  /** The client's preferred locale (Accept-Language). */
+  /** The client's preferred locales, most preferred first (`de-ch,fr`: Accept-Language's tags). */
   locale?: string;
   /** The one-time `code` of a user back from an external redirect. */
   returnCode?: string;

@@ -10,6 +10,7 @@ import {
   getPath,
   setPath,
 } from './attributes.js';
+import { textFor } from './messages.js';
 import { callbackNode, transientOf } from './page-support.js';
 import { checkPolicies, failedPoliciesOutput, policiesOutput } from './policies.js';
 
@@ -24,6 +25,7 @@ type Config = v.InferOutput<typeof configSchema>;
 
 function renderAttribute(
   name: AttributeName,
+  prompt: string,
   config: Config,
   current: JsonValue | undefined,
   failures?: PolicyFailure[],
@@ -37,7 +39,7 @@ function renderAttribute(
     type: definition.type === 'boolean' ? 'BooleanAttributeInputCallback' : 'StringAttributeInputCallback',
     output: [
       { name: 'name', value: name },
-      { name: 'prompt', value: definition.prompt },
+      { name: 'prompt', value: prompt },
       { name: 'required', value: config.required },
       { name: 'policies', value: policies },
       { name: 'failedPolicies', value: failedPoliciesOutput(failures) },
@@ -61,6 +63,7 @@ export const attributeCollector = callbackNode<Config>({
     ctx.config.attributesToCollect.map((name) =>
       renderAttribute(
         name,
+        textFor(ctx, undefined, ATTRIBUTES[name].prompt),
         ctx.config,
         getPath(ctx.state.objectAttributes, name),
         ctx.state.transient?.failedPolicies?.[name],

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '../shared/json.js';
 import { isJsonObject } from '../shared/json.js';
+import type { LocalizedText } from './messages.js';
 import {
   type Policy,
   required,
@@ -14,7 +15,8 @@ import {
  */
 export interface AttributeDefinition {
   type: 'string' | 'boolean';
-  prompt: string;
+  /** The callback's prompt per locale (`textFor` picks the step's). */
+  prompt: LocalizedText;
   /** Policies beyond REQUIRED (which depends on the collecting node's configuration). */
   policies: readonly Policy[];
   /** Unique across users: checked on submit, enforced atomically on creation. */
@@ -32,21 +34,32 @@ export const ATTRIBUTE_NAMES = [
 export type AttributeName = (typeof ATTRIBUTE_NAMES)[number];
 
 export const ATTRIBUTES: Readonly<Record<AttributeName, AttributeDefinition>> = {
-  givenName: { type: 'string', prompt: 'First Name', policies: [validType('string')] },
-  sn: { type: 'string', prompt: 'Last Name', policies: [validType('string')] },
+  givenName: { type: 'string', prompt: { en: 'First Name', fr: 'Prénom' }, policies: [validType('string')] },
+  sn: { type: 'string', prompt: { en: 'Last Name', fr: 'Nom' }, policies: [validType('string')] },
   mail: {
     type: 'string',
-    prompt: 'Email Address',
+    prompt: { en: 'Email Address', fr: 'Adresse e-mail' },
     policies: [validType('string'), validEmailAddressFormat()],
     unique: true,
   },
   telephoneNumber: {
     type: 'string',
-    prompt: 'Mobile Phone Number',
+    prompt: { en: 'Mobile Phone Number', fr: 'Numéro de téléphone mobile' },
     policies: [validType('string'), validPhoneNumberFormat()],
   },
-  'preferences/marketing': { type: 'boolean', prompt: 'Send me special offers and services', policies: [] },
-  'preferences/updates': { type: 'boolean', prompt: 'Send me news and updates', policies: [] },
+  'preferences/marketing': {
+    type: 'boolean',
+    prompt: {
+      en: 'Send me special offers and services',
+      fr: 'Recevoir des offres et services personnalisés',
+    },
+    policies: [],
+  },
+  'preferences/updates': {
+    type: 'boolean',
+    prompt: { en: 'Send me news and updates', fr: 'Recevoir des actualités et informations' },
+    policies: [],
+  },
 };
 
 /** The policies an attribute is checked against, for a node that requires it or not. */

@@ -3,7 +3,7 @@ import { JourneyConfigurationError } from '../contract/errors.js';
 import { clientKey, destinationKey, newSuspendedId } from '../contract/keys.js';
 import type { NodeDefinition } from '../contract/nodes.js';
 import { numberCallbacks } from '../shared/callbacks.js';
-import { localize } from './messages.js';
+import { textFor } from './messages.js';
 
 const localized = v.record(v.string(), v.string());
 
@@ -90,8 +90,8 @@ export const emailSuspend = {
       to
         ? {
             to,
-            subject: localize(ctx.config.emailSubject, ctx.locale, DEFAULT_SUBJECT),
-            text: fill(localize(ctx.config.emailText, ctx.locale, DEFAULT_TEXT)),
+            subject: textFor(ctx, ctx.config.emailSubject, DEFAULT_SUBJECT),
+            text: fill(textFor(ctx, ctx.config.emailText, DEFAULT_TEXT)),
           }
         : undefined,
     );
@@ -103,7 +103,7 @@ export const emailSuspend = {
             output: [
               {
                 name: 'message',
-                value: localize(ctx.config.emailSuspendMessage, ctx.locale, DEFAULT_SUSPEND_MESSAGE),
+                value: textFor(ctx, ctx.config.emailSuspendMessage, DEFAULT_SUSPEND_MESSAGE),
               },
               { name: 'messageType', value: '0' },
             ],

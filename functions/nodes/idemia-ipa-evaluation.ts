@@ -19,7 +19,7 @@ import { logger } from '../shared/logger.js';
 import { qrCodeOf, type RenderedValue } from '../shared/rendered-value.js';
 import { hashSecret, newSecret, secretMatches } from '../shared/secret-hash.js';
 import { getPath } from './attributes.js';
-import { localize } from './messages.js';
+import { textFor } from './messages.js';
 
 const DELIVERY_METHODS = ['QR_CODE', 'EMAIL', 'SMS', 'REDIRECT'] as const;
 type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
@@ -168,12 +168,12 @@ async function waitingStep(
   }
   if (method === 'RETURNED') {
     templates.push(
-      textOutputCallback(localize(undefined, ctx.locale, DEFAULT_RETURNED_MESSAGE)),
+      textOutputCallback(textFor(ctx, undefined, DEFAULT_RETURNED_MESSAGE)),
       hidden('ipaSessionUrl', url),
     );
   } else if (method === 'QR_CODE') {
     templates.push(
-      textOutputCallback(localize(ctx.config.qrCodeMessage, ctx.locale, DEFAULT_QR_MESSAGE)),
+      textOutputCallback(textFor(ctx, ctx.config.qrCodeMessage, DEFAULT_QR_MESSAGE)),
       hidden('ipaSessionUrl', url),
       // The SVG data URL is rendered from the link when the step is answered (shared/rendered.ts): it stays out
       // of the execution's payload and of the transaction item.
@@ -181,7 +181,7 @@ async function waitingStep(
     );
   } else {
     templates.push(
-      textOutputCallback(localize(undefined, ctx.locale, DEFAULT_SENT_MESSAGE)),
+      textOutputCallback(textFor(ctx, undefined, DEFAULT_SENT_MESSAGE)),
       hidden('ipaSessionUrl', url),
     );
   }
@@ -189,7 +189,7 @@ async function waitingStep(
     type: 'PollingWaitCallback',
     output: [
       { name: 'waitTime', value: String(ctx.config.pollingWaitMs) },
-      { name: 'message', value: localize(ctx.config.waitingMessage, ctx.locale, DEFAULT_WAITING_MESSAGE) },
+      { name: 'message', value: textFor(ctx, ctx.config.waitingMessage, DEFAULT_WAITING_MESSAGE) },
     ],
     input: [],
   });
@@ -250,8 +250,8 @@ async function deliver(
     await consumeMessage(ctx, user.mail);
     await messaging.sendEmail({
       to: user.mail,
-      subject: localize(ctx.config.emailSubject, ctx.locale, DEFAULT_EMAIL_SUBJECT),
-      text: fill(localize(ctx.config.emailText, ctx.locale, DEFAULT_EMAIL_TEXT)),
+      subject: textFor(ctx, ctx.config.emailSubject, DEFAULT_EMAIL_SUBJECT),
+      text: fill(textFor(ctx, ctx.config.emailText, DEFAULT_EMAIL_TEXT)),
     });
     return undefined;
   }
@@ -260,7 +260,7 @@ async function deliver(
   await consumeMessage(ctx, user.telephoneNumber);
   await messaging.sendSms({
     to: user.telephoneNumber,
-    text: fill(localize(ctx.config.smsText, ctx.locale, DEFAULT_SMS_TEXT)),
+    text: fill(textFor(ctx, ctx.config.smsText, DEFAULT_SMS_TEXT)),
   });
   return undefined;
 }
@@ -281,11 +281,11 @@ async function offeredMethods(ctx: NodeContext<Config>, userId: string): Promise
 
 /** Asks the user how to receive the link (AM: TextOutputCallback + ConfirmationCallback). */
 function choiceStep(ctx: NodeContext<Config>, offered: readonly DeliveryMethod[]): NodeResult {
-  const options = offered.map((m) => localize(undefined, ctx.locale, METHOD_LABELS[m]));
+  const options = offered.map((m) => textFor(ctx, undefined, METHOD_LABELS[m]));
   return {
     suspend: {
       callbacks: numberCallbacks([
-        textOutputCallback(localize(ctx.config.deliveryMethodMessage, ctx.locale, DEFAULT_CHOICE_MESSAGE)),
+        textOutputCallback(textFor(ctx, ctx.config.deliveryMethodMessage, DEFAULT_CHOICE_MESSAGE)),
         {
           type: 'ConfirmationCallback',
           output: [

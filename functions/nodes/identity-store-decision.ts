@@ -3,12 +3,14 @@ import type { ThrottleKey } from '../contract/data.js';
 import { accountKey, accountThrottleId, clientKey } from '../contract/keys.js';
 import type { NodeContext, NodeDefinition } from '../contract/nodes.js';
 import { ThrottledError } from '../shared/throttled.js';
+import { textFor } from './messages.js';
 import { transientOf } from './page-support.js';
 import { checkReserveAttempts, reserveAttemptsSchema } from './reserve-attempts.js';
+import { FAILURES } from './texts.js';
 
 const configSchema = v.strictObject({
-  /** The message the next page shows after a failed check. */
-  failureMessage: v.optional(v.string(), 'Invalid username or password.'),
+  /** The message the next page shows after a failed check: a text, or one per locale (default: Proofline's). */
+  failureMessage: v.optional(v.union([v.string(), v.record(v.string(), v.string())])),
   /**
    * Count every password evaluation on the account's counter of the Retry Limit Decision `counter` (the node on
    * this node's `false` outcome, saving to the user) *before* evaluating it, and evaluate nothing once `limit`
@@ -43,7 +45,7 @@ export const identityStoreDecision = {
     const fail = (): { outcome: 'false' } => {
       transient.messages = [
         ...(transient.messages ?? []),
-        { message: ctx.config.failureMessage, messageType: '2' },
+        { message: textFor(ctx, ctx.config.failureMessage, FAILURES.invalidCredentials), messageType: '2' },
       ];
       return { outcome: 'false' };
     };

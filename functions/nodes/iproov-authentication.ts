@@ -18,7 +18,7 @@ import { logger } from '../shared/logger.js';
 import { hashSecret, newSecret } from '../shared/secret-hash.js';
 import { getPath } from './attributes.js';
 import { parseReferencePhoto, type Reason, sdkOptions, sdkSchema } from './iproov-support.js';
-import { localize } from './messages.js';
+import { textFor } from './messages.js';
 import { transientOf } from './page-support.js';
 
 /** The web SDK's terminal events, as the client reports them in the `iproovResult` HiddenValueCallback. */
@@ -150,7 +150,7 @@ function scanStep(ctx: NodeContext<Config>, claim: IproovClaim, resultsUrl: stri
     textOutputCallback(m.message, m.messageType),
   );
   delete transient.messages;
-  templates.push(textOutputCallback(localize(config.message, ctx.locale, DEFAULT_MESSAGE)));
+  templates.push(textOutputCallback(textFor(ctx, config.message, DEFAULT_MESSAGE)));
   templates.push({
     type: 'MetadataCallback',
     output: [
@@ -177,7 +177,7 @@ function scanStep(ctx: NodeContext<Config>, claim: IproovClaim, resultsUrl: stri
       type: 'PollingWaitCallback',
       output: [
         { name: 'waitTime', value: String(config.pollingWaitMs) },
-        { name: 'message', value: localize(undefined, ctx.locale, DEFAULT_WAITING_MESSAGE) },
+        { name: 'message', value: textFor(ctx, undefined, DEFAULT_WAITING_MESSAGE) },
       ],
       input: [],
     });
@@ -464,7 +464,7 @@ export const iproovAuthentication = {
       const remaining = ctx.config.maxAttempts - used;
       transientOf(ctx as NodeContext<unknown>).messages = [
         {
-          message: localize(ctx.config.retryMessage, ctx.locale, DEFAULT_RETRY_MESSAGE).replaceAll(
+          message: textFor(ctx, ctx.config.retryMessage, DEFAULT_RETRY_MESSAGE).replaceAll(
             '{{remaining}}',
             String(remaining),
           ),

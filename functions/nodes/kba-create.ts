@@ -10,7 +10,7 @@ import {
   predefinedQuestionId,
   predefinedQuestionTexts,
 } from './kba-settings.js';
-import { type LocalizedText, localize } from './messages.js';
+import { type LocalizedText, textFor } from './messages.js';
 import { callbackNode, transientOf } from './page-support.js';
 
 const localized = v.record(v.string(), v.string());
@@ -93,7 +93,7 @@ export const kbaCreate = callbackNode<Config>({
   family: 'identity',
   configSchema,
   render(ctx) {
-    const prompt = localize(ctx.config.message, ctx.locale, PROMPT);
+    const prompt = textFor(ctx, ctx.config.message, PROMPT);
     const predefined = predefinedQuestionTexts(ctx.config.questions, ctx.locale);
     return Array.from(
       { length: ctx.config.minimumAnswersToDefine },
@@ -127,7 +127,7 @@ export const kbaCreate = callbackNode<Config>({
       const transient = transientOf(ctx as NodeContext<unknown>);
       transient.messages = [
         ...(transient.messages ?? []),
-        { message: localize(undefined, ctx.locale, chosen), messageType: '2' },
+        { message: textFor(ctx, undefined, chosen), messageType: '2' },
       ];
       return { invalid: true, validateOnly: false };
     }

@@ -12,7 +12,7 @@ import {
 import { ThrottledError } from '../shared/throttled.js';
 import { credentialThrottleKeys } from './identity-store-decision.js';
 import { kbaSettingsEntries, normalizeAnswer, questionKey, questionText } from './kba-settings.js';
-import { type LocalizedText, localize } from './messages.js';
+import { type LocalizedText, textFor } from './messages.js';
 import { transientOf } from './page-support.js';
 import { checkReserveAttempts, reserveAttemptsSchema } from './reserve-attempts.js';
 
@@ -65,7 +65,7 @@ function fail(ctx: NodeContext<Config>): { outcome: 'false' } {
   const transient = transientOf(ctx as NodeContext<unknown>);
   transient.messages = [
     ...(transient.messages ?? []),
-    { message: localize(ctx.config.failureMessage, ctx.locale, FAILURE), messageType: '2' },
+    { message: textFor(ctx, ctx.config.failureMessage, FAILURE), messageType: '2' },
   ];
   return { outcome: 'false' };
 }

@@ -1,8 +1,10 @@
 import * as v from 'valibot';
 import type { PolicyFailure } from '../contract/journey.js';
 import { inputValue } from '../shared/callbacks.js';
+import { textFor } from './messages.js';
 import { callbackNode, transientOf } from './page-support.js';
 import { checkPolicies, failedPoliciesOutput, PASSWORD_POLICIES, policiesOutput } from './policies.js';
+import { PROMPTS } from './texts.js';
 
 const configSchema = v.strictObject({
   /** Check the password against the password policy (registration, password change). */
@@ -35,7 +37,7 @@ export const platformPassword = callbackNode<Config>({
           value: failedPoliciesOutput(ctx.state.transient?.failedPolicies?.password),
         },
         { name: 'validateOnly', value: false },
-        { name: 'prompt', value: 'Password' },
+        { name: 'prompt', value: textFor(ctx, undefined, PROMPTS.password) },
       ],
       input: [
         { suffix: '', value: '' },

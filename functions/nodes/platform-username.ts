@@ -1,8 +1,10 @@
 import * as v from 'valibot';
 import type { PolicyFailure } from '../contract/journey.js';
 import { inputValue } from '../shared/callbacks.js';
+import { textFor } from './messages.js';
 import { callbackNode, transientOf } from './page-support.js';
 import { checkPolicies, failedPoliciesOutput, policiesOutput, USERNAME_POLICIES } from './policies.js';
+import { PROMPTS } from './texts.js';
 
 const configSchema = v.strictObject({
   /** Check the username against the identity store's policies, uniqueness included (registration). */
@@ -29,7 +31,7 @@ export const platformUsername = callbackNode<Config>({
           value: failedPoliciesOutput(ctx.state.transient?.failedPolicies?.userName),
         },
         { name: 'validateOnly', value: false },
-        { name: 'prompt', value: 'Username' },
+        { name: 'prompt', value: textFor(ctx, undefined, PROMPTS.username) },
       ],
       input: [
         { suffix: '', value: ctx.state.username ?? '' },

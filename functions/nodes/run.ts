@@ -6,6 +6,7 @@ import type {
 } from '../contract/journey.js';
 import { SUSPENDED } from '../contract/journey.js';
 import type { NodeServices } from '../contract/nodes.js';
+import { effectiveLocale } from './messages.js';
 import { getNodeDefinition, parseNodeConfig } from './registry.js';
 
 /**
@@ -24,7 +25,8 @@ export async function runNode(invocation: NodeInvocation, services: NodeServices
     journey: context.journey,
     realm: context.realm,
     txId: context.txId,
-    ...(context.locale ? { locale: context.locale } : {}),
+    // The client's locale when configured, else the first configured one (the fallback of every text).
+    locale: effectiveLocale(context.locale ?? undefined, services.locales),
     ...(context.clientIp ? { clientIp: context.clientIp } : {}),
     ...(context.session ? { session: context.session } : {}),
     ...(resuming && context.input ? { input: context.input } : {}),

@@ -102,6 +102,7 @@ export class ProoflineStack extends Stack {
         ...props.throttle,
         ...uiEnvironment,
         ...(props.termsVersion ? { TERMS_VERSION: props.termsVersion } : {}),
+        ...(props.locales ? { LOCALES: props.locales.join(',') } : {}),
       },
       timeoutSeconds: timeouts.nodeFunctionSeconds,
       logRetention,

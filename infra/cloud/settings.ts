@@ -6,6 +6,7 @@ import { TERMS_CATALOG } from '../../functions/generated/terms.js';
 import { getNodeDefinition, NODE_LOOKUP, parseNodeConfig } from '../../functions/nodes/registry.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { isJsonObject } from '../../functions/shared/json.js';
+import { parseLocales } from '../../functions/shared/locales.js';
 import { throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 
 /**
@@ -101,6 +102,20 @@ const settingsSchema = v.strictObject({
       ),
     ),
   ),
+  /** The locales pages and messages are given in (`LOCALES` of the node functions), the first the fallback. */
+  locales: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
+        try {
+          return parseLocales(dataset.value.join(','));
+        } catch (error) {
+          addIssue({ message: (error as Error).message });
+          return NEVER;
+        }
+      }),
+    ),
+  ),
 });
 
 type SettingName = keyof typeof settingsSchema.entries;
@@ -119,6 +134,7 @@ const TEXT_FORM: Record<SettingName, 'string' | 'json' | 'list' | 'number'> = {
   proofRetentionDays: 'number',
   throttle: 'json',
   termsVersion: 'string',
+  locales: 'list',
 };
 export const SETTING_NAMES = Object.keys(TEXT_FORM) as SettingName[];
 
@@ -179,6 +195,12 @@ export interface DeploymentSettings {
    * @default - the latest published version (latest `createDate`)
    */
   readonly termsVersion?: string;
+  /**
+   * The locales page headers, descriptions and node messages are given in (`LOCALES` of the node functions):
+   * language tags, the first the fallback for a client whose Accept-Language names none of them.
+   * @default - en, fr
+   */
+  readonly locales?: readonly string[];
   /**
    * Sender address for emails to users (an SES verified identity).
    * @default - email delivery fails as misconfigured (a synth warning when a deployed journey may send email)

@@ -4,10 +4,13 @@ import type { JourneyContext } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';
 import { runNode } from '../../functions/nodes/run.js';
 
-/** Get Session Data reads the request's session only: any store access is a failure. */
-const services = new Proxy({ clock: systemClock } as NodeServices, {
+/**
+ * Get Session Data reads the request's session only: any store access is a failure. (The node runner reads the
+ * configured locales, to give the step its locale: configuration, not a store.)
+ */
+const services = new Proxy({ clock: systemClock, locales: ['en', 'fr'] } as unknown as NodeServices, {
   get: (target, name) => {
-    if (name === 'clock') return target.clock;
+    if (name === 'clock' || name === 'locales') return target[name];
     throw new Error(`unexpected services.${String(name)}`);
   },
 });

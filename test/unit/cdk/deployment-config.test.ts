@@ -95,6 +95,27 @@ describe('the deployment configuration', () => {
     expect(() => settingsOf({ config: { termsVersion: 1.1 } })).toThrow(/"termsVersion"/);
   });
 
+  it('takes locales, language tags the first of which is the fallback, and passes them as LOCALES', () => {
+    expect(settingsOf({ locales: 'fr, en' })).toEqual({ locales: ['fr', 'en'] });
+    expect(settingsOf({ config: { locales: ['en', 'fr-CA'] } })).toEqual({ locales: ['en', 'fr-ca'] });
+    expect(() => settingsOf({ locales: 'en,english!' })).toThrow(
+      /"locales" "english!" is not a language tag/,
+    );
+    expect(() => settingsOf({ locales: 'en,fr,en' })).toThrow(/"locales" names a locale twice/);
+    expect(() => settingsOf({ config: { locales: [] } })).toThrow(/"locales" must name at least one locale/);
+
+    const functions = synth({ ...TEST_CONFIG, locales: 'fr,en' }).template.findResources(
+      'AWS::Lambda::Function',
+    );
+    const nodeEnvironments = Object.values(functions)
+      .map((f) => (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties)
+      .map((p) => p.Environment?.Variables ?? {})
+      // The node functions: those given the throttle settings (TEST_CONFIG sets one).
+      .filter((variables) => 'THROTTLE_MESSAGE_DESTINATION_MAX' in variables);
+    expect(nodeEnvironments).toHaveLength(3);
+    for (const variables of nodeEnvironments) expect(variables.LOCALES).toBe('fr,en');
+  });
+
   it('accepts plain http vendor endpoints on loopback only (a test stack’s sandboxes)', () => {
     const local = { ...iproov, baseUrl: 'http://127.0.0.1:8082/api/v2' };
     expect(settingsOf({ iproov: local }).iproov).toEqual(local);
