@@ -10,7 +10,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { systemClock } from '../functions/contract/clock.js';
 import { closeClient, postJson } from './http-client.js';
-import { MAX_OPS, measure, measureInTurns, type Result, timed } from './measure.js';
+import { compareDistributions, MAX_OPS, measure, measureInTurns, type Result, timed } from './measure.js';
 import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -29,36 +29,6 @@ const { argon2ParametersFromEnv, hashPassword, verifyPassword } = await import(
 const PASSWORD = 'Secret-Passw0rd';
 const PUT_ITEM = 'raw conditional PutItem (store bound)';
 const START_SERVICE = 'Login start step: journey service, no HTTP';
-
-/** Two latency samples compared: medians, 90th percentiles, and the Mann-Whitney U test's z (normal approx.). */
-function compareDistributions(known: number[], unknown: number[]) {
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
-  const [k, u] = [sorted(known), sorted(unknown)];
-  const all = [...k.map((v) => ({ v, known: true })), ...u.map((v) => ({ v, known: false }))].sort(
-    (a, b) => a.v - b.v,
-  );
-  let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j + 1 < all.length && all[j + 1]?.v === all[i]?.v) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let x = i; x <= j; x++) if (all[x]?.known) rankSum += rank;
-    i = j + 1;
-  }
-  const [n1, n2] = [k.length, u.length];
-  const U = rankSum - (n1 * (n1 + 1)) / 2;
-  const z = (U - (n1 * n2) / 2) / Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
-  return {
-    n: n1,
-    knownP50: at(k, 0.5),
-    unknownP50: at(u, 0.5),
-    p50Ratio: at(k, 0.5) / at(u, 0.5),
-    knownP90: at(k, 0.9),
-    unknownP90: at(u, 0.9),
-    mannWhitneyZ: z,
-  };
-}
 
 // All bench clients are 127.0.0.1: the per-client throttle would otherwise answer the failed sign-ins with 429.
 const runtime = await startRuntime({

@@ -164,3 +164,33 @@ export const timed = async (fn: () => Promise<unknown>): Promise<number> => {
   await fn();
   return performance.now() - t;
 };
+
+/** Two latency samples compared: medians, 90th percentiles, and the Mann-Whitney U test's z (normal approx.). */
+export function compareDistributions(known: number[], unknown: number[]) {
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
+  const [k, u] = [sorted(known), sorted(unknown)];
+  const all = [...k.map((v) => ({ v, known: true })), ...u.map((v) => ({ v, known: false }))].sort(
+    (a, b) => a.v - b.v,
+  );
+  let rankSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1]?.v === all[i]?.v) j++;
+    const rank = (i + j) / 2 + 1;
+    for (let x = i; x <= j; x++) if (all[x]?.known) rankSum += rank;
+    i = j + 1;
+  }
+  const [n1, n2] = [k.length, u.length];
+  const U = rankSum - (n1 * (n1 + 1)) / 2;
+  const z = (U - (n1 * n2) / 2) / Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
+  return {
+    n: n1,
+    knownP50: at(k, 0.5),
+    unknownP50: at(u, 0.5),
+    p50Ratio: at(k, 0.5) / at(u, 0.5),
+    knownP90: at(k, 0.9),
+    unknownP90: at(u, 0.9),
+    mannWhitneyZ: z,
+  };
+}

@@ -103,6 +103,43 @@ describe.skipIf(!target.baseUrl || !local)(`self-service: ResetPassword (${targe
   });
 });
 
+describe.skipIf(!target.baseUrl || !local)(`self-service: ForgottenUsername (${target.name})`, () => {
+  it('mails the username and a single-use link that resumes into Login; an unknown address gets the same answer and no mail', async () => {
+    const userName = `e2e-forgot-${randomBytes(6).toString('hex')}`;
+    const nobody = `e2e-nobody-${randomBytes(6).toString('hex')}@example.com`;
+    expect((await register(userName)).status).toBe(200);
+    const ask = async (mail: string): Promise<Reply> => {
+      const start = await post(authenticate('ForgottenUsername'));
+      return post(authenticate('ForgottenUsername'), fill(start.body, [mail]));
+    };
+
+    const known = await ask(`${userName}@example.com`);
+    const unknown = await ask(nobody);
+    const mail = await mailed(`${userName}@example.com`, 'Your username');
+    const link = new URL(await mailedLink(`${userName}@example.com`));
+    const resume = `${authenticate('ForgottenUsername')}&suspendedId=${encodeURIComponent(link.searchParams.get('suspendedId') ?? '')}`;
+    const signIn = await post(resume, {});
+    const reused = await post(resume, {});
+    const done = await post(authenticate('ForgottenUsername'), fill(signIn.body, [userName, PASSWORD]));
+    const outbox = (await (await fetch(inject('e2eOutboxUrl'))).json()) as OutboxEntry[];
+
+    expect(known.status).toBe(200);
+    expect(known.body.callbacks?.map((c) => c.type)).toEqual(['SuspendedTextOutputCallback']);
+    expect({ ...unknown.body, authId: undefined }).toEqual({ ...known.body, authId: undefined });
+    expect(unknown.status).toBe(known.status);
+    expect(mail.text).toContain(`Your username is ${userName}.`);
+    expect(signIn.status, JSON.stringify(signIn.body)).toBe(200);
+    expect(signIn.body.callbacks?.map((c) => c.type)).toEqual([
+      'ValidatedCreateUsernameCallback',
+      'ValidatedCreatePasswordCallback',
+    ]);
+    expect(reused.status).toBe(401);
+    expect(done.body.tokenId).toEqual(expect.any(String));
+    expect(await validate(done.body.tokenId as string)).toMatchObject({ valid: true, uid: userName });
+    expect(outbox.some((m) => m.to === nobody)).toBe(false);
+  });
+});
+
 describe.skipIf(!target.baseUrl)(`self-service: UpdatePassword (${target.name})`, () => {
   it('changes the password of the signed-in user (session header), ends the older session', async () => {
     const userName = `e2e-update-${randomBytes(6).toString('hex')}`;

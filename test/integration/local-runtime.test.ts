@@ -9,7 +9,7 @@ describe('embedded runtime extras', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(html).toContain(
-      '<meta name="journeys" content=\'["IProovLogin","IdentityProofing","Login","ProgressiveProfile","Registration","ResetPassword","UpdatePassword"]\'>',
+      '<meta name="journeys" content=\'["ForgottenUsername","IProovLogin","IdentityProofing","Login","ProgressiveProfile","Registration","ResetPassword","UpdatePassword"]\'>',
     );
   });
 

@@ -30,14 +30,23 @@ describe('journey lint', () => {
       const graph = lintJourney(file.journey, file.definition);
 
       expect(graph.nodes.length).toBeGreaterThan(0);
-      // With the journeys it runs as inner journeys (checked to exist and not to recurse).
-      const inner = Object.values(graph.calls).flat();
+      // With the journeys it runs as inner journeys, nested ones too (checked to exist and not to recurse).
+      const inner = new Set<string>();
+      const visit = (calls: Record<string, string[]>) => {
+        for (const name of Object.values(calls).flat()) {
+          if (inner.has(name)) continue;
+          inner.add(name);
+          const called = journeys.find((j) => j.journey === name);
+          if (called) visit(lintJourney(called.journey, called.definition).calls);
+        }
+      };
+      visit(graph.calls);
       expect(
         () =>
           new EmbeddedEngine(
             NODE_LOOKUP,
             { [NODE_FAMILIES.identity.substitution]: async () => ({}) },
-            journeys.filter((j) => j === file || inner.includes(j.journey)),
+            journeys.filter((j) => j === file || inner.has(j.journey)),
           ),
       ).not.toThrow();
     },

@@ -137,6 +137,7 @@ describe('which journeys deploy', () => {
       'UpdatePassword',
     ]);
     expect(plan.leftOut).toEqual([
+      { journey: 'ForgottenUsername', missing: ['uiBaseUrl'] },
       { journey: 'IProovLogin', missing: ['iproov'] },
       { journey: 'IdentityProofing', missing: ['idemia', 'iproov', 'uiBaseUrl'] },
       { journey: 'ResetPassword', missing: ['uiBaseUrl'] },
@@ -171,6 +172,7 @@ describe('which journeys deploy', () => {
   it('needs uiBaseUrl for a journey that sends people to a page (IDEMIA’s REDIRECT, Email Suspend’s link)', () => {
     const plan = planJourneys({ idemia: idemia as never, iproov: iproov as never });
     expect(plan.leftOut).toEqual([
+      { journey: 'ForgottenUsername', missing: ['uiBaseUrl'] },
       { journey: 'IdentityProofing', missing: ['uiBaseUrl'] },
       { journey: 'ResetPassword', missing: ['uiBaseUrl'] },
     ]);
@@ -254,6 +256,7 @@ describe('the stack from the deployment configuration', () => {
       .findWarning('*', Match.stringLikeRegexp('is not deployed'))
       .map((w) => String(w.entry.data));
     expect(warnings).toEqual([
+      expect.stringMatching(/^Journey ForgottenUsername is not deployed: it needs uiBaseUrl/),
       expect.stringMatching(/^Journey IProovLogin is not deployed: it needs iproov/),
       expect.stringMatching(/^Journey IdentityProofing is not deployed: it needs idemia and iproov/),
       expect.stringMatching(/^Journey ResetPassword is not deployed: it needs uiBaseUrl/),
