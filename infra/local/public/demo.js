@@ -65,7 +65,7 @@ function render(journey, step) {
   const submit = async () => render(journey, await post(journey, step));
   for (const cb of step.callbacks) {
     const prompt = out(cb, 'prompt') ?? out(cb, 'name') ?? cb.type;
-    if (cb.type === 'TextOutputCallback') {
+    if (cb.type === 'TextOutputCallback' || cb.type === 'SuspendedTextOutputCallback') {
       const p = document.createElement('p');
       p.className =
         out(cb, 'messageType') === '2' ? 'msg error' : out(cb, 'messageType') === '1' ? 'msg warn' : 'msg';
@@ -269,6 +269,17 @@ if (back.get('code') && back.get('state') && saved) {
   history.replaceState(null, '', `${location.pathname}#${journey}`);
   const query = `&code=${encodeURIComponent(back.get('code'))}&state=${encodeURIComponent(back.get('state'))}`;
   post(journey, step, query).then((next) => render(journey, next));
+} else if (back.get('suspendedId')) {
+  // The link an Email Suspend mailed (ResetPassword, ForgottenUsername): resume the journey from it, as the SDK's
+  // FRAuth.resume(location.href) does.
+  const journey = back.get('authIndexValue') || journeys[0];
+  const realm = (back.get('realm') ?? '').replace(/^\//, '') || 'root';
+  const select = document.getElementById('realm');
+  if ([...select.options].some((o) => o.value === realm)) select.value = realm;
+  history.replaceState(null, '', `${location.pathname}#${journey}`);
+  post(journey, undefined, `&suspendedId=${encodeURIComponent(back.get('suspendedId'))}`).then((next) =>
+    render(journey, next),
+  );
 } else {
   // `#Login`, or AM's `#/service/Login` (the form the journeys' own links use, e.g. Login's "Create an account").
   const journeyOf = (hash) => decodeURIComponent(hash.replace(/^#(\/service\/)?/, ''));
