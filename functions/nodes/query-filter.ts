@@ -80,9 +80,10 @@ function tokenize(filter: string): Token[] {
     } else if (c === '(' || c === ')') {
       tokens.push({ kind: c === '(' ? 'open' : 'close', at: i });
       i++;
-    } else if (c === '"') {
-      const end = filter.indexOf('"', i + 1);
-      if (end < 0) throw new QueryFilterSyntaxError(filter, i, 'unterminated string (missing closing ")');
+    } else if (c === '"' || c === "'") {
+      // Double or single quotes, as DS's and IDM's documented filters use both (`uid eq 'bjensen'`).
+      const end = filter.indexOf(c, i + 1);
+      if (end < 0) throw new QueryFilterSyntaxError(filter, i, `unterminated string (missing closing ${c})`);
       tokens.push({ kind: 'string', at: i, text: filter.slice(i + 1, end) });
       i = end + 1;
     } else if (c === '!') {
@@ -90,7 +91,7 @@ function tokenize(filter: string): Token[] {
       i++;
     } else {
       const start = i;
-      while (i < filter.length && !' ()"'.includes(filter[i] as string)) i++;
+      while (i < filter.length && !` ()"'`.includes(filter[i] as string)) i++;
       tokens.push({ kind: 'word', at: start, text: filter.slice(start, i) });
     }
   }
@@ -233,7 +234,7 @@ class Parser {
 
   private value(operator: string): QueryValue {
     const token = this.next();
-    const expected = `expected a value after "${operator}" (a double-quoted string, a number, true or false)`;
+    const expected = `expected a value after "${operator}" (a quoted string, a number, true or false)`;
     if (token?.kind === 'string') return token.text;
     if (token?.kind !== 'word')
       throw this.error(token?.at ?? this.end(), `${expected}, found ${describe(token)}`);

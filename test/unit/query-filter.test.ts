@@ -126,6 +126,31 @@ describe('_queryFilter parser', () => {
   });
 });
 
+describe('the filters of ForgeRock’s documentation', () => {
+  // DS REST guide, "Query" (LDAP filter → REST filter table; docs.pingidentity.com/pingds/7.4/rest-guide/query-rest)
+  // and AIC's "Define and call data queries" (`/userName eq "smith"`), on a user like theirs.
+  const babs: JsonObject = { uid: 'bjensen', cn: 'Babs Jensen', _id: 'bjensen', userName: 'smith' };
+  const sam: JsonObject = { uid: 'scarter', cn: 'Sam Carter', _id: 'scarter', userName: 'scarter' };
+
+  it.each([
+    ['true', true, true],
+    ['uid pr', true, true],
+    ["_id eq 'bjensen'", true, false],
+    ["uid co 'jensen'", true, false],
+    ["uid sw 'jensen'", false, false],
+    ["(uid co 'jensen' and cn sw'babs')", true, false],
+    ["(uid co 'jensen' or cn sw'sam')", true, true],
+    ["!(uid co 'jensen')", false, true],
+    ["uid le 'jensen'", true, false],
+    ["uid ge 'jensen'", false, true],
+    ['/userName eq "smith"', true, false],
+    ['userName eq "smith"', true, false],
+  ])('%s', (filter, forBabs, forSam) => {
+    expect(matches(filter, babs)).toBe(forBabs);
+    expect(matches(filter, sam)).toBe(forSam);
+  });
+});
+
 describe('_queryFilter evaluation (IDM semantics)', () => {
   it('evaluates the documented examples', () => {
     expect(matches('userName eq "bjensen"')).toBe(true);
