@@ -66,6 +66,19 @@ describe('UpdatePassword', () => {
     expect((done as FRLoginSuccess).getSessionToken()).toEqual(expect.any(String));
     expect((await login(userName, PASSWORD)).body.tokenId).toBeUndefined();
     expect((await login(userName, NEW_PASSWORD)).body.tokenId).toEqual(expect.any(String));
+    // The session the change was made with ends with it (ADR 21); the user is mailed (off the response path).
+    const validated = await post(
+      `${baseUrl()}/json/realms/root/realms/alpha/sessions?_action=validate`,
+      undefined,
+      { iPlanetDirectoryPro: token },
+    );
+    expect(validated.body).toEqual({ valid: false });
+    let mailed: Array<{ to: string; subject?: string }> = [];
+    for (let i = 0; i < 50 && !mailed.some((m) => m.to === `${userName}@example.com`); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      mailed = (await (await fetch(`${baseUrl()}/outbox`)).json()) as typeof mailed;
+    }
+    expect(mailed.find((m) => m.to === `${userName}@example.com`)?.subject).toBe('Your password was changed');
   });
 
   it('holds the new password to Registration’s policies', async () => {
