@@ -1,17 +1,11 @@
-import { create } from 'qrcode/lib/core/qrcode.js';
-import { render as svgTag } from 'qrcode/lib/renderer/svg-tag.js';
 import type { Callback } from './callbacks.js';
 import { isRendered, type RenderedValue } from './rendered-value.js';
 
 export { isRendered, qrCodeOf, type RenderedValue } from './rendered-value.js';
 
 const RENDERERS: Record<RenderedValue['$render'], (from: string) => Promise<string>> = {
-  qr: async (from) => {
-    // QRCode.toString(from, { type: 'svg', … }) without the package's other renderers (qrcode.d.ts).
-    const options = { errorCorrectionLevel: 'M', margin: 1 } as const;
-    const svg = svgTag(create(from, options), options);
-    return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-  },
+  // Loaded when a QR code is first drawn, not when the function starts: most steps have none (issue 10 §2).
+  qr: async (from) => (await import('./qr-svg.js')).qrSvgDataUrl(from),
 };
 
 async function render(value: RenderedValue): Promise<string> {
