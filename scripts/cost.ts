@@ -126,12 +126,12 @@ async function scenario(meter: Meter, urls: { api: string; idemia: string; iproo
   const choice = await step('IdentityProofing', 'sign in', async () =>
     expectOk('sign in', await post(ip, fill(start.body, [userName, PASSWORD]))),
   );
-  const confirmation = choice.body.callbacks?.find((c) => c.type === 'ConfirmationCallback');
-  const options = (confirmation ? output(confirmation, 'options') : []) as string[];
+  const confirmation = choice.body.callbacks?.find((c) => c.type === 'ChoiceCallback');
+  const options = (confirmation ? output(confirmation, 'choices') : []) as string[];
   const qr = options.findIndex((o) => /qr/i.test(o));
   if (qr < 0) throw new Error(`no QR-code option: ${JSON.stringify(options)}`);
   const waiting = await step('IdentityProofing', 'choose the QR code', async () =>
-    expectOk('choose', await post(ip, fill(choice.body, [undefined, qr]))),
+    expectOk('choose', await post(ip, fill(choice.body, [qr]))),
   );
   const link = ipaLink(waiting);
   if (!link) throw new Error(`no IPA link: ${JSON.stringify(waiting.body)}`);

@@ -54,7 +54,7 @@ const configSchema = v.strictObject({
    * redirect of this browser to IPA and back (`redirectReturnUrl` + a one-time `code`).
    */
   deliveryMethod: v.optional(v.picklist(DELIVERY_METHODS), 'QR_CODE'),
-  /** Let the user choose among `deliveryMethods` (ConfirmationCallback) instead of using `deliveryMethod`. */
+  /** Let the user choose among `deliveryMethods` (ChoiceCallback) instead of using `deliveryMethod`. */
   allowUserChoice: v.optional(v.boolean(), false),
   deliveryMethods: v.optional(v.pipe(v.array(v.picklist(DELIVERY_METHODS)), v.minLength(1)), [
     'QR_CODE',
@@ -279,21 +279,22 @@ async function offeredMethods(ctx: NodeContext<Config>, userId: string): Promise
   return offered.length > 0 ? offered : ['QR_CODE'];
 }
 
-/** Asks the user how to receive the link (AM: TextOutputCallback + ConfirmationCallback). */
+/**
+ * Asks the user how to receive the link: AM's ChoiceCallback (what AM's own nodes use for a choice of several),
+ * which the ForgeRock SDK and Login Widget can set to any option (`setChoiceIndex`) — a ConfirmationCallback's
+ * `setOptionIndex` accepts only 0 or 1, so a third option could not be picked.
+ */
 function choiceStep(ctx: NodeContext<Config>, offered: readonly DeliveryMethod[]): NodeResult {
-  const options = offered.map((m) => textFor(ctx, undefined, METHOD_LABELS[m]));
+  const choices = offered.map((m) => textFor(ctx, undefined, METHOD_LABELS[m]));
   return {
     suspend: {
       callbacks: numberCallbacks([
-        textOutputCallback(textFor(ctx, ctx.config.deliveryMethodMessage, DEFAULT_CHOICE_MESSAGE)),
         {
-          type: 'ConfirmationCallback',
+          type: 'ChoiceCallback',
           output: [
-            { name: 'prompt', value: '' },
-            { name: 'messageType', value: 0 },
-            { name: 'options', value: options },
-            { name: 'optionType', value: -1 },
-            { name: 'defaultOption', value: 0 },
+            { name: 'prompt', value: textFor(ctx, ctx.config.deliveryMethodMessage, DEFAULT_CHOICE_MESSAGE) },
+            { name: 'choices', value: choices },
+            { name: 'defaultChoice', value: 0 },
           ],
           input: [{ suffix: '', value: 0 }],
         },
@@ -312,8 +313,8 @@ function chosenMethod(ctx: NodeContext<Config>): DeliveryMethod | undefined {
         (DELIVERY_METHODS as readonly unknown[]).includes(m),
       )
     : ctx.config.deliveryMethods;
-  const selected = ctx.input?.find((c) => c.type === 'ConfirmationCallback')?.input[0]?.value;
-  return typeof selected === 'number' ? offered[selected] : undefined;
+  const selected = ctx.input?.find((c) => c.type === 'ChoiceCallback')?.input[0]?.value;
+  return typeof selected === 'number' && Number.isInteger(selected) ? offered[selected] : undefined;
 }
 
 /**

@@ -151,11 +151,11 @@ describe.skipIf(!ready || !local)(`vendor events: links by email and SMS, webhoo
   async function proofingBy(userName: string, label: RegExp): Promise<{ waiting: Reply; sessionId: string }> {
     const start = await post(authenticate('IdentityProofing'));
     const choice = await post(authenticate('IdentityProofing'), fill(start.body, [userName, PASSWORD]));
-    const confirmation = choice.body.callbacks?.find((c) => c.type === 'ConfirmationCallback');
-    const options = output(confirmation!, 'options') as string[];
+    const confirmation = choice.body.callbacks?.find((c) => c.type === 'ChoiceCallback');
+    const options = output(confirmation!, 'choices') as string[];
     const index = options.findIndex((o) => label.test(o));
     expect(index, JSON.stringify(options)).toBeGreaterThanOrEqual(0);
-    const waiting = await post(authenticate('IdentityProofing'), fill(choice.body, [undefined, index]));
+    const waiting = await post(authenticate('IdentityProofing'), fill(choice.body, [index]));
     expect(waiting.status, JSON.stringify(waiting.body)).toBe(200);
     const link = waiting.body.callbacks?.find((c) => output(c, 'id') === 'ipaSessionUrl');
     const sessionId = new URL(output(link!, 'value') as string).searchParams.get('session-id');

@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CallbackType,
+  type ChoiceCallback,
   Config,
-  type ConfirmationCallback,
   FRAuth,
   type FRStep,
   type HiddenValueCallback,
@@ -54,7 +54,7 @@ const hiddenValue = (step: Step, id: string): string | undefined =>
 /** Picks a delivery method on the choice step (0: QR code, 1: email). */
 function choose(step: Step, option: number): Step {
   const copy = structuredClone(step);
-  const confirmation = copy.callbacks.find((c) => c.type === 'ConfirmationCallback');
+  const confirmation = copy.callbacks.find((c) => c.type === 'ChoiceCallback');
   if (!confirmation?.input[0]) throw new Error(`no delivery choice in ${JSON.stringify(step)}`);
   confirmation.input[0].value = option;
   return copy;
@@ -73,7 +73,7 @@ async function signInToProofing(
   const first = await start('IdentityProofing');
   let reply = await submit<Step>('IdentityProofing', fill(first, { Username: name, Password: PASSWORD }));
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  if (reply.body.callbacks.some((c) => c.type === 'ConfirmationCallback')) {
+  if (reply.body.callbacks.some((c) => c.type === 'ChoiceCallback')) {
     reply = await submit<Step>('IdentityProofing', choose(reply.body, option));
   }
   const url = hiddenValue(reply.body, 'ipaSessionUrl');
@@ -141,8 +141,9 @@ describe('IdentityProofing with IDEMIA IPA', () => {
       },
     );
 
-    expect(reply.body.callbacks.map((c) => c.type)).toEqual(['TextOutputCallback', 'ConfirmationCallback']);
-    expect(output(reply.body.callbacks[1]!, 'options')).toEqual([
+    expect(reply.body.callbacks.map((c) => c.type)).toEqual(['ChoiceCallback']);
+    expect(output(reply.body.callbacks[0]!, 'prompt')).toMatch(/Choisissez/);
+    expect(output(reply.body.callbacks[0]!, 'choices')).toEqual([
       'Scanner un code QR',
       'M’envoyer un e-mail',
       'Continuer sur cet appareil',
@@ -180,7 +181,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
       'IdentityProofing',
       fill(await start('IdentityProofing'), { Username: userName, Password: PASSWORD }),
     );
-    const options = signedIn.body.callbacks.find((c) => c.type === 'ConfirmationCallback');
+    const options = signedIn.body.callbacks.find((c) => c.type === 'ChoiceCallback');
 
     const waiting = await submit<Step>('IdentityProofing', choose(signedIn.body, 1));
     const outbox = (await (await fetch(`${baseUrl()}/outbox`)).json()) as Array<{
@@ -195,7 +196,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     await control(`/sandbox/sessions/${sessionId}/complete`, { outcome: 'verified' });
 
     // No email address on this profile: no email option; a mobile number: the SMS option.
-    expect(output(options!, 'options')).toEqual([
+    expect(output(options!, 'choices')).toEqual([
       'Scan a QR code',
       'Send me a text message',
       'Continue on this device',
@@ -481,9 +482,11 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     step.getCallbackOfType(CallbackType.ValidatedCreateUsernameCallback).setInputValue(userName);
     step.getCallbackOfType(CallbackType.ValidatedCreatePasswordCallback).setInputValue(PASSWORD);
     let next = await FRAuth.next(step, { tree: 'IdentityProofing' });
-    (next as FRStep)
-      .getCallbackOfType<ConfirmationCallback>(CallbackType.ConfirmationCallback)
-      .setOptionIndex(0);
+    const delivery = (next as FRStep).getCallbackOfType<ChoiceCallback>(CallbackType.ChoiceCallback);
+    // Every option can be picked through the SDK (a ConfirmationCallback's setOptionIndex takes only 0 or 1).
+    expect(delivery.getChoices().length).toBeGreaterThan(2);
+    expect(() => delivery.setChoiceIndex(delivery.getChoices().length - 1)).not.toThrow();
+    delivery.setChoiceIndex(0);
     next = await FRAuth.next(next as FRStep, { tree: 'IdentityProofing' });
     const url = (next as FRStep)
       .getCallbacksOfType(CallbackType.HiddenValueCallback)[0]

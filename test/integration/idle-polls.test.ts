@@ -102,7 +102,7 @@ async function waitingStep(): Promise<Step> {
   const first = (await post('IdentityProofing')).body;
   let reply = (await post('IdentityProofing', fill(first, { Username: userName, Password: PASSWORD }))).body;
   // The delivery choice, when offered: 0 is the QR code.
-  if (reply.callbacks?.some((c) => c.type === 'ConfirmationCallback'))
+  if (reply.callbacks?.some((c) => c.type === 'ChoiceCallback'))
     reply = (await post('IdentityProofing', reply)).body;
   expect(reply.callbacks?.at(-1)?.type, JSON.stringify(reply)).toBe('PollingWaitCallback');
   return reply;

@@ -43,7 +43,7 @@ async function provenUser(): Promise<string> {
     fill(await start('IdentityProofing'), { Username: userName, Password: PASSWORD }),
   );
   const choice = structuredClone(signedIn.body);
-  const confirmation = choice.callbacks.find((c) => c.type === 'ConfirmationCallback');
+  const confirmation = choice.callbacks.find((c) => c.type === 'ChoiceCallback');
   if (confirmation?.input[0]) confirmation.input[0].value = 0;
   const waiting = await submit<Step>('IdentityProofing', choice);
   const ipaUrl = waiting.body.callbacks.find((c) => output(c, 'id') === 'ipaSessionUrl');

@@ -51,7 +51,7 @@ describe('logs', () => {
       'IdentityProofing',
       fill(proofingStart, { Username: userName, Password: PASSWORD }),
     );
-    (choice.callbacks[1]?.input[0] as { value: unknown }).value = 0;
+    (choice.callbacks[0]?.input[0] as { value: unknown }).value = 0;
     const waiting = await post('IdentityProofing', choice);
     const ipaUrl = waiting.callbacks.find((c) => c.type === 'HiddenValueCallback')?.output[0]
       ?.value as string;

@@ -104,7 +104,7 @@ async function provenUser(userName: string): Promise<string> {
     fill(await start('IdentityProofing'), { Username: userName, Password: PASSWORD }),
   );
   const choice = structuredClone(signedIn.body);
-  const confirmation = choice.callbacks.find((c) => c.type === 'ConfirmationCallback');
+  const confirmation = choice.callbacks.find((c) => c.type === 'ChoiceCallback');
   if (confirmation?.input[0]) confirmation.input[0].value = 0;
   const waiting = await submit('IdentityProofing', choice);
   const ipaUrl = waiting.body.callbacks.find((c) => output(c, 'id') === 'ipaSessionUrl');

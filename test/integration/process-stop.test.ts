@@ -96,7 +96,7 @@ async function slowStep(runtime: Launched, slowMs: number): Promise<Step> {
   const url = journeyUrl(baseUrl, 'IdentityProofing');
   const credentials = await ok(post(url));
   const choice = await ok(post(url, fill(credentials, { Username: userName, Password: PASSWORD })));
-  const confirmation = choice.callbacks.find((c) => c.type === 'ConfirmationCallback');
+  const confirmation = choice.callbacks.find((c) => c.type === 'ChoiceCallback');
   if (confirmation?.input[0]) confirmation.input[0].value = 0;
   const waiting = await ok(post(url, choice));
   const link = waiting.callbacks.find((c) => output(c, 'id') === 'ipaSessionUrl');

@@ -220,8 +220,8 @@ describe('throttling of messages', () => {
         from,
       );
       const step = structuredClone(choice.body);
-      const confirmation = step.callbacks.find((c) => c.type === 'ConfirmationCallback');
-      const options = (confirmation?.output.find((o) => o.name === 'options')?.value ?? []) as string[];
+      const confirmation = step.callbacks.find((c) => c.type === 'ChoiceCallback');
+      const options = (confirmation?.output.find((o) => o.name === 'choices')?.value ?? []) as string[];
       (confirmation?.input[0] as { value: unknown }).value = options.findIndex((o) => /SMS|text/i.test(o));
       return post('IdentityProofing', step, from);
     };

@@ -65,6 +65,22 @@ function render(journey, step) {
   const submit = async () => render(journey, await post(journey, step));
   for (const cb of step.callbacks) {
     const prompt = out(cb, 'prompt') ?? out(cb, 'name') ?? cb.type;
+    if (cb.type === 'ChoiceCallback') {
+      // A choice of several (the IPA delivery): a labelled select of the choices, the default preselected.
+      const label = document.createElement('label');
+      const select = document.createElement('select');
+      for (const [index, choice] of (out(cb, 'choices') ?? []).entries()) {
+        const option = document.createElement('option');
+        option.value = String(index);
+        option.textContent = choice;
+        select.append(option);
+      }
+      select.value = String(cb.input[0].value ?? out(cb, 'defaultChoice') ?? 0);
+      label.append(out(cb, 'prompt') ?? '', select);
+      fields.push([cb.input[0], () => Number(select.value)]);
+      form.append(label);
+      continue;
+    }
     if (cb.type === 'TextOutputCallback' || cb.type === 'SuspendedTextOutputCallback') {
       const p = document.createElement('p');
       p.className =
