@@ -2,29 +2,18 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../functions/contract/clock.js';
-import { NODE_FAMILIES } from '../../functions/contract/families.js';
-import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
-import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { TooManyRequestsError } from '../../functions/engine/errors.js';
-import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
-import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
-import { runNode } from '../../functions/nodes/run.js';
+import type { JourneyService, StepResponse } from '../../functions/engine/journeys.js';
 import { AttemptRepository, accountKey, PERMANENT } from '../../functions/store/attempts.js';
-import {
-  createDocumentClient,
-  nowSeconds,
-  type Store,
-  type TableNames,
-} from '../../functions/store/dynamo.js';
+import { createDocumentClient, nowSeconds, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
-import { SessionRepository } from '../../functions/store/sessions.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
-import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { fill, login, PASSWORD, register, type Step, start, submit, uniqueName } from './am-client.js';
 import { completeProfile } from './complete-users.js';
 import { writeLegacyUser } from './legacy-users.js';
+import { journeysWith, tracedStore } from './traced-journeys.js';
 
 /**
  * The lockout (ADR 10) on the real ASL, nodes and DynamoDB Local, with the password hasher and the store
@@ -37,24 +26,7 @@ const complete = await completeProfile();
 
 function harness() {
   const operations: Operation[] = [];
-  const doc = createDocumentClient(inject('dynamodbEndpoint'));
-  const tables = inject('tables') as TableNames;
-  const names = Object.fromEntries(Object.entries(tables).map(([id, name]) => [name, id]));
-  const counted = new Proxy(doc, {
-    get(target, property, receiver) {
-      if (property !== 'send') return Reflect.get(target, property, receiver);
-      return (command: {
-        constructor: { name: string };
-        input: { TableName?: string; RequestItems?: Record<string, unknown> };
-      }) => {
-        // Batch commands name their tables in RequestItems.
-        const table = command.input.TableName ?? Object.keys(command.input.RequestItems ?? {}).join(',');
-        operations.push(`${command.constructor.name} ${names[table] ?? '?'}`);
-        return target.send(command as never);
-      };
-    },
-  });
-  const store: Store = { doc: counted, tables };
+  const store = tracedStore(operations);
   const evaluations = new Map<string, number>();
   const count = (stored: string) => evaluations.set(stored, (evaluations.get(stored) ?? 0) + 1);
   const passwords: PasswordHasher = {
@@ -81,19 +53,7 @@ function harness() {
     },
   };
   const services: NodeServices = { clock: systemClock, passwords, users, attempts, throttle, mailer };
-  const handler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
-  const engine = new EmbeddedEngine(
-    NODE_LOOKUP,
-    Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, handler])),
-  );
-  const journeys = new JourneyService({
-    clock: systemClock,
-    engine,
-    transactions: new TransactionRepository(store),
-    sessions: new SessionRepository(store),
-    users,
-    config: { transactionTtlSeconds: 900, sessionTtlSeconds: 3600, successUrl: '/' },
-  });
+  const journeys = journeysWith(store, services);
   return { journeys, users, attempts, evaluations, operations, store };
 }
 

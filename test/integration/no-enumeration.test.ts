@@ -1,21 +1,14 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/contract/clock.js';
-import { NODE_FAMILIES } from '../../functions/contract/families.js';
-import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
-import { EmbeddedEngine } from '../../functions/engine/embedded.js';
-import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
-import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
-import { runNode } from '../../functions/nodes/run.js';
+import type { StepResponse } from '../../functions/engine/journeys.js';
 import type { Mailer } from '../../functions/providers/messaging/deferred.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
-import { SessionRepository } from '../../functions/store/sessions.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
-import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { fill, PASSWORD, type Step, uniqueName } from './am-client.js';
+import { journeysWith, tracedStore } from './traced-journeys.js';
 
 /**
  * No account enumeration (issue 11), proved on the response path: ResetPassword's and ForgottenUsername's first
@@ -26,40 +19,7 @@ import { fill, PASSWORD, type Step, uniqueName } from './am-client.js';
  */
 function harness() {
   const trace: string[] = [];
-  const doc = createDocumentClient(inject('dynamodbEndpoint'));
-  const tables = inject('tables') as TableNames;
-  const names = Object.fromEntries(Object.entries(tables).map(([id, name]) => [name, id]));
-  const counted = new Proxy(doc, {
-    get(target, property, receiver) {
-      if (property !== 'send') return Reflect.get(target, property, receiver);
-      return (command: {
-        constructor: { name: string };
-        input: {
-          TableName?: string;
-          IndexName?: string;
-          RequestItems?: Record<string, unknown>;
-          TransactItems?: Array<Record<string, { TableName?: string }>>;
-        };
-      }) => {
-        const { input } = command;
-        // Batch and transaction commands name their tables in their items.
-        const table =
-          input.TableName ??
-          (input.TransactItems
-            ? input.TransactItems.map((item) => Object.values(item)[0]?.TableName ?? '?').join(',')
-            : Object.keys(input.RequestItems ?? {}).join(','));
-        const tableIds = table
-          .split(',')
-          .map((name) => names[name] ?? '?')
-          .join(',');
-        trace.push(
-          `dynamodb ${command.constructor.name} ${tableIds}${input.IndexName ? `/${input.IndexName}` : ''}`,
-        );
-        return target.send(command as never);
-      };
-    },
-  });
-  const store: Store = { doc: counted, tables };
+  const store = tracedStore(trace, 'dynamodb ');
   const passwords: PasswordHasher = {
     async hash(password) {
       trace.push('hash');
@@ -93,19 +53,7 @@ function harness() {
     mailer,
     uiBaseUrl: 'https://app.example',
   };
-  const handler = (event: NodeInvocation): Promise<JourneyContext> => runNode(event, services);
-  const engine = new EmbeddedEngine(
-    NODE_LOOKUP,
-    Object.fromEntries(Object.values(NODE_FAMILIES).map((family) => [family.substitution, handler])),
-  );
-  const journeys = new JourneyService({
-    clock: systemClock,
-    engine,
-    transactions: new TransactionRepository(store),
-    sessions: new SessionRepository(store),
-    users,
-    config: { transactionTtlSeconds: 900, sessionTtlSeconds: 3600, successUrl: '/' },
-  });
+  const journeys = journeysWith(store, services);
   return { journeys, users, trace, mailed };
 }
 
