@@ -1,4 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import type { ApiConfig, ApiDeps } from '../api/app.js';
 import { apiConfigFromEnv } from '../api/config.js';
@@ -7,7 +8,12 @@ import { systemClock } from '../contract/clock.js';
 import { StepFunctionsEngine } from '../engine/aws.js';
 import { JourneyService, type JourneyServiceConfig, type JourneyServiceDeps } from '../engine/journeys.js';
 import type { EnginePort } from '../engine/port.js';
-import { optionalEnv, requireEnv } from '../shared/env.js';
+import type { OidcHandlerDeps } from '../oidc/app.js';
+import { type OidcClientConfig, parseOidcClients } from '../oidc/clients.js';
+import { secretKeySource, withClientSecrets } from '../oidc/cloud-secrets.js';
+import type { KeySource } from '../oidc/keys.js';
+import { intEnv, optionalEnv, requireEnv } from '../shared/env.js';
+import { AttemptRepository } from '../store/attempts.js';
 import { storeFromEnv } from '../store/dynamo.js';
 import { IpaSessionRepository } from '../store/ipa-sessions.js';
 import { IproovClaimRepository } from '../store/iproov-claims.js';
@@ -126,5 +132,54 @@ export function webhookDeps(
       ...(idemia ? { idemia: (event: HttpEvent) => idemia(event, {} as Context) } : {}),
       iproov: (event: HttpEvent) => iproov(event, {} as Context),
     },
+  };
+}
+
+export interface OidcOverrides extends JourneyOverrides {
+  /** Where the provider's keys live (default: the secret `OIDC_KEYS_SECRET_ARN`). */
+  keys?: KeySource;
+  /** The issuer's public origin (default: `PUBLIC_BASE_URL`, else the origin API Gateway was called at). */
+  publicBaseUrl?: () => string | undefined;
+  /** Clients besides those of `OIDC_CLIENTS` (the local runtime's demo client). */
+  extraClients?: readonly OidcClientConfig[];
+}
+
+/**
+ * The OpenID Provider's dependencies (ADR 24): clients from `OIDC_CLIENTS` (their secrets, in the cloud, from the
+ * secrets `OIDC_CLIENT_SECRET_ARNS` names), keys from their source, the sign-in sessions and users it mirrors.
+ */
+export async function oidcDeps(
+  env: NodeJS.ProcessEnv,
+  overrides: OidcOverrides = {},
+): Promise<OidcHandlerDeps> {
+  const store = overrides.store ?? storeFromEnv(env);
+  const api = apiConfig(env, overrides);
+  const secrets = new SecretsManagerClient({});
+  const keys = overrides.keys ?? secretKeySource(secrets, requireEnv('OIDC_KEYS_SECRET_ARN', env));
+  const configured = parseOidcClients(optionalEnv('OIDC_CLIENTS', env), api.realms);
+  const clients = await withClientSecrets(
+    [...configured, ...(overrides.extraClients ?? [])],
+    optionalEnv('OIDC_CLIENT_SECRET_ARNS', env),
+    secrets,
+  );
+  const publicBaseUrl = optionalEnv('PUBLIC_BASE_URL', env)?.replace(/\/$/, '');
+  const pagesUrl = optionalEnv('UI_BASE_URL', env)?.replace(/\/$/, '');
+  return {
+    store,
+    sessions: new SessionRepository(store),
+    users: new UserRepository(store, legacyUsersRealmFromEnv(env)),
+    attempts: new AttemptRepository(store),
+    clients,
+    keys: await keys.load(),
+    config: {
+      realms: api.realms,
+      cookieName: api.cookieName,
+      secureCookie: api.secureCookie,
+      defaultJourney: api.defaultJourney,
+      ...(pagesUrl ? { pagesUrl } : {}),
+      trustFramework: optionalEnv('IDA_TRUST_FRAMEWORK', env) ?? 'eidas',
+      accessTokenSeconds: intEnv('OIDC_ACCESS_TOKEN_SECONDS', 3600, env),
+    },
+    publicBaseUrl: overrides.publicBaseUrl ?? (() => publicBaseUrl),
   };
 }

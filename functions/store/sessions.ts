@@ -36,12 +36,13 @@ export class SessionRepository implements SessionStore {
    */
   async find(token: string): Promise<Session | undefined> {
     if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) return undefined;
+    return this.findById(hashToken(token));
+  }
+
+  /** The live session with this id (the token's hash), as `find` decides it. */
+  async findById(id: string): Promise<Session | undefined> {
     const { Item } = await this.store.doc.send(
-      new GetCommand({
-        TableName: this.store.tables.Sessions,
-        Key: { id: hashToken(token) },
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.store.tables.Sessions, Key: { id }, ConsistentRead: true }),
     );
     const session = Item as Session | undefined;
     if (!session || session.expiresAt <= nowSeconds()) return undefined;
@@ -81,5 +82,10 @@ export class SessionRepository implements SessionStore {
       new DeleteCommand({ TableName: this.store.tables.Sessions, Key: { id: session.id } }),
     );
     return true;
+  }
+
+  /** Ends the session with this id (the token's hash), if there is one. */
+  async deleteById(id: string): Promise<void> {
+    await this.store.doc.send(new DeleteCommand({ TableName: this.store.tables.Sessions, Key: { id } }));
   }
 }

@@ -15,7 +15,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Construct id in CDK and the suffix of the local table name. */
-  readonly id: 'Transactions' | 'Users' | 'Sessions' | 'IpaSessions' | 'IproovClaims' | 'Attempts';
+  readonly id: 'Transactions' | 'Users' | 'Sessions' | 'IpaSessions' | 'IproovClaims' | 'Attempts' | 'Oidc';
   /** Environment variable that carries the physical table name to the Lambda handlers. */
   readonly envVar:
     | 'TRANSACTIONS_TABLE'
@@ -23,7 +23,8 @@ export interface TableDefinition {
     | 'SESSIONS_TABLE'
     | 'IPA_SESSIONS_TABLE'
     | 'IPROOV_CLAIMS_TABLE'
-    | 'ATTEMPTS_TABLE';
+    | 'ATTEMPTS_TABLE'
+    | 'OIDC_TABLE';
   readonly partitionKey: KeyAttribute;
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
   /** Attribute holding the expiry as epoch seconds; DynamoDB TTL is enabled on it. */
@@ -86,6 +87,19 @@ export const TABLES = [
     envVar: 'ATTEMPTS_TABLE',
     partitionKey: { name: 'id', type: 'S' },
     globalSecondaryIndexes: [],
+    timeToLiveAttribute: 'expiresAt',
+  },
+  {
+    // The OpenID Provider's state (ADR 24): one item per oidc-provider model instance (id = "<Model>:<id>":
+    // sessions, interactions, grants, codes, tokens), byUid finds a session by its uid and byGrant the tokens of
+    // a grant (revocation); TTL removes what has expired.
+    id: 'Oidc',
+    envVar: 'OIDC_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    globalSecondaryIndexes: [
+      { indexName: 'byUid', partitionKey: { name: 'uid', type: 'S' } },
+      { indexName: 'byGrant', partitionKey: { name: 'grantId', type: 'S' } },
+    ],
     timeToLiveAttribute: 'expiresAt',
   },
 ] as const satisfies readonly TableDefinition[];

@@ -10,6 +10,8 @@ export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayP
 export interface Route {
   prefix: string;
   handler: HttpHandler;
+  /** The handler answers CORS itself (the OpenID Provider: per client), so the server's CORS is not applied. */
+  ownCors?: boolean;
 }
 
 /** Transport limit, well above the API's own body limit (which answers 413 in AM's shape). */
@@ -229,7 +231,9 @@ export async function startHttpServer(
 ): Promise<{ server: Server; url: string }> {
   const handle = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     try {
-      if (cors(req, res, corsOptions)) return;
+      const path = targetUrl(req.url)?.pathname;
+      const ownCors = path !== undefined && routes.find((r) => path.startsWith(r.prefix))?.ownCors === true;
+      if (!ownCors && cors(req, res, corsOptions)) return;
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > MAX_TRANSPORT_BYTES) {
         refuseTooLarge(req, res, !expectsContinue);

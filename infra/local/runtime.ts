@@ -6,13 +6,16 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createApiHandler } from '../../functions/api/app.js';
-import { apiDeps, nodeServices, webhookDeps } from '../../functions/composition/root.js';
+import { apiDeps, nodeServices, oidcDeps, webhookDeps } from '../../functions/composition/root.js';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';
 import { EmbeddedEngine } from '../../functions/engine/embedded.js';
 import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
+import { createOidcHandler } from '../../functions/oidc/app.js';
+import type { OidcClientConfig } from '../../functions/oidc/clients.js';
+import { fileKeySource } from '../../functions/oidc/keys.js';
 import { isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
 import { isIproovConfigured } from '../../functions/providers/iproov/config.js';
 import { backgroundMailer } from '../../functions/providers/messaging/deferred.js';
@@ -30,7 +33,7 @@ import { IdemiaSandbox } from '../../sandboxes/idemia/server.js';
 import { IproovSandbox } from '../../sandboxes/iproov/server.js';
 import { demoHandler, outboxHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
-import { startHttpServer } from './http-server.js';
+import { type HttpHandler, startHttpServer } from './http-server.js';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.js';
 
 export interface RuntimeOptions {
@@ -219,6 +222,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Webhooks answer first and resume the journey in the background, as the Lambda does with a self-invocation.
   const resume = resumeInBackground(journeys);
   const webhooks = routeWebhooks(webhookDeps(rootEnv, { store, journeys, resume }).routes);
+  // The OpenID Provider (ADR 24), built on its first request (its issuer is this server's URL); keys under the
+  // data folder. The public demo client `proofline-demo` is registered besides OIDC_CLIENTS.
+  let publicUrl = '';
+  let oidc: Promise<HttpHandler> | undefined;
+  const oidcHandler: HttpHandler = async (event) => {
+    oidc ??= oidcDeps(rootEnv, {
+      store,
+      secureCookie,
+      keys: fileKeySource(options.dataDir ? join(options.dataDir, 'oidc-keys.json') : undefined),
+      publicBaseUrl: () => publicUrl,
+      extraClients: demoOidcClients(publicUrl, rootEnv),
+    }).then(createOidcHandler);
+    return (await oidc)(event);
+  };
   let server: Server;
   let url: string;
   try {
@@ -226,6 +243,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       [
         { prefix: '/json/', handler: (event) => api(event, {} as never) },
         { prefix: '/webhooks/', handler: webhooks },
+        { prefix: '/oauth2/', handler: oidcHandler, ownCors: true },
         { prefix: '/outbox', handler: outboxHandler(outbox) },
         {
           prefix: '/',
@@ -251,6 +269,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw error;
   }
   services.publicBaseUrl = (env.PUBLIC_BASE_URL ?? url).replace(/\/$/, '');
+  publicUrl = services.publicBaseUrl;
   // The pages people open: Proofline's own demo page unless UI_BASE_URL names another; successUrl follows it.
   services.uiBaseUrl = (env.UI_BASE_URL ?? url).replace(/\/$/, '');
   config.successUrl = optionalEnv('SUCCESS_URL', env) ?? `${services.uiBaseUrl}/`;
@@ -293,4 +312,24 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await dynamo?.stop();
     },
   };
+}
+
+/**
+ * `npm start`'s public OpenID Connect client `proofline-demo` (realm alpha; PKCE, no secret), whose redirect URI
+ * is the runtime's sample application page; left out when OIDC_CLIENTS defines a client of that id itself.
+ */
+function demoOidcClients(url: string, env: NodeJS.ProcessEnv): OidcClientConfig[] {
+  if ((env.OIDC_CLIENTS ?? '').includes('"proofline-demo"')) return [];
+  return [
+    {
+      realm: 'alpha',
+      client_id: 'proofline-demo',
+      client_name: 'Proofline demo application',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [`${url}/sample-app/`],
+      post_logout_redirect_uris: [`${url}/sample-app/`],
+      scope: 'openid email profile phone',
+      proofline_verified_claims: true,
+    },
+  ];
 }

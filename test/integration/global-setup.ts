@@ -27,6 +27,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // (throttle.test.ts), not left to decide which other test gets a 429.
       THROTTLE_LOGIN_CLIENT_MAX: '1000000',
       THROTTLE_MESSAGE_CLIENT_MAX: '1000000',
+      // The OpenID Provider's test applications (test/integration/oidc.test.ts).
+      OIDC_CLIENTS: JSON.stringify([
+        {
+          realm: 'alpha',
+          client_id: 'test-rp',
+          client_secret: 'test-rp-secret-0123456789abcdef',
+          redirect_uris: ['http://rp.example.test/callback'],
+          post_logout_redirect_uris: ['http://rp.example.test/signed-out'],
+          scope: 'openid email profile',
+          proofline_verified_claims: true,
+        },
+        {
+          realm: 'alpha',
+          client_id: 'test-public',
+          token_endpoint_auth_method: 'none',
+          redirect_uris: ['http://app.example.test/'],
+          scope: 'openid email',
+          proofline_journey: 'Registration',
+        },
+      ]),
     },
   });
   project.provide('baseUrl', runtime.url);

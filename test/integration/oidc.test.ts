@@ -1,0 +1,218 @@
+import * as oidc from 'openid-client';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { baseUrl, register, uniqueName } from './am-client.js';
+
+/**
+ * The OpenID Provider (ADR 24) driven by a certified relying-party library (openid-client) as the application:
+ * discovery at AM's paths, authorization code + PKCE with the sign-in session as AM takes it, tokens, userinfo,
+ * refresh, revocation, sign-out — and the sign-in page for people without a session.
+ */
+const REDIRECT = 'http://rp.example.test/callback';
+const issuer = (): string => `${baseUrl()}/oauth2/realms/root/realms/alpha`;
+
+let config: oidc.Configuration;
+
+beforeAll(async () => {
+  config = await oidc.discovery(new URL(issuer()), 'test-rp', 'test-rp-secret-0123456789abcdef', undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+});
+
+interface Started {
+  url: URL;
+  verifier: string;
+  state: string;
+  nonce: string;
+}
+
+async function authorizationRequest(extra: Record<string, string> = {}): Promise<Started> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope: 'openid email profile',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url, verifier, state, nonce };
+}
+
+/** Follows the provider's redirects (cookies carried, as a browser would) until one leaves it. */
+async function follow(start: URL, cookies: string[]): Promise<{ location: URL; cookies: string[] }> {
+  let url = start;
+  const jar = new Map(cookies.map((c) => [c.slice(0, c.indexOf('=')), c]));
+  for (let i = 0; i < 10; i++) {
+    const response = await fetch(url, {
+      redirect: 'manual',
+      headers: { cookie: [...jar.values()].join('; ') },
+    });
+    for (const set of response.headers.getSetCookie()) {
+      const pair = set.split(';')[0] as string;
+      jar.set(pair.slice(0, pair.indexOf('=')), pair);
+    }
+    const location = response.headers.get('location');
+    expect(response.status, await response.text()).toBe(303);
+    const next = new URL(location as string, url);
+    if (!next.href.startsWith(baseUrl()) || !next.pathname.startsWith('/oauth2/')) {
+      return { location: next, cookies: [...jar.values()] };
+    }
+    url = next;
+  }
+  throw new Error('too many redirects');
+}
+
+async function signedInUser(): Promise<{ userName: string; token: string }> {
+  const userName = uniqueName('oidc');
+  return { userName, token: await register(userName) };
+}
+
+async function codeFlow(token: string, extra: Record<string, string> = {}) {
+  const request = await authorizationRequest(extra);
+  const { location } = await follow(request.url, [`iPlanetDirectoryPro=${token}`]);
+  expect(location.origin + location.pathname).toBe(REDIRECT);
+  return oidc.authorizationCodeGrant(config, location, {
+    pkceCodeVerifier: request.verifier,
+    expectedState: request.state,
+    expectedNonce: request.nonce,
+    idTokenExpected: true,
+  });
+}
+
+describe('OpenID Provider', () => {
+  it('publishes discovery and keys at AM paths', async () => {
+    const metadata = config.serverMetadata();
+    expect(metadata.issuer).toBe(issuer());
+    expect(metadata.authorization_endpoint).toBe(`${issuer()}/authorize`);
+    expect(metadata.token_endpoint).toBe(`${issuer()}/access_token`);
+    expect(metadata.userinfo_endpoint).toBe(`${issuer()}/userinfo`);
+    expect(metadata.jwks_uri).toBe(`${issuer()}/connect/jwk_uri`);
+    expect(metadata.end_session_endpoint).toBe(`${issuer()}/connect/endSession`);
+    expect(metadata.revocation_endpoint).toBe(`${issuer()}/token/revoke`);
+    expect(metadata.code_challenge_methods_supported).toContain('S256');
+    expect(metadata.claims_parameter_supported).toBe(true);
+    const jwks = (await (await fetch(metadata.jwks_uri as string)).json()) as {
+      keys: Record<string, unknown>[];
+    };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    // Public keys only.
+    for (const key of jwks.keys) expect(key).not.toHaveProperty('d');
+  });
+
+  it('answers an authorization request with a sign-in session with a code, and the code with tokens', async () => {
+    const { userName, token } = await signedInUser();
+    const tokens = await codeFlow(token);
+    const claims = tokens.claims();
+    expect(claims?.iss).toBe(issuer());
+    expect(claims?.aud).toBe('test-rp');
+    expect(tokens.refresh_token).toBeTruthy();
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims?.sub as string);
+    expect(info.preferred_username).toBe(userName);
+    expect(info.email).toBe(`${userName}@example.com`);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token as string);
+    expect(refreshed.access_token).not.toBe(tokens.access_token);
+  });
+
+  it('takes the session from the iPlanetDirectoryPro header as well', async () => {
+    const { token } = await signedInUser();
+    const request = await authorizationRequest();
+    const response = await fetch(request.url, {
+      redirect: 'manual',
+      headers: { iPlanetDirectoryPro: token },
+    });
+    expect(response.status).toBe(303);
+    expect(new URL(response.headers.get('location') as string).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('sends people without a session to the hosted pages running the client journey, then back', async () => {
+    const request = await authorizationRequest();
+    const first = await fetch(request.url, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    const cookies = first.headers.getSetCookie().map((c) => c.split(';')[0] as string);
+    const interaction = new URL(first.headers.get('location') as string, baseUrl());
+    expect(interaction.pathname).toMatch(/^\/oauth2\/realms\/root\/realms\/alpha\/interaction\//);
+    const toPages = await fetch(interaction, { redirect: 'manual', headers: { cookie: cookies.join('; ') } });
+    expect(toPages.status).toBe(303);
+    const pages = new URL(toPages.headers.get('location') as string);
+    expect(pages.origin).toBe(baseUrl());
+    expect(pages.searchParams.get('realm')).toBe('alpha');
+    expect(pages.searchParams.get('journey')).toBe('Login');
+    expect(pages.searchParams.get('goto')).toBe(interaction.href);
+    // The person signs in there (here: the callbacks API), and the page goes to goto with the new cookie.
+    const { token } = await signedInUser();
+    const { location } = await follow(interaction, [...cookies, `iPlanetDirectoryPro=${token}`]);
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    const tokens = await oidc.authorizationCodeGrant(config, location, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    expect(tokens.access_token).toBeTruthy();
+  });
+
+  it('answers prompt=none without a session with login_required at the redirect URI', async () => {
+    const request = await authorizationRequest({ prompt: 'none' });
+    const response = await fetch(request.url, { redirect: 'manual' });
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location') as string);
+    expect(location.searchParams.get('error')).toBe('login_required');
+  });
+
+  it('ends tokens with the sign-in session: logout makes refresh and userinfo fail', async () => {
+    const { token } = await signedInUser();
+    const tokens = await codeFlow(token);
+    const logout = await fetch(`${baseUrl()}/json/realms/root/realms/alpha/sessions?_action=logout`, {
+      method: 'POST',
+      headers: { iPlanetDirectoryPro: token, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(logout.status).toBe(200);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    await expect(
+      oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string),
+    ).rejects.toBeTruthy();
+  });
+
+  it('revokes a refresh token at /token/revoke', async () => {
+    const { token } = await signedInUser();
+    const tokens = await codeFlow(token);
+    await oidc.tokenRevocation(config, tokens.refresh_token as string);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
+  it('refuses a request without PKCE, an unknown client and a foreign redirect URI with 4XX', async () => {
+    const noPkce = new URL(`${issuer()}/authorize`);
+    noPkce.search = new URLSearchParams({
+      client_id: 'test-rp',
+      redirect_uri: REDIRECT,
+      response_type: 'code',
+      scope: 'openid',
+    }).toString();
+    const refused = await fetch(noPkce, { redirect: 'manual' });
+    expect(refused.status).toBe(303);
+    expect(new URL(refused.headers.get('location') as string).searchParams.get('error')).toBe(
+      'invalid_request',
+    );
+    const unknown = new URL(noPkce);
+    unknown.searchParams.set('client_id', 'nobody');
+    expect((await fetch(unknown, { redirect: 'manual' })).status).toBe(400);
+    const foreign = new URL(noPkce);
+    foreign.searchParams.set('redirect_uri', 'https://evil.example/');
+    expect((await fetch(foreign, { redirect: 'manual' })).status).toBe(400);
+    expect((await fetch(`${baseUrl()}/oauth2/realms/root/realms/nowhere/authorize`)).status).toBe(404);
+    const badToken = await fetch(`${issuer()}/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=%E0%A4%A&client_id=test-public',
+    });
+    expect(badToken.status).toBeGreaterThanOrEqual(400);
+    expect(badToken.status).toBeLessThan(500);
+  });
+});
