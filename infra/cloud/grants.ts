@@ -47,6 +47,24 @@ export const API_TABLE_GRANTS: TableGrants = {
 };
 
 /**
+ * The OpenID Provider (`functions/oidc/handler.ts`, ADR 24).
+ * - Oidc: its adapter — `find` GetItem, `upsert` PutItem, `consume` UpdateItem, `destroy` DeleteItem,
+ *   `findByUid` Query byUid, `revokeByGrantId` Query byGrant (+ DeleteItem).
+ * - Sessions: `find`/`findById` GetItem (DeleteItem for one a password change ended, or on RP-initiated logout).
+ * - Users: `get` GetItem (accounts, claims; `sessionsValidAfter`).
+ * - Attempts: `get` GetItem (a locked account's tokens are refused).
+ */
+export const OIDC_TABLE_GRANTS: TableGrants = {
+  Oidc: {
+    actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    indexes: { byUid: ['Query'], byGrant: ['Query'] },
+  },
+  Sessions: { actions: ['GetItem', 'DeleteItem'] },
+  Users: { actions: ['GetItem'] },
+  Attempts: { actions: ['GetItem'] },
+};
+
+/**
  * The webhook function (`functions/webhooks/handler.ts`): resuming a journey (JourneyService.resumeFromEvent,
  * which never issues a session: the client's next poll does, through the API), and each configured vendor's
  * notifications.

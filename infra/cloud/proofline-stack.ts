@@ -20,6 +20,7 @@ import { Api } from './constructs/api.js';
 import { ResourceGroup } from './constructs/common.js';
 import { Journeys } from './constructs/journeys.js';
 import { NodeFunctions, nodeFunctionId } from './constructs/node-functions.js';
+import { Oidc } from './constructs/oidc.js';
 import { Tables } from './constructs/tables.js';
 import { Vendors } from './constructs/vendors.js';
 import { type DeploymentSettings, planJourneys } from './settings.js';
@@ -134,6 +135,18 @@ export class ProoflineStack extends Stack {
     });
     this.api = api.httpApi;
 
+    const oidc = new Oidc(this, 'Oidc', {
+      httpApi: api.httpApi,
+      tables,
+      environment,
+      uiEnvironment,
+      realms,
+      clients: props.oidcClients ?? [],
+      ...(props.publicBaseUrl ? { publicBaseUrl: props.publicBaseUrl } : {}),
+      functionSeconds: timeouts.apiFunctionSeconds,
+      logRetention,
+    });
+
     const idemiaFunction = nodeFunctions.functions.idemia;
     const iproovFunction = nodeFunctions.functions.iproov;
     this.vendors = new Vendors(this, 'Vendors', {
@@ -161,6 +174,7 @@ export class ProoflineStack extends Stack {
         }),
       ),
       ApiFunction: api.apiFunction,
+      OidcFunction: oidc.oidcFunction,
       ...(api.webhookFunction ? { WebhookFunction: api.webhookFunction } : {}),
     };
     new Alarms(this, 'Alarms', {

@@ -75,6 +75,25 @@ const settingsSchema = v.strictObject({
   corsOrigins: v.optional(
     v.array(v.pipe(v.string(), v.regex(/^https?:\/\/[^/?#]+$/, 'must be origins: scheme://host[:port]'))),
   ),
+  /** The public origin of the API and pages (a custom domain): the OpenID Provider's issuer is built on it. */
+  publicBaseUrl: v.optional(
+    v.pipe(v.string(), v.regex(/^https:\/\/[^/?#]+$/, 'must be an https origin: https://host[:port]')),
+  ),
+  /**
+   * The OpenID Provider's clients (OIDC Dynamic Client Registration metadata, each with its `realm`); never a
+   * `client_secret`: the stack generates one per confidential client in Secrets Manager.
+   */
+  oidcClients: v.optional(
+    v.array(
+      v.pipe(
+        v.looseObject({ realm: v.string(), client_id: v.string() }),
+        v.check(
+          (client) => !('client_secret' in client),
+          'must not hold a client_secret (the stack generates it in Secrets Manager)',
+        ),
+      ),
+    ),
+  ),
   realms: v.optional(
     v.pipe(
       v.array(v.pipe(text, v.regex(/^[A-Za-z0-9_-]+$/, 'must be realm names'))),
@@ -125,6 +144,8 @@ const TEXT_FORM: Record<SettingName, 'string' | 'json' | 'list' | 'number'> = {
   journeys: 'list',
   uiBaseUrl: 'string',
   corsOrigins: 'list',
+  publicBaseUrl: 'string',
+  oidcClients: 'json',
   realms: 'list',
   legacyUsersRealm: 'string',
   idemia: 'json',
@@ -161,6 +182,20 @@ export interface DeploymentSettings {
    * @default - no CORS: only same-origin and non-browser clients
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * The public origin people and applications reach the stage at (a custom domain on the HTTP API, serving the
+   * API, the OpenID Provider and the pages on one site — docs/oidc.md): the issuer is
+   * `<publicBaseUrl>/oauth2/realms/root/realms/<realm>`.
+   * @default - the origin the HTTP API is called at (its execute-api domain)
+   */
+  readonly publicBaseUrl?: string;
+  /**
+   * The OpenID Provider's clients: OIDC Dynamic Client Registration metadata, each with its `realm` (and
+   * optionally `proofline_journey`, `proofline_verified_claims`). A confidential client's secret is generated in
+   * Secrets Manager (output `OidcClientSecret…`), never given here.
+   * @default - none: the provider serves discovery and keys, and refuses every client
+   */
+  readonly oidcClients?: readonly Readonly<Record<string, unknown>>[];
   /**
    * Realms served besides root.
    * @default ['alpha']

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { targetName } from './target.js';
@@ -46,7 +47,19 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // Every e2e client is 127.0.0.1: the per-client throttles would only decide which test gets a 429.
   const runtime = await startRuntime({
     port: 0,
-    env: { ...process.env, THROTTLE_LOGIN_CLIENT_MAX: '1000000', THROTTLE_MESSAGE_CLIENT_MAX: '1000000' },
+    env: {
+      ...process.env,
+      THROTTLE_LOGIN_CLIENT_MAX: '1000000',
+      THROTTLE_MESSAGE_CLIENT_MAX: '1000000',
+      // The public OIDC client of the test configuration (infra/cloud/test-config.json), as on cdk-out.
+      OIDC_CLIENTS: JSON.stringify(
+        (
+          JSON.parse(readFileSync('infra/cloud/test-config.json', 'utf8')) as {
+            oidcClients: { token_endpoint_auth_method?: string }[];
+          }
+        ).oidcClients.filter((c) => c.token_endpoint_auth_method === 'none'),
+      ),
+    },
   });
   project.provide('e2eLocalBaseUrl', runtime.url);
   project.provide('e2eIdemiaSandboxUrl', runtime.idemiaSandbox?.url ?? '');

@@ -118,6 +118,8 @@ export class LocalHttpApi {
     for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
     const now = new Date();
     const requestId = randomUUID();
+    // API Gateway tells the integration the scheme the client used.
+    headers['x-forwarded-proto'] = 'http';
     const event: Record<string, unknown> = {
       version: '2.0',
       routeKey: route.routeKey,

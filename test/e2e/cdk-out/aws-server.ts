@@ -68,6 +68,13 @@ export interface AwsBackends {
     payload: Buffer,
   ): Promise<{ status: number; headers: Record<string, string>; body: Buffer | string } | { notFound: true }>;
   getSecretValue(caller: Caller, secretId: string): Promise<Record<string, unknown> | { notFound: true }>;
+  /** A new AWSCURRENT version; the same ClientRequestToken with another value is refused, as AWS does. */
+  putSecretValue(
+    caller: Caller,
+    secretId: string,
+    value: string,
+    token: string | undefined,
+  ): Promise<{ arn: string; versionId: string } | { notFound: true } | { exists: true }>;
   putObject(
     caller: Caller,
     bucket: string,
@@ -279,6 +286,44 @@ export class AwsServer {
           return send(result.status, result.headers, result.body);
         }
         case 'secretsmanager': {
+          if (operation === 'PutSecretValue') {
+            const { SecretId, SecretString, ClientRequestToken } = JSON.parse(raw.toString() || '{}') as {
+              SecretId: string;
+              SecretString?: string;
+              ClientRequestToken?: string;
+            };
+            const found = await this.backends.getSecretValue(caller, SecretId);
+            if ('notFound' in found)
+              throw new AwsError(
+                400,
+                'ResourceNotFoundException',
+                "Secrets Manager can't find the specified secret.",
+              );
+            await authorize('secretsmanager:PutSecretValue', String(found.ARN));
+            const put = await this.backends.putSecretValue(
+              caller,
+              SecretId,
+              SecretString ?? '',
+              ClientRequestToken,
+            );
+            if ('notFound' in put)
+              throw new AwsError(
+                400,
+                'ResourceNotFoundException',
+                "Secrets Manager can't find the specified secret.",
+              );
+            if ('exists' in put)
+              throw new AwsError(
+                400,
+                'ResourceExistsException',
+                'A version with this ClientRequestToken already exists with a different value.',
+              );
+            return send(
+              200,
+              { 'content-type': 'application/x-amz-json-1.1' },
+              JSON.stringify({ ARN: put.arn, VersionId: put.versionId, VersionStages: ['AWSCURRENT'] }),
+            );
+          }
           if (operation !== 'GetSecretValue')
             throw new AwsError(400, 'InvalidRequestException', `${operation} is not implemented locally`);
           const { SecretId } = JSON.parse(raw.toString() || '{}') as { SecretId: string };

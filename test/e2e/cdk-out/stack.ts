@@ -381,6 +381,8 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
     const asyncInvocations = new Set<Promise<unknown>>();
 
     const secretsByArn = new Map<string, { arn: string; name: string; value: string }>();
+    /** `<arn> <versionId>` → value: PutSecretValue's idempotency by ClientRequestToken. */
+    const secretVersions = new Map<string, string>();
     for (const [logicalId, resource] of resourcesOfType(activeTemplate, 'AWS::SecretsManager::Secret')) {
       const arn = physical[logicalId]?.ref ?? '';
       const constructId = Object.keys(secretValues).find((id) => logicalId.startsWith(id));
@@ -514,6 +516,19 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
               },
               body: JSON.stringify(outcome.error),
             };
+      },
+      putSecretValue: async (_caller, secretId, value, token) => {
+        const secret =
+          secretsByArn.get(secretId) ??
+          [...secretsByArn.values()].find((s) => s.name === secretId || s.arn.startsWith(`${secretId}-`));
+        if (!secret) return { notFound: true };
+        const versionId = token ?? randomBytes(16).toString('hex');
+        const earlier = secretVersions.get(`${secret.arn} ${versionId}`);
+        if (earlier !== undefined)
+          return earlier === value ? { arn: secret.arn, versionId } : { exists: true };
+        secretVersions.set(`${secret.arn} ${versionId}`, value);
+        secret.value = value;
+        return { arn: secret.arn, versionId };
       },
       getSecretValue: async (_caller, secretId) => {
         const secret =
