@@ -405,6 +405,22 @@ describe('verifiedClaims', () => {
   });
 });
 
+describe('docs/oidc-verified-claims.md', () => {
+  it("example's response is what the module answers to its request", () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/oidc-verified-claims.md'), 'utf8');
+    const [request, response] = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) =>
+      JSON.parse((m[1] ?? '').replace('"…"', '"x"')),
+    );
+    const asked = request.userinfo.verified_claims;
+    expectValidRequest(asked);
+
+    const out = verifiedClaims(VERIFIED, asked, { trustFramework: 'acme_kyc', now: NOW });
+
+    expect(out).toEqual(response.verified_claims);
+    expectValidResponse(out);
+  });
+});
+
 describe('the assurance level mapping', () => {
   it.each([
     ['LOA1', 'low'],
