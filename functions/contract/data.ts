@@ -58,13 +58,36 @@ export interface User extends UserProfile {
    * Absent: never changed since sessions were tracked this way.
    */
   sessionsValidAfter?: number;
-  /** Set by identity proofing (IDEMIA IPA): no document data, only the fact, its level and time. */
-  identityVerification?: {
-    provider: string;
-    levelOfAssurance: string;
-    verifiedAt: string;
-    sessionId: string;
-  };
+  /**
+   * Set by identity proofing (IDEMIA IPA): the fact, its level and time, and (since issue 12) the attributes
+   * IDEMIA verified on the document, released as OIDC4IDA `verified_claims` (functions/oidc/verified-claims.ts).
+   * PII: never logged. Items written before issue 12 have only the first four fields.
+   */
+  identityVerification?: IdentityVerification;
+}
+
+/** What IDEMIA read on the verified document (absent fields: not on the document, or not given by GIPS). */
+export interface VerifiedDocument {
+  /** IDEMIA's document type as GIPS gives it (e.g. `PASSPORT`, `ID_CARD`). */
+  type?: string;
+  /** The issuing country, ICAO 3-letter code when GIPS gives it. */
+  issuingCountry?: string;
+}
+
+export interface IdentityVerification {
+  provider: string;
+  levelOfAssurance: string;
+  verifiedAt: string;
+  sessionId: string;
+  /** The verified names and birth date (ISO `YYYY-MM-DD`), as read from the verified document. */
+  givenName?: string;
+  familyName?: string;
+  birthdate?: string;
+  document?: VerifiedDocument;
+  /** When IDEMIA checked the evidence (GIPS `evaluationDateTime`), ISO 8601. */
+  evidenceTime?: string;
+  /** The face bound to this identity after it was verified (iProov, IdentityProofing's last step). */
+  faceBinding?: { provider: string; verifiedAt: string };
 }
 
 export type Reservation =

@@ -62,6 +62,11 @@ export interface UserStore {
     verification: NonNullable<User['identityVerification']>,
   ): Promise<void>;
   /**
+   * Records the face bound to the user's verified identity; false (nothing written) when the user has no
+   * identity verification to bind it to.
+   */
+  recordFaceBinding(id: string, faceBinding: { provider: string; verifiedAt: string }): Promise<boolean>;
+  /**
    * Compare-and-set of the password hash. `endSessions`: a password change, which ends every session created
    * before it (ADR 21); without it, a rehash of the same password (sessions stay).
    */

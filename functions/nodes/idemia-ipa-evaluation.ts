@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { nowSeconds } from '../contract/clock.js';
-import type { IpaSession, ThrottleKey } from '../contract/data.js';
+import type { IdentityVerification, IpaSession, ThrottleKey } from '../contract/data.js';
 import { JourneyConfigurationError } from '../contract/errors.js';
 import { clientKey, destinationKey, proofKey } from '../contract/keys.js';
 import type { NodeContext, NodeDefinition, NodeResult } from '../contract/nodes.js';
@@ -9,6 +9,7 @@ import { ProviderRequestError, ProviderUnavailableError } from '../providers/err
 import type { IdemiaClient } from '../providers/idemia/client.js';
 import {
   evidenceSummary,
+  type GipsIdentity,
   levelOfAssurance,
   normalizeForMatch,
   verifiedAttributes,
@@ -399,6 +400,8 @@ async function evaluate(
   loa?: string;
   metadata?: JsonObject;
   verified?: Record<string, string>;
+  /** What the user's identityVerification keeps of the identity (verifiedIdentityRecord). */
+  recorded?: Partial<IdentityVerification>;
   unavailable?: boolean;
 }> {
   if (ctx.config.entraVerifiedId) return {};
@@ -467,7 +470,7 @@ async function evaluate(
       };
     }
   }
-  return { metadata, verified, loa: loaText as string };
+  return { metadata, verified, loa: loaText as string, recorded: verifiedIdentityRecord(identity) };
 }
 
 /**
@@ -642,7 +645,58 @@ export const idemiaIpaEvaluation = {
       levelOfAssurance: loa,
       verifiedAt: new Date(ctx.services.clock.nowMs()).toISOString(),
       sessionId: session.id,
+      ...result.recorded,
     });
     return { outcome: 'Success' };
   },
 } satisfies NodeDefinition<Config>;
+
+/**
+ * An ISO `YYYY-MM-DD` date from the formats identity documents and GIPS use (`YYYY-MM-DD`, an ISO date-time,
+ * `YYYYMMDD`, `DD/MM/YYYY`, `DD.MM.YYYY`, `DD-MM-YYYY`); undefined when it is none of them or no real date.
+ */
+export function isoDate(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  const ymd = /^(\d{4})-?(\d{2})-?(\d{2})(?:T.+)?$/.exec(text);
+  const dmy = /^(\d{2})[/.-](\d{2})[/.-](\d{4})$/.exec(text);
+  const match = ymd ? [ymd[1], ymd[2], ymd[3]] : dmy ? [dmy[3], dmy[2], dmy[1]] : undefined;
+  if (!match) return undefined;
+  const [year, month, day] = match.map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return undefined;
+  return match.join('-');
+}
+
+/**
+ * What the user's identityVerification keeps of a verified GIPS identity (OIDC4IDA verified_claims): the names
+ * and birth date read on the verified document, its type and issuing country, and when GIPS evaluated it.
+ * PII: recorded, never logged.
+ */
+export function verifiedIdentityRecord(identity: GipsIdentity): Partial<IdentityVerification> {
+  const attributes = verifiedAttributes(identity);
+  const document = (identity.idDocuments ?? []).find((d) => d.evidenceStatus?.status === 'VERIFIED');
+  const data = document?.idDocumentData ?? {};
+  const pick = (...keys: string[]): string | undefined => {
+    for (const key of keys) {
+      const value = data[key];
+      if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    }
+    return undefined;
+  };
+  const type = pick('documentType', 'idDocumentType', 'type');
+  const issuingCountry = pick('issuingCountry', 'issuingCountryCode', 'issuingState', 'countryCode');
+  const birthdate = isoDate(attributes.birth_date);
+  const evaluated = identity.globalStatus?.evaluationDateTime;
+  const evidenceTime = evaluated && !Number.isNaN(Date.parse(evaluated)) ? evaluated : undefined;
+  return {
+    ...(attributes.given_name ? { givenName: attributes.given_name } : {}),
+    ...(attributes.family_name ? { familyName: attributes.family_name } : {}),
+    ...(birthdate ? { birthdate } : {}),
+    ...(type || issuingCountry
+      ? { document: { ...(type ? { type } : {}), ...(issuingCountry ? { issuingCountry } : {}) } }
+      : {}),
+    ...(evidenceTime ? { evidenceTime } : {}),
+  };
+}

@@ -91,6 +91,11 @@ const configSchema = v.pipe(
     /** Shown before another attempt; `{{remaining}}` is replaced by the attempts left. */
     retryMessage: v.optional(localized),
     sdk: v.optional(sdkSchema, {}),
+    /**
+     * On Success, record the face as bound to the user's verified identity (`identityVerification.faceBinding`,
+     * released as OIDC4IDA evidence): IdentityProofing's last step. Users without a verification get nothing.
+     */
+    recordFaceBinding: v.optional(v.boolean(), false),
   }),
   v.check(
     (c) => c.assuranceType === 'LA' || (c.sdk.filter !== 'clear' && c.sdk.filter !== 'blur'),
@@ -458,6 +463,14 @@ export const iproovAuthentication = {
       const counter = ctx.config.retryLimitDecision;
       if (counter && ctx.config.mode === 'profile' && ctx.state.username)
         await ctx.services.attempts.clear(accountKey(ctx.realm, ctx.state.username), counter);
+      if (ctx.config.recordFaceBinding && ctx.config.mode === 'profile' && ctx.state.userId) {
+        const bound = await ctx.services.users.recordFaceBinding(ctx.state.userId, {
+          provider: 'iProov',
+          verifiedAt: new Date(ctx.services.clock.nowMs()).toISOString(),
+        });
+        if (!bound)
+          logger.warn('Face not bound: no identity verification', { nodeId: ctx.nodeId, txId: ctx.txId });
+      }
       return { outcome: 'Success' };
     }
     if (!final) {

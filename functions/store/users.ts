@@ -286,6 +286,27 @@ export class UserRepository implements UserStore {
     );
   }
 
+  async recordFaceBinding(
+    id: string,
+    faceBinding: { provider: string; verifiedAt: string },
+  ): Promise<boolean> {
+    try {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'SET identityVerification.faceBinding = :f, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(id) AND attribute_exists(identityVerification)',
+          ExpressionAttributeValues: { ':f': faceBinding, ':now': new Date().toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   /** Replaces the user's security questions and hashed answers (never answers in clear: KbaAnswer holds hashes). */
   async setKba(id: string, kbaInfo: readonly KbaAnswer[]): Promise<void> {
     await this.store.doc.send(
