@@ -12,6 +12,7 @@ import { dynamoAdapter, signInSession } from './adapter.js';
 import type { OidcClientConfig } from './clients.js';
 import type { KeyMaterial } from './keys.js';
 import { escapeHtml, htmlPage } from './pages.js';
+import { verifiedClaims } from './verified-claims.js';
 
 export interface OidcConfig {
   /** Realms served besides root. */
@@ -37,12 +38,6 @@ export interface OidcDeps {
   clients: readonly OidcClientConfig[];
   keys: KeyMaterial;
   config: OidcConfig;
-  /** Releases `verified_claims` (OIDC4IDA) for a request; undefined: nothing to release. */
-  verifiedClaims?: (
-    verification: User['identityVerification'],
-    request: unknown,
-    options: { trustFramework: string },
-  ) => Record<string, unknown> | undefined;
 }
 
 /** AM's base path of a realm's OAuth 2.0 endpoints. */
@@ -215,8 +210,8 @@ export function createProvider(deps: OidcDeps, realm: string, origin: string): P
         async claims(use, _scope, requested) {
           const released: Record<string, unknown> = { sub, ...standardClaims(user) };
           const request = requested?.verified_claims;
-          if (request && client?.proofline_verified_claims === true && deps.verifiedClaims) {
-            const verified = deps.verifiedClaims(user.identityVerification, request, {
+          if (request && client?.proofline_verified_claims === true) {
+            const verified = verifiedClaims(user.identityVerification, request, {
               trustFramework: config.trustFramework,
             });
             if (verified) released.verified_claims = verified;

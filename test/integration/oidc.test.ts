@@ -1,5 +1,10 @@
 import * as oidc from 'openid-client';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { accountKey } from '../../functions/contract/keys.js';
+import { AttemptRepository } from '../../functions/store/attempts.js';
+import { createDocumentClient, nowSeconds, type TableNames } from '../../functions/store/dynamo.js';
+import { UserRepository } from '../../functions/store/users.js';
+import { IDA_SCHEMAS } from '../support/ida-schemas.js';
 import { baseUrl, register, uniqueName } from './am-client.js';
 
 /**
@@ -214,5 +219,173 @@ describe('OpenID Provider', () => {
     });
     expect(badToken.status).toBeGreaterThanOrEqual(400);
     expect(badToken.status).toBeLessThan(500);
+  });
+
+  it('releases verified_claims when requested and allowed, valid for the OIDC4IDA schema', async () => {
+    const { userName, token } = await signedInUser();
+    const users = new UserRepository({
+      doc: createDocumentClient(inject('dynamodbEndpoint')),
+      tables: inject('tables') as TableNames,
+    });
+    const user = await users.findByUserName('alpha', userName);
+    // What IdentityProofing records (functions/nodes/idemia-ipa-evaluation.ts, iproov-authentication.ts).
+    await users.recordIdentityVerification(user?.id as string, {
+      provider: 'IDEMIA IPA',
+      levelOfAssurance: 'LOA3',
+      verifiedAt: '2026-11-27T10:00:00.000Z',
+      sessionId: 'ipa-session-1',
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      birthdate: '1815-12-10',
+      document: { type: 'PASSPORT' },
+      evidenceTime: '2026-11-27T09:59:00.000Z',
+      faceBinding: { provider: 'iProov', verifiedAt: '2026-11-27T10:01:00.000Z' },
+    });
+    const request = {
+      verification: {
+        trust_framework: null,
+        assurance_level: null,
+        time: null,
+        evidence: [
+          {
+            type: { value: 'document' },
+            check_details: [{ check_method: null, organization: null }],
+            document_details: { type: null },
+          },
+        ],
+      },
+      claims: { given_name: null, family_name: null, birthdate: null },
+    };
+    const claims = JSON.stringify({
+      userinfo: { verified_claims: request },
+      id_token: { verified_claims: request },
+    });
+    const tokens = await codeFlow(token, { claims });
+    const fromIdToken = tokens.claims()?.verified_claims as Record<string, Record<string, unknown>>;
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string);
+    for (const verified of [fromIdToken, info.verified_claims as typeof fromIdToken]) {
+      expect(verified?.claims).toEqual({
+        given_name: 'Ada',
+        family_name: 'Lovelace',
+        birthdate: '1815-12-10',
+      });
+      expect(verified?.verification?.trust_framework).toBe('eidas');
+      expect(verified?.verification?.assurance_level).toBe('high');
+      // The document check by IDEMIA and the face bound by iProov.
+      expect(JSON.stringify(verified?.verification?.evidence)).toContain('"check_method":"vpip"');
+      expect(JSON.stringify(verified?.verification?.evidence)).toContain('"check_method":"bvr"');
+      for (const [version, { response }] of Object.entries(IDA_SCHEMAS)) {
+        expect(
+          response({ verified_claims: verified }),
+          `${version}: ${JSON.stringify(response.errors)}`,
+        ).toBe(true);
+      }
+    }
+    // Not requested: not released.
+    const plain = await codeFlow(token);
+    expect(plain.claims()).not.toHaveProperty('verified_claims');
+  });
+
+  it('never releases verified_claims to a client not allowed them', async () => {
+    const { token } = await signedInUser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const publicClient = await oidc.discovery(new URL(issuer()), 'test-public', undefined, oidc.None(), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const url = oidc.buildAuthorizationUrl(publicClient, {
+      redirect_uri: 'http://app.example.test/',
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'state-1',
+      claims: JSON.stringify({
+        id_token: {
+          verified_claims: { verification: { trust_framework: null }, claims: { given_name: null } },
+        },
+      }),
+    });
+    const { location } = await follow(url, [`iPlanetDirectoryPro=${token}`]);
+    const tokens = await oidc.authorizationCodeGrant(publicClient, location, {
+      pkceCodeVerifier: verifier,
+      expectedState: 'state-1',
+    });
+    expect(tokens.claims()).not.toHaveProperty('verified_claims');
+  });
+
+  it('lets only one of several parallel exchanges of a code succeed', async () => {
+    const { token } = await signedInUser();
+    const request = await authorizationRequest();
+    const { location } = await follow(request.url, [`iPlanetDirectoryPro=${token}`]);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () =>
+        oidc.authorizationCodeGrant(config, location, {
+          pkceCodeVerifier: request.verifier,
+          expectedState: request.state,
+          expectedNonce: request.nonce,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('ends tokens when the account is made inactive, locked, or its password changes', async () => {
+    const store = {
+      doc: createDocumentClient(inject('dynamodbEndpoint')),
+      tables: inject('tables') as TableNames,
+    };
+    const users = new UserRepository(store);
+    const endings: Record<string, (userName: string, id: string) => Promise<unknown>> = {
+      inactive: (_name, id) => users.setAccountStatus(id, 'inactive'),
+      locked: (name) => new AttemptRepository(store).lock(accountKey('alpha', name), nowSeconds() + 600),
+      'password changed': async (_name, id) => {
+        const current = await users.get(id);
+        await users.updatePasswordHash(id, 'not-a-real-hash', current?.passwordHash as string, {
+          endSessions: true,
+        });
+      },
+    };
+    for (const [ending, end] of Object.entries(endings)) {
+      const { userName, token } = await signedInUser();
+      const tokens = await codeFlow(token);
+      const user = await users.findByUserName('alpha', userName);
+      await end(userName, user?.id as string);
+      await expect(
+        oidc.refreshTokenGrant(config, tokens.refresh_token as string),
+        ending,
+      ).rejects.toMatchObject({ error: 'invalid_grant' });
+    }
+  });
+
+  it('ends the sign-in session on RP-initiated logout', async () => {
+    const { token } = await signedInUser();
+    const tokens = await codeFlow(token);
+    const url = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token as string,
+      post_logout_redirect_uri: 'http://rp.example.test/signed-out',
+    });
+    const jar = [`iPlanetDirectoryPro=${token}`];
+    const page = await fetch(url, { headers: { cookie: jar.join('; ') } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const action = /action="([^"]+)"/.exec(html)?.[1] as string;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1] as string;
+    const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0] as string);
+    const confirm = await fetch(new URL(action, url), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: [...jar, ...cookies].join('; '),
+      },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    });
+    expect(confirm.status).toBe(303);
+    expect(confirm.headers.get('location')).toBe('http://rp.example.test/signed-out');
+    const validate = await fetch(`${baseUrl()}/json/realms/root/realms/alpha/sessions?_action=validate`, {
+      method: 'POST',
+      headers: { iPlanetDirectoryPro: token, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(await validate.json()).toEqual({ valid: false });
   });
 });

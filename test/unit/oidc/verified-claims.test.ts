@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { IdentityVerification } from '../../../functions/contract/data.js';
 import {
@@ -11,31 +9,12 @@ import {
   VERIFIED_CLAIM_NAMES,
   verifiedClaims,
 } from '../../../functions/oidc/verified-claims.js';
+import { IDA_SCHEMAS as VERSIONS } from '../../support/ida-schemas.js';
 
 /**
  * OIDC4IDA verified_claims (issue 12), checked against the specification's JSON schemas copied under
  * test/fixtures/ida (the final 2024 version and the errata version, test/fixtures/ida/README.md).
  */
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-const ID = 'https://bitbucket.org/openid/ekyc-ida/raw/master/schema';
-
-function schemas(dir: string): { response: ValidateFunction; request: ValidateFunction } {
-  // The 2024 schemas use keywords outside JSON Schema (e.g. `value` in `if`): not strict, as their authors ran them.
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
-  for (const name of ['claims_schema', 'verified_claims_request', 'verified_claims'])
-    ajv.addSchema(JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')));
-  const get = (name: string): ValidateFunction => {
-    const validate = ajv.getSchema(`${ID}/${name}.json`);
-    if (!validate) throw new Error(`no schema ${name} in ${dir}`);
-    return validate;
-  };
-  return { response: get('verified_claims'), request: get('verified_claims_request') };
-}
-
-const FIXTURES = join(import.meta.dirname, '../../fixtures/ida');
-const VERSIONS = { 'final 2024': schemas(FIXTURES), errata: schemas(join(FIXTURES, 'errata')) };
-
 /** Valid for the response schema of every version (as the member of an ID token or userinfo response). */
 function expectValidResponse(value: unknown): void {
   for (const [version, { response }] of Object.entries(VERSIONS)) {
