@@ -138,18 +138,23 @@ async function bindFace(reply: { status: number; body: Reply }): Promise<Reply> 
 }
 
 describe('IdentityProofing with IDEMIA IPA', () => {
-  it('shows the IPA URL as a QR code, a hidden value and a polling wait', async () => {
+  it('shows the IPA URL as a QR code, as text, as a hidden value, and a polling wait', async () => {
     const { step } = await signInToProofing();
 
     expect(step.callbacks.map((c) => c.type)).toEqual([
+      'TextOutputCallback',
       'TextOutputCallback',
       'HiddenValueCallback',
       'HiddenValueCallback',
       'PollingWaitCallback',
     ]);
-    expect(hiddenValue(step, 'ipaSessionUrl')).toMatch(/\/api\/v1\/ipa\/start\?session-id=[0-9a-f-]{36}$/);
+    const url = hiddenValue(step, 'ipaSessionUrl');
+    expect(url).toMatch(/\/api\/v1\/ipa\/start\?session-id=[0-9a-f-]{36}$/);
+    // The link as plain text (messageType 0), for a UI that cannot draw the QR code: the Login Widget.
+    expect(output(step.callbacks[1]!, 'message')).toBe(`Or open this link on your phone: ${url}`);
+    expect(output(step.callbacks[1]!, 'messageType')).toBe('0');
     expect(hiddenValue(step, 'ipaSessionQrCode')).toMatch(/^data:image\/svg\+xml;base64,/);
-    expect(output(step.callbacks[3]!, 'waitTime')).toBe('5000');
+    expect(output(step.callbacks[4]!, 'waitTime')).toBe('5000');
   });
 
   it('renders the QR code from the stored link when it answers the step: the SVG is never stored', async () => {
