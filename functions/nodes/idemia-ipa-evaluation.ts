@@ -14,7 +14,12 @@ import {
   normalizeForMatch,
   verifiedAttributes,
 } from '../providers/idemia/identity.js';
-import { type CallbackTemplate, numberCallbacks, textOutputCallback } from '../shared/callbacks.js';
+import {
+  type CallbackTemplate,
+  MessageType,
+  numberCallbacks,
+  textOutputCallback,
+} from '../shared/callbacks.js';
 import type { JsonObject } from '../shared/json.js';
 import { logger } from '../shared/logger.js';
 import { qrCodeOf, type RenderedValue } from '../shared/rendered-value.js';
@@ -89,6 +94,11 @@ const configSchema = v.strictObject({
   /** How long the client waits between polls. */
   pollingWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000)), 5000),
   qrCodeMessage: v.optional(localized),
+  /**
+   * The IPA link as text under the QR code (`{{url}}` is replaced by it), for a UI that cannot draw the QR code
+   * (the ForgeRock SDK's FRQRCode and the Login Widget only know otpauth:// and pushauth:// URIs).
+   */
+  linkMessage: v.optional(localized),
   waitingMessage: v.optional(localized),
   /** Email subject and body; `{{url}}` is replaced by the IPA URL. */
   emailSubject: v.optional(localized),
@@ -101,6 +111,10 @@ type Config = v.InferOutput<typeof configSchema>;
 const DEFAULT_QR_MESSAGE = {
   en: 'Scan the QR code with your phone to verify your identity with your ID document and a selfie.',
   fr: "Scannez le code QR avec votre téléphone pour vérifier votre identité avec votre pièce d'identité et un selfie.",
+};
+const DEFAULT_LINK_MESSAGE = {
+  en: 'Or open this link on your phone: {{url}}',
+  fr: 'Ou ouvrez ce lien sur votre téléphone : {{url}}',
 };
 const DEFAULT_WAITING_MESSAGE = {
   en: 'Waiting for your identity verification to complete…',
@@ -175,6 +189,11 @@ async function waitingStep(
   } else if (method === 'QR_CODE') {
     templates.push(
       textOutputCallback(textFor(ctx, ctx.config.qrCodeMessage, DEFAULT_QR_MESSAGE)),
+      // The link as text too: a UI that cannot draw the QR code (the Login Widget) still shows the way to IPA.
+      textOutputCallback(
+        textFor(ctx, ctx.config.linkMessage, DEFAULT_LINK_MESSAGE).replaceAll('{{url}}', url),
+        MessageType.INFORMATION,
+      ),
       hidden('ipaSessionUrl', url),
       // The SVG data URL is rendered from the link when the step is answered (shared/rendered.ts): it stays out
       // of the execution's payload and of the transaction item.

@@ -190,6 +190,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       apiSecret: randomBytes(16).toString('hex'),
       oauthUsername: 'proofline-sandbox-oauth',
       oauthPassword: randomBytes(16).toString('hex'),
+      // Enrolments survive a restart, as the users under DATA_DIR do.
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     });
     await iproovSandbox.start(options.iproovSandboxPort ?? 0);
   }

@@ -21,7 +21,10 @@ export interface IdemiaSandboxOptions {
   retryDelayMs?: number;
 }
 
-export type UserOutcome = 'verified' | 'rejected' | 'error' | 'timeout';
+/** `mismatch`: verified, but the document's names are another person's (not the ones entered). */
+export type UserOutcome = 'verified' | 'mismatch' | 'rejected' | 'error' | 'timeout';
+const USER_OUTCOMES: readonly string[] = ['verified', 'mismatch', 'rejected', 'error', 'timeout'];
+const LEVELS: readonly string[] = ['LOA0', 'LOA1', 'LOA2', 'LOA3', 'LOA4'];
 
 export interface Delivery {
   attempt: number;
@@ -67,6 +70,73 @@ const DEFAULT_IDENTITY: Required<IdentityData> = {
   expirationDate: '2031-01-01',
   nationality: 'GBR',
 };
+
+/** The names of someone else than `identity`: what the "Name mismatch" button puts on the document. */
+function mismatched(identity: IdentityData): IdentityData {
+  const same = (a: string | undefined, b: string) => (a ?? '').trim().toLowerCase() === b.toLowerCase();
+  const grace = same(identity.givenNames, 'Grace') || same(identity.surname, 'Hopper');
+  return grace
+    ? { ...identity, givenNames: 'Ada', surname: 'Lovelace' }
+    : { ...identity, givenNames: 'Grace', surname: 'Hopper' };
+}
+
+const IDENTITY_FIELDS = [
+  'givenNames',
+  'surname',
+  'birthDate',
+  'documentNumber',
+  'expirationDate',
+  'nationality',
+] as const;
+
+/**
+ * The document's data from a control request: a JSON `identity` object, or the start page's form fields
+ * (`givenNames`, `surname`, `birthDate`). A string naming the bad field when it is not valid.
+ */
+function identityOf(body: Record<string, unknown>): IdentityData | string | undefined {
+  const source =
+    typeof body.identity === 'object' && body.identity !== null
+      ? (body.identity as Record<string, unknown>)
+      : body;
+  const identity: IdentityData = {};
+  for (const field of IDENTITY_FIELDS) {
+    const value = source[field];
+    if (value === undefined || (source === body && value === '')) continue;
+    if (typeof value !== 'string' || value.trim() === '' || value.length > 100)
+      return `${field} must be a non-empty text of at most 100 characters`;
+    identity[field] = value.trim();
+  }
+  for (const field of ['birthDate', 'expirationDate'] as const) {
+    const date = identity[field];
+    if (date !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))))
+      return `${field} must be a date (YYYY-MM-DD)`;
+  }
+  return Object.keys(identity).length > 0 ? identity : undefined;
+}
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The user's start page: the names on the document (prefilled), and what the user does. */
+function startPage(session: SandboxSession): string {
+  const id = encodeURIComponent(session.sessionId);
+  const action = `/sandbox/sessions/${id}/complete`;
+  const field = (name: keyof IdentityData, label: string, type = 'text') =>
+    `<p><label for="${name}">${label}</label><br><input id="${name}" name="${name}" type="${type}" required maxlength="100" value="${escapeHtml(DEFAULT_IDENTITY[name])}"></p>`;
+  const button = (outcome: UserOutcome, label: string, loa?: string, novalidate = false) =>
+    `<button name="outcome" value="${outcome}"${loa ? ` formaction="${action}?loa=${loa}"` : ''}${novalidate ? ' formnovalidate' : ''}>${label}</button>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>IDEMIA IPA sandbox</title><style>body{font:16px system-ui;max-width:32rem;margin:2rem auto;padding:0 1rem}button{margin:.25rem}fieldset{margin:1rem 0}</style></head>
+<body><h1>IDEMIA IPA sandbox</h1><p>Session ${escapeHtml(session.sessionId)} (${session.state}). What does the user do?</p>
+<form method="post" action="${action}">
+<fieldset><legend>The identity document</legend>
+<p>Proofline matches these names with the profile: enter the given and family names the user registered with.</p>
+${field('givenNames', 'Given name(s)')}${field('surname', 'Family name')}${field('birthDate', 'Birth date', 'date')}
+</fieldset>
+<p>${button('verified', 'Verified, LOA2', 'LOA2')}${button('verified', 'Verified, LOA3', 'LOA3')}${button('verified', 'Verified, LOA1', 'LOA1')}</p>
+<p>${button('mismatch', 'Name mismatch', 'LOA2')} (verified, but the document names someone else)</p>
+<p>${button('rejected', 'Rejected document', undefined, true)}${button('error', 'Abort (ERROR)', undefined, true)}${button('timeout', 'Drop off (HEARTBEAT_TIMEOUT)', undefined, true)}</p>
+</form></body></html>`;
+}
 
 function send(
   res: ServerResponse,
@@ -146,10 +216,11 @@ export class IdemiaSandbox {
       sessionId,
       timestamp: Date.now() / 1000,
     };
-    if (outcome === 'verified' || outcome === 'rejected') {
+    if (outcome === 'verified' || outcome === 'mismatch' || outcome === 'rejected') {
       const identityId = `gips-${randomUUID()}`;
-      const verified = outcome === 'verified';
-      const data = { ...DEFAULT_IDENTITY, ...options.identity };
+      const verified = outcome !== 'rejected';
+      const given = { ...DEFAULT_IDENTITY, ...options.identity };
+      const data = outcome === 'mismatch' ? mismatched(given) : given;
       this.identities.set(identityId, {
         id: identityId,
         globalStatus: {
@@ -282,13 +353,7 @@ export class IdemiaSandbox {
       const session = this.sessions.get(sessionId);
       if (!session) return send(res, 404, { message: 'Unknown session' });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      const button = (outcome: string, label: string, loa = '') =>
-        `<form method="post" action="/sandbox/sessions/${sessionId}/complete"><input type="hidden" name="outcome" value="${outcome}"><input type="hidden" name="loa" value="${loa}"><button>${label}</button></form>`;
-      res.end(`<!doctype html><html><head><meta charset="utf-8"><title>IDEMIA IPA sandbox</title></head><body>
-<h1>IDEMIA IPA sandbox</h1><p>Session ${sessionId} (${session.state}). What does the user do?</p>
-${button('verified', 'Verified, LOA2', 'LOA2')}${button('verified', 'Verified, LOA3', 'LOA3')}${button('verified', 'Verified, LOA1', 'LOA1')}
-${button('rejected', 'Rejected document')}${button('error', 'Abort (ERROR)')}${button('timeout', 'Drop off (HEARTBEAT_TIMEOUT)')}
-</body></html>`);
+      res.end(startPage(session));
       return;
     }
 
@@ -309,15 +374,24 @@ ${button('rejected', 'Rejected document')}${button('error', 'Abort (ERROR)')}${b
       const sessionId = decodeURIComponent(control[1] ?? '');
       const body = await readBody(req);
       const fromForm = (req.headers['content-type'] ?? '').includes('form');
-      const session =
-        control[2] === 'complete'
-          ? await this.complete(sessionId, (body.outcome as UserOutcome) ?? 'verified', {
-              ...(typeof body.loa === 'string' && body.loa ? { loa: body.loa } : {}),
-              ...(typeof body.identity === 'object' && body.identity
-                ? { identity: body.identity as IdentityData }
-                : {}),
-            })
-          : await this.redeliver(sessionId);
+      let session: SandboxSession | undefined;
+      if (control[2] === 'complete') {
+        // The start page posts its form here (the LOA in the button's query); tests post JSON.
+        const outcome = body.outcome ?? 'verified';
+        const loa = typeof body.loa === 'string' && body.loa ? body.loa : url.searchParams.get('loa');
+        const identity = identityOf(body);
+        if (typeof outcome !== 'string' || !USER_OUTCOMES.includes(outcome))
+          return send(res, 400, { message: `outcome must be one of ${USER_OUTCOMES.join(', ')}` });
+        if (loa && !LEVELS.includes(loa))
+          return send(res, 400, { message: `loa must be one of ${LEVELS.join(', ')}` });
+        if (typeof identity === 'string') return send(res, 400, { message: identity });
+        session = await this.complete(sessionId, outcome as UserOutcome, {
+          ...(loa ? { loa } : {}),
+          ...(identity ? { identity } : {}),
+        });
+      } else {
+        session = await this.redeliver(sessionId);
+      }
       if (!session) return send(res, 404, { message: 'Unknown session' });
       if (fromForm && session.gotoUrl) return send(res, 303, undefined, { location: session.gotoUrl });
       if (fromForm) {

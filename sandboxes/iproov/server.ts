@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { closeServer, listenOnLoopback, readBody, readMultipart } from '../http.js';
 
 /**
@@ -15,7 +17,15 @@ export interface IproovSandboxOptions {
   oauthPassword: string;
   /** How long a claimed token may be used (iProov: minutes). */
   tokenTtlMs?: number;
+  /**
+   * Keeps the enrolled users in `<dataDir>/iproov-sandbox.json` (0600, replaced atomically), so that they
+   * survive a restart as the users under `DATA_DIR` do; omitted: in memory only.
+   */
+  dataDir?: string;
 }
+
+/** The file under `dataDir` holding the sandbox's enrolments. */
+export const IPROOV_SANDBOX_FILE = 'iproov-sandbox.json';
 
 /** What the user's scan did, as the web SDK would report it. */
 export type ScanResult = 'passed' | 'failed' | 'canceled' | 'error';
@@ -81,15 +91,19 @@ for (const b of document.querySelectorAll('button')) b.onclick = async () => {
 
 export class IproovSandbox {
   readonly tokens = new Map<string, SandboxToken>();
+  /** Enrolled user ids; kept under `dataDir` when one is given. */
   readonly enrolled = new Set<string>();
   private readonly accessTokens = new Set<string>();
   private faults: IproovFaults = {};
   private server?: Server;
+  /** Saves in the order the enrolments changed, one at a time. */
+  private saving: Promise<void> = Promise.resolve();
   url = '';
 
   constructor(private readonly options: IproovSandboxOptions) {}
 
   async start(port = 0): Promise<string> {
+    await this.load();
     ({ server: this.server, url: this.url } = await listenOnLoopback(
       (req, res) => this.handle(req, res),
       port,
@@ -99,6 +113,60 @@ export class IproovSandbox {
 
   async stop(): Promise<void> {
     await closeServer(this.server);
+    await this.saving;
+  }
+
+  private get file(): string | undefined {
+    return this.options.dataDir ? join(this.options.dataDir, IPROOV_SANDBOX_FILE) : undefined;
+  }
+
+  /** Reads the enrolments kept under `dataDir` (none yet: nothing to read). */
+  private async load(): Promise<void> {
+    const file = this.file;
+    if (!file) return;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    let enrolled: unknown;
+    try {
+      enrolled = (JSON.parse(text) as { enrolled?: unknown }).enrolled;
+    } catch {
+      enrolled = undefined;
+    }
+    if (!Array.isArray(enrolled) || !enrolled.every((u) => typeof u === 'string')) {
+      throw new Error(`iProov sandbox: ${file} is not a list of enrolments; move it away to start afresh`);
+    }
+    for (const userId of enrolled) this.enrolled.add(userId);
+  }
+
+  /**
+   * Enrols or forgets a user, and keeps the enrolments under `dataDir`: written to a fresh 0600 file, then
+   * renamed over the old one, so that a crash leaves the old list or the new one, never half of one.
+   */
+  private async setEnrolled(userId: string, enrolled: boolean): Promise<void> {
+    if (enrolled) this.enrolled.add(userId);
+    else this.enrolled.delete(userId);
+    const file = this.file;
+    const dir = this.options.dataDir;
+    if (!file || !dir) return;
+    const save = async (): Promise<void> => {
+      await mkdir(dir, { recursive: true });
+      const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await writeFile(temporary, JSON.stringify({ enrolled: [...this.enrolled] }), { mode: 0o600 });
+        await rename(temporary, file);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+    };
+    const saved = this.saving.then(save, save);
+    this.saving = saved.catch(() => undefined);
+    await saved;
   }
 
   /** The environment that points the real client at this sandbox. */
@@ -192,7 +260,7 @@ export class IproovSandbox {
       }
       entry.validated = true;
       const passed = entry.result === 'passed';
-      if (passed && type === 'enrol') this.enrolled.add(entry.userId);
+      if (passed && type === 'enrol') await this.setEnrolled(entry.userId, true);
       return send(res, 200, {
         passed,
         token: entry.token,
@@ -226,7 +294,7 @@ export class IproovSandbox {
       const userId = decodeURIComponent(user[1] ?? '');
       if (!this.enrolled.has(userId)) return error(res, 404, 'not_found', 'User not found');
       if (method === 'DELETE') {
-        this.enrolled.delete(userId);
+        await this.setEnrolled(userId, false);
         return send(res, 200, { status: 'Deleted' });
       }
       return send(res, 200, { user_id: userId, status: 'Active' });
@@ -286,7 +354,7 @@ export class IproovSandbox {
       return error(res, 400, 'invalid_image', 'Image is not a JPEG');
     entry.validated = true;
     entry.fromImage = true;
-    this.enrolled.add(entry.userId);
+    await this.setEnrolled(entry.userId, true);
     return send(res, 200, { success: true, token: entry.token, type: 'enrol' });
   }
 }

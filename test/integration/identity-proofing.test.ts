@@ -13,6 +13,7 @@ import {
 import QRCode from 'qrcode';
 import { describe, expect, inject, it } from 'vitest';
 import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { hashPassword } from '../../functions/store/password.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
@@ -27,6 +28,7 @@ import {
   PASSWORD,
   post,
   register,
+  registrationValues,
   type Step,
   scanFace,
   start,
@@ -84,6 +86,48 @@ async function signInToProofing(
 
 const poll = (step: Step) => submit<Reply>('IdentityProofing', step);
 
+/** Registers a user with these names on the profile (Registration's givenName and sn). */
+async function registerAs(userName: string, givenName: string, sn: string): Promise<void> {
+  const reply = await submit<{ tokenId?: string }>(
+    'Registration',
+    fill(await start('Registration'), registrationValues(userName, { givenName, sn })),
+  );
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+}
+
+/**
+ * Plays the user on the sandbox's start page, as a browser would: reads the page from the step's IPA link and
+ * posts its form with the names entered and the button pressed (`formaction` carries the button's LOA).
+ */
+async function onStartPage(
+  step: Step,
+  button: string,
+  entered: Record<string, string> = {},
+): Promise<{ page: string; response: Response }> {
+  const page = await (await fetch(hiddenValue(step, 'ipaSessionUrl') as string)).text();
+  const tag = new RegExp(
+    `<button name="outcome" value="([a-z]+)"(?: formaction="([^"]+)")?[^>]*>${button}<`,
+  ).exec(page);
+  if (!tag) throw new Error(`no button ${button} on ${page}`);
+  const fields = Object.fromEntries(
+    [...page.matchAll(/<input id="\w+" name="(\w+)"[^>]* value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+  );
+  const action = tag[2] ?? (/<form method="post" action="([^"]+)"/.exec(page)?.[1] as string);
+  const response = await fetch(`${sandbox()}${action}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, ...entered, outcome: tag[1] as string }).toString(),
+    redirect: 'manual',
+  });
+  return { page, response };
+}
+
+const ipaSessions = () =>
+  new IpaSessionRepository({
+    doc: createDocumentClient(inject('dynamodbEndpoint')),
+    tables: inject('tables') as TableNames,
+  });
+
 /** The last step of a proven identity: the face is bound with iProov (Combined), then the session. */
 async function bindFace(reply: { status: number; body: Reply }): Promise<Reply> {
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
@@ -94,18 +138,23 @@ async function bindFace(reply: { status: number; body: Reply }): Promise<Reply> 
 }
 
 describe('IdentityProofing with IDEMIA IPA', () => {
-  it('shows the IPA URL as a QR code, a hidden value and a polling wait', async () => {
+  it('shows the IPA URL as a QR code, as text, as a hidden value, and a polling wait', async () => {
     const { step } = await signInToProofing();
 
     expect(step.callbacks.map((c) => c.type)).toEqual([
+      'TextOutputCallback',
       'TextOutputCallback',
       'HiddenValueCallback',
       'HiddenValueCallback',
       'PollingWaitCallback',
     ]);
-    expect(hiddenValue(step, 'ipaSessionUrl')).toMatch(/\/api\/v1\/ipa\/start\?session-id=[0-9a-f-]{36}$/);
+    const url = hiddenValue(step, 'ipaSessionUrl');
+    expect(url).toMatch(/\/api\/v1\/ipa\/start\?session-id=[0-9a-f-]{36}$/);
+    // The link as plain text (messageType 0), for a UI that cannot draw the QR code: the Login Widget.
+    expect(output(step.callbacks[1]!, 'message')).toBe(`Or open this link on your phone: ${url}`);
+    expect(output(step.callbacks[1]!, 'messageType')).toBe('0');
     expect(hiddenValue(step, 'ipaSessionQrCode')).toMatch(/^data:image\/svg\+xml;base64,/);
-    expect(output(step.callbacks[3]!, 'waitTime')).toBe('5000');
+    expect(output(step.callbacks[4]!, 'waitTime')).toBe('5000');
   });
 
   it('renders the QR code from the stored link when it answers the step: the SVG is never stored', async () => {
@@ -442,6 +491,77 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(reply.status).toBe(401);
     expect(reply.body).toMatchObject({ code: 401, message: 'Login failure' });
   });
+
+  it("passes a user registered with other names who enters them on the sandbox's start page", async () => {
+    const userName = uniqueName('zola');
+    await registerAs(userName, 'Émile', 'Zola');
+    const { step, sessionId } = await signInToProofing(userName);
+
+    const { page, response } = await onStartPage(step, 'Verified, LOA2', {
+      givenNames: 'Émile',
+      surname: 'Zola',
+      birthDate: '1985-04-02',
+    });
+    const reply = await poll(step);
+
+    // Prefilled with the sandbox's sample document; the person types the names they registered with.
+    expect(page).toContain('name="givenNames" type="text" required maxlength="100" value="Ada"');
+    expect(page).toContain('name="birthDate" type="date"');
+    expect(response.status).toBe(200);
+    const gips = await control(`/sandbox/sessions/${sessionId}`);
+    expect(gips.state).toBe('COMPLETED');
+    expect((await bindFace(reply)).tokenId).toEqual(expect.any(String));
+    expect((await ipaSessions().get(sessionId))?.result).toBe('SUCCESS');
+  });
+
+  it('fails as a name mismatch when the user presses "Name mismatch" on the start page', async () => {
+    const { step, sessionId } = await signInToProofing();
+
+    const { response } = await onStartPage(step, 'Name mismatch');
+    const reply = await poll(step);
+
+    expect(response.status).toBe(200);
+    expect(reply.status).toBe(401);
+    expect(reply.body).toMatchObject({ code: 401, message: 'Login failure' });
+    expect((await ipaSessions().get(sessionId))?.failure).toMatchObject({
+      code: 'BIOGRAPHIC_MISMATCH',
+      message: expect.stringMatching(/given_name, family_name/),
+    });
+  });
+
+  it('fails as a name mismatch for the sample names when the user registered with others', async () => {
+    const userName = uniqueName('hopper');
+    await registerAs(userName, 'Grace', 'Hopper');
+    const { step, sessionId } = await signInToProofing(userName);
+
+    await onStartPage(step, 'Verified, LOA2');
+    const reply = await poll(step);
+
+    expect(reply.status).toBe(401);
+    expect((await ipaSessions().get(sessionId))?.failure).toMatchObject({ code: 'BIOGRAPHIC_MISMATCH' });
+  });
+
+  it.each([
+    ['a birth date that is not a date', { birthDate: '10/12/1990' }, /birthDate must be a date/],
+    ['an unknown outcome', { outcome: 'maybe' }, /outcome must be one of/],
+    ['an unknown level of assurance', { loa: 'LOA9' }, /loa must be one of/],
+    ['an over-long name', { surname: 'x'.repeat(101) }, /surname must be/],
+  ])(
+    'answers 400 to the start page posting %s, and the session stays open',
+    async (_name, patch, message) => {
+      const { sessionId } = await signInToProofing();
+
+      const response = await fetch(`${sandbox()}/sandbox/sessions/${sessionId}/complete`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ outcome: 'verified', givenNames: 'Ada', surname: 'Lovelace', ...patch }),
+      });
+
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(message);
+      expect((await control(`/sandbox/sessions/${sessionId}`)).state).toBe('CREATED');
+    },
+  );
 
   it('waits through a GIPS outage and completes once GIPS recovers', async () => {
     const { step, sessionId } = await signInToProofing();

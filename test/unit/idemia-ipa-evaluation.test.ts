@@ -100,6 +100,54 @@ describe('IDEMIA IPA Evaluation node', () => {
     expect(result.suspend?.callbacks.at(-1)?.type).toBe('PollingWaitCallback');
   });
 
+  it('shows the IPA link as text next to the QR code, for a UI that cannot draw it (the Login Widget)', async () => {
+    const { services, invoke } = harness(session({}));
+    const url = 'https://ipa.example/start?session-id=session-1';
+
+    const result = await runNode(invoke({}), services);
+    const callbacks = result.suspend?.callbacks ?? [];
+    const value = (i: number, name: string) => callbacks[i]?.output.find((o) => o.name === name)?.value;
+
+    expect(callbacks.map((c) => c.type)).toEqual([
+      'TextOutputCallback',
+      'TextOutputCallback',
+      'HiddenValueCallback',
+      'HiddenValueCallback',
+      'PollingWaitCallback',
+    ]);
+    expect(value(1, 'message')).toBe(`Or open this link on your phone: ${url}`);
+    expect(value(1, 'messageType')).toBe('0');
+    // The hidden value a custom UI draws its QR code from stays.
+    expect([value(2, 'id'), value(2, 'value')]).toEqual(['ipaSessionUrl', url]);
+    expect(value(3, 'id')).toBe('ipaSessionQrCode');
+  });
+
+  it('words the link in the configured text, in the client language', async () => {
+    const { services, invoke } = harness(session({}));
+    const invocation = invoke({ linkMessage: { en: 'Link: {{url}}', fr: 'Lien : {{url}}' } });
+    invocation.context.locale = 'fr';
+
+    const result = await runNode(invocation, services);
+
+    expect(result.suspend?.callbacks[1]?.output[0]?.value).toBe(
+      'Lien : https://ipa.example/start?session-id=session-1',
+    );
+  });
+
+  it('does not repeat the link on the email step: it went to the inbox', async () => {
+    const { services, invoke } = harness(session({}));
+    const invocation = invoke({});
+    invocation.context.memo = { sessionId: 'session-1', method: 'EMAIL' };
+
+    const result = await runNode(invocation, services);
+
+    expect(result.suspend?.callbacks.map((c) => c.type)).toEqual([
+      'TextOutputCallback',
+      'HiddenValueCallback',
+      'PollingWaitCallback',
+    ]);
+  });
+
   describe("refuses an identity that is not the session's (ADR 11)", () => {
     const verified = (globalStatus: Record<string, unknown>, id?: string) => ({
       ...(id ? { id } : {}),
