@@ -18,6 +18,7 @@ import {
 /** `/oauth2/realms/root[/realms/{realm}]{rest}` (AM's paths); `/oauth2{rest}` is the root realm too. */
 const PATH = /^\/oauth2(?:\/realms\/root(?:\/realms\/([A-Za-z0-9_-]+))?)?(\/.*)?$/;
 const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})\/?$/;
+const RESUME = /^\/authorize\/[^/]+\/?$/;
 const OP_SESSION_COOKIE = 'proofline_op_session';
 
 export interface OidcHandlerDeps extends OidcDeps {
@@ -177,7 +178,10 @@ export function createOidcHandler(deps: OidcHandlerDeps): (event: HttpEvent) => 
       req.headers['x-forwarded-proto'] = https ? 'https' : 'http';
       delete req.headers['x-forwarded-host'];
       req.headers.host = new URL(route.origin).host;
-      const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      // The resume endpoint (`/authorize/{uid}`) takes no parameters; passed on, a `client_id` makes
+      // oidc-provider's error page fail (500) when the interaction has expired.
+      const resume = RESUME.test(route.rest);
+      const query = !resume && req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
       (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${path}${query}`;
       req.url = `${route.rest}${query}`;
       const session = await signedIn(req, route.realm);

@@ -578,6 +578,78 @@ describe(`HTTP fuzzing (FUZZ_RUNS=${TOTAL}, seed ${SEED})`, () => {
   );
 
   it(
+    'OpenID Provider: every endpoint with any method, query, cookies, headers and body',
+    async () => {
+      // Any visible ASCII (what a header may carry), percent signs and separators included.
+      const cookieText = fc.stringMatching(/^[\x21-\x7e ]{0,100}$/);
+      const oidcQuery = fc.oneof(
+        queryString,
+        fc
+          .record(
+            {
+              client_id: fc.oneof(fc.constantFrom('proofline-demo', 'nobody'), fc.string({ maxLength: 40 })),
+              redirect_uri: fc.oneof(fc.webUrl(), fc.string({ maxLength: 60 })),
+              response_type: fc.constantFrom('code', 'token', 'none', ''),
+              scope: fc.constantFrom('openid', 'openid email', '', 'x'),
+              code_challenge: fc.string({ maxLength: 80 }),
+              code_challenge_method: fc.constantFrom('S256', 'plain', ''),
+              prompt: fc.constantFrom('none', 'login', 'consent', ''),
+              claims: fc.oneof(fc.json(), fc.string({ maxLength: 60 })),
+              state: fc.string({ maxLength: 20 }),
+            },
+            { requiredKeys: [] },
+          )
+          .map((q) => new URLSearchParams(q as Record<string, string>).toString()),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(
+            '/oauth2/realms/root/realms/alpha/authorize',
+            '/oauth2/realms/root/realms/alpha/access_token',
+            '/oauth2/realms/root/realms/alpha/userinfo',
+            '/oauth2/realms/root/realms/alpha/connect/jwk_uri',
+            '/oauth2/realms/root/realms/alpha/connect/endSession',
+            '/oauth2/realms/root/realms/alpha/connect/endSession/confirm',
+            '/oauth2/realms/root/realms/alpha/token/revoke',
+            '/oauth2/realms/root/realms/alpha/introspect',
+            '/oauth2/realms/root/realms/alpha/interaction/abc',
+            '/oauth2/realms/root/realms/alpha/authorize/abc',
+            '/oauth2/realms/root/realms/alpha/.well-known/openid-configuration',
+            '/oauth2/realms/root/.well-known/openid-configuration',
+            '/oauth2/realms/root/realms/zeta/authorize',
+            '/oauth2/x',
+            '/oauth2/',
+          ),
+          oidcQuery,
+          fc.constantFrom('GET', 'GET', 'POST', 'POST', 'OPTIONS', 'DELETE', 'HEAD'),
+          apiHeaders,
+          fc.oneof(
+            fc.constant(undefined),
+            cookieText.map((v) => `iPlanetDirectoryPro=${v}`),
+            cookieText.map((v) => `proofline_op_session=${v}; proofline_op_interaction=${v}`),
+            cookieText,
+          ),
+          fc.option(bodyText),
+          async (path, query, method, headers, cookie, body) => {
+            await exchange({
+              method,
+              path: query ? `${path}?${query}` : path,
+              headers: {
+                ...headers,
+                ...(cookie !== undefined ? { cookie } : {}),
+                ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+              },
+              body: body === null || method === 'GET' || method === 'HEAD' ? undefined : body,
+            });
+          },
+        ),
+        params(0.1),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
     'demo page, its assets and the outbox, with any method, query, headers and body',
     async () => {
       await fc.assert(

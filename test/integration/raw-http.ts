@@ -13,7 +13,8 @@ export interface RawReply {
   raw: string;
 }
 
-function parse(all: Buffer): Pick<RawReply, 'status' | 'headers' | 'body'> | undefined {
+/** Parses one response; the answer to HEAD has no body whatever its Content-Length says (RFC 9110 9.3.2). */
+function parse(all: Buffer, head = false): Pick<RawReply, 'status' | 'headers' | 'body'> | undefined {
   let raw = all;
   // Skips interim responses (100 Continue).
   while (/^HTTP\/1\.[01] 1\d\d /.test(raw.subarray(0, 13).toString('latin1'))) {
@@ -32,6 +33,7 @@ function parse(all: Buffer): Pick<RawReply, 'status' | 'headers' | 'body'> | und
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   let rest = raw.subarray(end + 4);
+  if (head) return { status, headers, body: '' };
   if (headers['transfer-encoding'] === 'chunked') {
     const parts: Buffer[] = [];
     for (;;) {
@@ -74,7 +76,7 @@ export function rawRequest(
       clearTimeout(timer);
       socket.destroy();
       const raw = Buffer.concat(chunks);
-      const parsed = parse(raw);
+      const parsed = parse(raw, Buffer.from(request).subarray(0, 5).toString('latin1') === 'HEAD ');
       resolve({
         status: parsed?.status ?? 0,
         headers: parsed?.headers ?? {},
@@ -88,7 +90,8 @@ export function rawRequest(
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       // A complete response: no need to wait for the server to close.
-      if (parse(Buffer.concat(chunks))) finish(false);
+      if (parse(Buffer.concat(chunks), Buffer.from(request).subarray(0, 5).toString('latin1') === 'HEAD '))
+        finish(false);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNRESET' || error.code === 'EPIPE') reset = true;

@@ -11,6 +11,7 @@ const OUTPUTS = {
   IpaSessionsTableName: 'ipa',
   IproovClaimsTableName: 'claims',
   AttemptsTableName: 'attempts',
+  OidcTableName: 'oidc',
   ProofBucketName: 'proofs-bucket',
   Realms: 'alpha,beta',
 };
@@ -26,6 +27,7 @@ describe('the --stack target', () => {
       IpaSessions: 'ipa',
       IproovClaims: 'claims',
       Attempts: 'attempts',
+      Oidc: 'oidc',
     });
     expect(target.realms).toEqual(['alpha', 'beta']);
     expect(target.proofs).toBeInstanceOf(S3ProofStore);

@@ -10,7 +10,11 @@ const asText = (settings: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(
     Object.entries(settings).map(([name, value]) => [
       name,
-      typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : JSON.stringify(value),
+      typeof value === 'string'
+        ? value
+        : Array.isArray(value) && value.every((v) => typeof v === 'string')
+          ? value.join(',')
+          : JSON.stringify(value),
     ]),
   );
 /** No esbuild: these tests look at the template's shape, not at the bundles. */
@@ -246,12 +250,14 @@ describe('the stack from the deployment configuration', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual([
       expect.stringMatching(/^IdentityNodesFunction/),
       expect.stringMatching(/^ApiFunction/),
+      expect.stringMatching(/^OidcFunction/),
     ]);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // The OpenID Provider's keys only: no vendor secret.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(
       Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey),
-    ).toEqual(['POST /json/{proxy+}']);
+    ).toEqual(['POST /json/{proxy+}', 'GET /oauth2/{proxy+}', 'POST /oauth2/{proxy+}']);
     const warnings = Annotations.fromStack(stack)
       .findWarning('*', Match.stringLikeRegexp('is not deployed'))
       .map((w) => String(w.entry.data));
@@ -277,7 +283,12 @@ describe('the stack from the deployment configuration', () => {
       Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
         .map((r) => r.Properties.RouteKey)
         .sort(),
-    ).toEqual(['POST /json/{proxy+}', 'POST /webhooks/iproov/{proxy+}']);
+    ).toEqual([
+      'GET /oauth2/{proxy+}',
+      'POST /json/{proxy+}',
+      'POST /oauth2/{proxy+}',
+      'POST /webhooks/iproov/{proxy+}',
+    ]);
     const webhook = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('WebhookFunction'),
     )?.[1];

@@ -75,8 +75,8 @@ describe('ProoflineStack', () => {
 
   it('runs every function on Node.js 22, arm64, with X-Ray and a log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per node family, the API and the webhooks.
-    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 2);
+    // One per node family, the API, the webhooks and the OpenID Provider.
+    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -183,7 +183,8 @@ describe('ProoflineStack', () => {
         }),
       },
     });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    // The vendors' two, and the OpenID Provider's keys and the test configuration's one confidential client.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
   });
 
   it('keeps IDEMIA proofs in a KMS-encrypted, private, TLS-only bucket that expires them; only IDEMIA writes', () => {
@@ -361,13 +362,41 @@ describe('ProoflineStack', () => {
     expect(readers.map(([id]) => id).sort()).toEqual([
       expect.stringMatching(/^IdemiaNodesFunctionServiceRole/),
       expect.stringMatching(/^IproovNodesFunctionServiceRole/),
+      expect.stringMatching(/^OidcFunctionServiceRole/),
     ]);
-    for (const [, policy] of readers) {
-      const actions = (policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
-        .flatMap((st) => ([] as string[]).concat(st.Action as string | string[]))
-        .filter((action) => action.startsWith('secretsmanager:'));
-      expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+    const actionsOf = (policy: (typeof readers)[number][1]) =>
+      (policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>).flatMap((st) =>
+        ([] as string[])
+          .concat(st.Action as string | string[])
+          .filter((a) => a.startsWith('secretsmanager:')),
+      );
+    for (const [id, policy] of readers) {
+      if (id.startsWith('Oidc')) continue;
+      expect(actionsOf(policy)).toEqual(['secretsmanager:GetSecretValue']);
     }
+  });
+
+  it("lets the OpenID Provider write its own keys secret only, and read its clients' secrets", () => {
+    const [, policy] = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('OidcFunctionServiceRole'),
+    ) as [string, { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }];
+    const statements = policy.Properties.PolicyDocument.Statement.filter((st) =>
+      JSON.stringify(st.Action).includes('secretsmanager:'),
+    );
+    const writers = statements.filter((st) => JSON.stringify(st.Action).includes('PutSecretValue'));
+    expect(writers).toHaveLength(1);
+    expect(JSON.stringify(writers[0]?.Resource)).toContain('OidcKeys');
+    for (const st of statements) expect(JSON.stringify(st.Action)).not.toContain('DescribeSecret');
+    // No secret value in the template: the keys secret starts empty, client secrets are generated.
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    for (const [id, secret] of Object.entries(secrets)) {
+      if (id.startsWith('OidcClientSecret')) expect(secret.Properties.GenerateSecretString).toBeDefined();
+      if (id.startsWith('OidcKeys')) expect(secret.Properties.SecretString).toBe('{}');
+    }
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+      JSON.stringify(f).includes('OIDC_KEYS_SECRET_ARN'),
+    );
+    expect(JSON.stringify(fn)).not.toContain('client_secret');
   });
 
   it('substitutes every placeholder the ASL files use', () => {
@@ -456,10 +485,10 @@ describe('ProoflineStack', () => {
   });
 
   it('alarms on API 5XX, failed executions and function errors', () => {
-    // API 5XX, one per journey, one per function (node families, API, webhooks).
+    // API 5XX, one per journey, one per function (node families, API, webhooks, OpenID Provider).
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      1 + journeys.length + Object.keys(NODE_FAMILIES).length + 2,
+      1 + journeys.length + Object.keys(NODE_FAMILIES).length + 3,
     );
   });
 
