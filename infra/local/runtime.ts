@@ -35,6 +35,7 @@ import { demoHandler, outboxHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
 import { type HttpHandler, startHttpServer } from './http-server.js';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.js';
+import { sampleAppHandler } from './sample-app.js';
 
 export interface RuntimeOptions {
   /** Port to listen on (0: any free port). */
@@ -246,6 +247,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         { prefix: '/json/', handler: (event) => api(event, {} as never) },
         { prefix: '/webhooks/', handler: webhooks },
         { prefix: '/oauth2/', handler: oidcHandler, ownCors: true },
+        { prefix: '/sample-app', handler: sampleAppHandler() },
         { prefix: '/outbox', handler: outboxHandler(outbox) },
         {
           prefix: '/',
