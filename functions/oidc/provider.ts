@@ -258,6 +258,17 @@ export function createProvider(deps: OidcDeps, realm: string, origin: string): P
         }),
       );
     }
+    // CORS with credentials, as AM's CORS filter answers: the ForgeRock SDK calls userinfo and revocation with
+    // `credentials: 'include'`. Only for an origin the provider allowed (clientBasedCORS: the client's redirect
+    // URIs' origins), never for `*`; a preflight is answered for the asking origin (it grants nothing by itself).
+    const origin = ctx.get('Origin');
+    const allowed = ctx.response.get('Access-Control-Allow-Origin');
+    if (origin && allowed === origin) ctx.set('Access-Control-Allow-Credentials', 'true');
+    if (origin && ctx.method === 'OPTIONS' && allowed === '*') {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Allow-Credentials', 'true');
+      ctx.vary('Origin');
+    }
     if (ctx.response.is('html')) {
       ctx.set(
         'Content-Security-Policy',

@@ -388,4 +388,32 @@ describe('OpenID Provider', () => {
     });
     expect(await validate.json()).toEqual({ valid: false });
   });
+
+  it('answers CORS with credentials for the origins of the client redirect URIs only (the SDK sends cookies)', async () => {
+    const { token } = await signedInUser();
+    const tokens = await codeFlow(token);
+    const userinfo = `${issuer()}/userinfo`;
+    const preflight = await fetch(userinfo, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://rp.example.test',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://rp.example.test');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    const allowed = await fetch(userinfo, {
+      headers: { origin: 'http://rp.example.test', authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://rp.example.test');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    const foreign = await fetch(userinfo, {
+      headers: { origin: 'https://evil.example', authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(foreign.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+    expect(foreign.headers.get('access-control-allow-credentials')).toBeNull();
+  });
 });

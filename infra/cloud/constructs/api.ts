@@ -89,8 +89,10 @@ export class Api extends ResourceGroup {
             corsPreflight: {
               allowOrigins: [...props.corsOrigins],
               allowCredentials: true,
-              allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              // GET and Authorization: the OpenID Provider's userinfo, called by browser apps with a token.
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
               allowHeaders: [
+                'Authorization',
                 'Content-Type',
                 'Accept-API-Version',
                 'X-Requested-With',

@@ -104,7 +104,8 @@ export class Oidc extends ResourceGroup {
 
     const routes = props.httpApi.addRoutes({
       path: '/oauth2/{proxy+}',
-      methods: [HttpMethod.GET, HttpMethod.POST],
+      // OPTIONS: browsers' preflights reach the provider's own CORS unless the API answers them (corsOrigins).
+      methods: [HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS],
       integration: new HttpLambdaIntegration('OidcIntegration', fn),
     });
     for (const route of routes) {

@@ -257,7 +257,12 @@ describe('the stack from the deployment configuration', () => {
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(
       Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey),
-    ).toEqual(['POST /json/{proxy+}', 'GET /oauth2/{proxy+}', 'POST /oauth2/{proxy+}']);
+    ).toEqual([
+      'POST /json/{proxy+}',
+      'GET /oauth2/{proxy+}',
+      'POST /oauth2/{proxy+}',
+      'OPTIONS /oauth2/{proxy+}',
+    ]);
     const warnings = Annotations.fromStack(stack)
       .findWarning('*', Match.stringLikeRegexp('is not deployed'))
       .map((w) => String(w.entry.data));
@@ -285,6 +290,7 @@ describe('the stack from the deployment configuration', () => {
         .sort(),
     ).toEqual([
       'GET /oauth2/{proxy+}',
+      'OPTIONS /oauth2/{proxy+}',
       'POST /json/{proxy+}',
       'POST /oauth2/{proxy+}',
       'POST /webhooks/iproov/{proxy+}',
