@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserRepository } from '../../functions/store/users.js';
 import { type Harness, openApp, screenshot, startHarness } from './widget/harness.js';
 import { expectTokens, PASSWORD, registerOverHttp } from './widget/steps.js';
 
@@ -10,6 +11,16 @@ import { expectTokens, PASSWORD, registerOverHttp } from './widget/steps.js';
  * Widget's default OAuth flow (client WebLoginWidgetClient, redirect URI the page, scope 'openid email').
  */
 let harness: Harness;
+
+/**
+ * Known gap (reported, not fixed here): the Widget submits a predefined security question as its index in the
+ * callback's `predefinedQuestions` ("0" for the first; bundle ~line 19860, `callback.setQuestion(selectValue)`
+ * with option values `${idx}`), where the SDK's own example and Proofline expect the question's text.
+ * functions/nodes/kba-create.ts (`chosenQuestions`, ~line 69: `predefinedQuestionId` matches by text only) then
+ * stores it as a *custom* question "0", which the user would later be asked. Set to false once a submitted
+ * decimal index into the displayed list is taken as that predefined question.
+ */
+const KBA_INDEX_GAP = true;
 const proofline = (): string => harness.runtime.url;
 const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(5).toString('hex')}`;
 
@@ -57,6 +68,19 @@ describe('ForgeRock Login Widget against Proofline', () => {
     await page.getByRole('button', { name: 'Next' }).click();
     await expectTokens(page, proofline(), email);
     await screenshot(page, 'registration-done');
+    // What the Widget sent is what was stored.
+    const user = await new UserRepository(harness.runtime.store).findByUserName('alpha', userName);
+    expect(user).toMatchObject({
+      givenName: 'Ada',
+      sn: 'Lovelace',
+      mail: email,
+      preferences: { marketing: false, updates: true },
+    });
+    expect(user?.kbaInfo?.map(({ answerHash: _, ...question }) => question)).toEqual([
+      KBA_INDEX_GAP ? { customQuestion: '0' } : { questionId: '1' },
+      { customQuestion: 'First computer I programmed?' },
+    ]);
+    expect(user?.termsAccepted?.termsVersion).toEqual(expect.any(String));
   });
 
   it('Login: a wrong password shows an error, then the right one ends in tokens', async () => {
