@@ -89,10 +89,25 @@ export async function openApp(harness: Harness): Promise<Page> {
     page.on('requestfailed', (r) => console.log(`failed ${r.url()} ${r.failure()?.errorText}`));
     page.on('console', (m) => console.log(`console: ${m.text()}`));
   }
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  page.on('request', (request) => {
+    if (request.url().includes('/oauth2/')) oauthRequests(page).push(`${request.method()} ${request.url()}`);
+  });
+  page.on('pageerror', (error) => console.error(`page error: ${error.message || JSON.stringify(error)}`));
   await page.goto(harness.app.url);
   await page.waitForFunction(() => 'widgetApp' in globalThis);
   return page;
+}
+
+const oauth = new WeakMap<Page, string[]>();
+
+/** The page's requests to the OpenID Provider (`METHOD url`), its iframes' included. */
+export function oauthRequests(page: Page): string[] {
+  let list = oauth.get(page);
+  if (!list) {
+    list = [];
+    oauth.set(page, list);
+  }
+  return list;
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { fill, PASSWORD, registrationValues, type Step } from '../../integration/am-client.js';
+import { oauthRequests } from './harness.js';
 
 /** What the sample app reads from the Widget once a journey has ended. */
 export interface Ended {
@@ -93,6 +94,28 @@ export async function expectTokens(
     // What the Widget fetched from /userinfo with the scope 'openid email'.
     expect(ended.user.response?.email).toBe(email);
   }
+  // The Widget's default flow: authorize in its hidden iframe with prompt=none (the session cookie), PKCE, the
+  // default client, redirect URI and scope; then the code at /access_token.
+  const requests = oauthRequests(page);
+  const authorize = requests.find((r) => r.startsWith('GET ') && r.includes('/authorize?'));
+  expect(authorize, requests.join('\n')).toBeDefined();
+  const query = new URL((authorize as string).slice(4)).searchParams;
+  expect(
+    Object.fromEntries(
+      ['prompt', 'client_id', 'scope', 'response_type', 'code_challenge_method'].map((k) => [
+        k,
+        query.get(k),
+      ]),
+    ),
+  ).toEqual({
+    prompt: 'none',
+    client_id: 'WebLoginWidgetClient',
+    scope: 'openid email',
+    response_type: 'code',
+    code_challenge_method: 'S256',
+  });
+  expect(query.get('redirect_uri')).toBe(new URL(page.url()).origin + '/');
+  expect(requests.some((r) => r.startsWith('POST ') && r.endsWith('/access_token'))).toBe(true);
   const tokens = await widgetTokens(page);
   const accessToken = tokens.accessToken as string;
   const idToken = tokens.idToken as string;
