@@ -114,7 +114,7 @@ export async function expectTokens(
     response_type: 'code',
     code_challenge_method: 'S256',
   });
-  expect(query.get('redirect_uri')).toBe(new URL(page.url()).origin + '/');
+  expect(query.get('redirect_uri')).toBe(`${new URL(page.url()).origin}/`);
   expect(requests.some((r) => r.startsWith('POST ') && r.endsWith('/access_token'))).toBe(true);
   const tokens = await widgetTokens(page);
   const accessToken = tokens.accessToken as string;
