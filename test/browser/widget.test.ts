@@ -29,9 +29,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await harness?.stop();
   // Nothing but the PingOne Signals stylesheet the Widget's bundle asks for was tried beyond loopback.
   for (const url of harness?.offline ?? []) expect(new URL(url).hostname).toBe('apps.pingone.com');
-  await harness?.stop();
 });
 
 async function start(tree: string): Promise<Page> {
@@ -104,7 +104,7 @@ describe('ForgeRock Login Widget against Proofline', () => {
     it('QR code: the Widget shows the prompt and waits (no QR, no link text); verified in the IDEMIA sandbox, then the face', async () => {
       const userName = uniqueName('widget-qr');
       const page = await signInToProofing(userName);
-      await chooseDelivery(page, 'Scan a QR code');
+      await chooseDelivery(page, 'Scan a QR code', 'proofing-qr');
       await page.getByText('Scan the QR code with your phone').waitFor();
       await page.getByText('Waiting for your identity verification to complete').waitFor();
       await screenshot(page, 'proofing-qr-waiting');
@@ -116,7 +116,7 @@ describe('ForgeRock Login Widget against Proofline', () => {
       expect(await page.locator('#widget-root img, #widget-root canvas').count()).toBe(0);
       // The phone (the sandbox's control API) completes IPA; the Widget's own polling moves on to the face.
       await completeIpa(sessionIdOf(ipaUrl));
-      await bindFace(page);
+      await bindFace(page, 'proofing-qr');
       await expectTokens(page, proofline(), `${userName}@example.com`);
       await screenshot(page, 'proofing-qr-done');
     });
@@ -124,7 +124,7 @@ describe('ForgeRock Login Widget against Proofline', () => {
     it('email: the link arrives at the address in the profile (GET /outbox), then the face', async () => {
       const userName = uniqueName('widget-mail');
       const page = await signInToProofing(userName);
-      await chooseDelivery(page, 'Send me an email');
+      await chooseDelivery(page, 'Send me an email', 'proofing-email');
       await page.getByText('Waiting for your identity verification to complete').waitFor();
       await screenshot(page, 'proofing-email-waiting');
       const outbox = (await (await fetch(`${proofline()}/outbox`)).json()) as Array<{
@@ -135,7 +135,7 @@ describe('ForgeRock Login Widget against Proofline', () => {
       const link = mail?.text.match(/https?:\/\/\S+session-id=[0-9a-f-]{36}/)?.[0];
       expect(link, JSON.stringify(mail)).toBeDefined();
       await completeIpa(sessionIdOf(link as string));
-      await bindFace(page);
+      await bindFace(page, 'proofing-email');
       await expectTokens(page, proofline(), `${userName}@example.com`);
       await screenshot(page, 'proofing-email-done');
     });
@@ -143,7 +143,7 @@ describe('ForgeRock Login Widget against Proofline', () => {
     it('redirect: the Widget goes to IPA, the person finishes there and comes back to the app, then the face', async () => {
       const userName = uniqueName('widget-redirect');
       const page = await signInToProofing(userName);
-      await chooseDelivery(page, 'Continue on this device');
+      await chooseDelivery(page, 'Continue on this device', 'proofing-redirect');
       // The Widget follows the RedirectCallback (the SDK keeps the step in sessionStorage)…
       await page.waitForURL((url) => url.href.startsWith(harness.runtime.idemiaSandbox?.url ?? '?'));
       await screenshot(page, 'proofing-redirect-ipa');
@@ -151,7 +151,7 @@ describe('ForgeRock Login Widget against Proofline', () => {
       // the app resumes the journey with the Widget (journey.start({ resumeUrl })).
       await page.getByRole('button', { name: 'Verified, LOA2' }).click();
       await page.waitForURL((url) => url.origin === harness.app.origin);
-      await bindFace(page);
+      await bindFace(page, 'proofing-redirect');
       await expectTokens(page, proofline(), `${userName}@example.com`);
       await screenshot(page, 'proofing-redirect-done');
     });
@@ -170,7 +170,7 @@ async function signInToProofing(userName: string): Promise<Page> {
 }
 
 /** The delivery ChoiceCallback: the Widget renders it as a select with all three options. */
-async function chooseDelivery(page: Page, label: string): Promise<void> {
+async function chooseDelivery(page: Page, label: string, shot: string): Promise<void> {
   const choice = page.getByLabel('Select the delivery method to start the identity verification process.');
   await choice.waitFor();
   expect((await choice.locator('option').allInnerTexts()).map((o) => o.trim())).toEqual([
@@ -178,7 +178,7 @@ async function chooseDelivery(page: Page, label: string): Promise<void> {
     'Send me an email',
     'Continue on this device',
   ]);
-  await screenshot(page, 'proofing-choice');
+  await screenshot(page, `${shot}-choice`);
   await choice.selectOption({ label });
   await page.getByRole('button', { name: 'Next' }).click();
 }
@@ -205,9 +205,9 @@ async function completeIpa(sessionId: string): Promise<void> {
  * the iProov sandbox's control API, as scanFace in test/integration/am-client.ts), the app reports the scan on
  * the results URL, and the person presses the Widget's Next; the node validates with iProov itself.
  */
-async function bindFace(page: Page): Promise<void> {
+async function bindFace(page: Page, shot: string): Promise<void> {
   await page.getByText('Last step: scan your face').waitFor({ timeout: 60_000 });
-  await screenshot(page, 'proofing-face');
+  await screenshot(page, `${shot}-face`);
   const iproov = await page.evaluate(() => {
     type Callback = { getType(): string; getOutputValue(name: string): unknown };
     const step = (
