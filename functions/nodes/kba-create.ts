@@ -54,6 +54,15 @@ function validateOnlyPage(ctx: NodeContext<unknown>): boolean {
   );
 }
 
+/**
+ * A predefined question picked by its position in `predefinedQuestions` (what the ForgeRock Login Widget sends:
+ * its select's value, "0" for the first), when the text is such a position and matches no question's text.
+ */
+function questionIdAtIndex(questions: Readonly<Record<string, unknown>>, text: string): string | undefined {
+  if (!/^\d{1,3}$/.test(text)) return undefined;
+  return Object.keys(questions)[Number(text)];
+}
+
 /** The questions chosen on the page, checked; or the message to show instead. */
 function chosenQuestions(
   ctx: NodeContext<Config>,
@@ -66,7 +75,8 @@ function chosenQuestions(
     const normalized = normalizeAnswer(answer);
     if (text === '' || normalized === '') return MISSING;
     if (text.length > KBA_MAX_LENGTH || normalized.length > KBA_MAX_LENGTH) return TOO_LONG;
-    const questionId = predefinedQuestionId(ctx.config.questions, text);
+    const questionId =
+      predefinedQuestionId(ctx.config.questions, text) ?? questionIdAtIndex(ctx.config.questions, text);
     if (questionId === undefined && !ctx.config.allowUserDefinedQuestions) return NOT_LISTED;
     const key = questionId === undefined ? `custom:${normalizeAnswer(text)}` : `id:${questionId}`;
     if (seen.has(key)) return DUPLICATE;

@@ -42,7 +42,12 @@ interface Item {
 export function dynamoAdapter(store: Store, live: SessionLiveness): new (model: string) => Adapter {
   const table = store.tables.Oidc;
   return class DynamoAdapter implements Adapter {
-    constructor(private readonly model: string) {}
+    constructor(private readonly model: string) {
+      // Items are keyed by model name: a bundle that renamed oidc-provider's classes would mix them up.
+      if (!/^[A-Z][A-Za-z]+$/.test(model)) {
+        throw new Error(`oidc-provider model name "${model}" is not a class name: bundle with keepNames`);
+      }
+    }
 
     private key(id: string): string {
       return `${this.model}:${id}`;

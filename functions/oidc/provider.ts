@@ -237,6 +237,14 @@ export function createProvider(deps: OidcDeps, realm: string, origin: string): P
   // which the HTTP entry sets itself (functions/oidc/app.ts).
   provider.proxy = true;
   provider.on('server_error', (_ctx, error) => logger.error('OpenID Provider error', { error }));
+  // Refused token requests, for operators: the error and the provider's reason, no token or user data.
+  provider.on('grant.error', (ctx, error) =>
+    logger.warn('Token request refused', {
+      error: (error as { error?: string }).error,
+      reason: (error as { error_detail?: string }).error_detail ?? error.message,
+      clientId: (ctx as KoaContextWithOIDC).oidc?.client?.clientId,
+    }),
+  );
   provider.use(async (ctx, next) => {
     await next();
     const oidcCtx = ctx as KoaContextWithOIDC;

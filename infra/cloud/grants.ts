@@ -116,9 +116,10 @@ export const NODE_TABLE_GRANTS: Readonly<Record<NodeFamily, TableGrants>> = {
   },
   // iProov Authentication: the user an earlier node identified (get — never by name), its claims (create and
   // finish: PutItem; get), and a verified face clears the account's face failures (attempts.clear with its
-  // counter: UpdateItem).
+  // counter: UpdateItem); in IdentityProofing, the face bound to the verified identity (recordFaceBinding:
+  // UpdateItem).
   iproov: {
-    Users: { actions: ['GetItem'] },
+    Users: { actions: ['GetItem', 'UpdateItem'] },
     IproovClaims: { actions: ['GetItem', 'PutItem'] },
     Attempts: { actions: ['UpdateItem'] },
   },

@@ -20,7 +20,7 @@ let harness: Harness;
  * stores it as a *custom* question "0", which the user would later be asked. Set to false once a submitted
  * decimal index into the displayed list is taken as that predefined question.
  */
-const KBA_INDEX_GAP = true;
+const KBA_INDEX_GAP = false;
 const proofline = (): string => harness.runtime.url;
 const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(5).toString('hex')}`;
 

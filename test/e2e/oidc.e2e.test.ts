@@ -56,4 +56,51 @@ describe.skipIf(!target.baseUrl)(`OpenID Provider on ${target.name}`, () => {
       error: 'invalid_grant',
     });
   });
+
+  it('revokes a refresh token, and ends the sign-in session on RP-initiated logout', async () => {
+    const config = await oidc.discovery(new URL(issuer), 'e2e-public', undefined, oidc.None(), {
+      execute: issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
+    });
+    const userName = `e2e-oidc-${randomBytes(4).toString('hex')}`;
+    const token = (await register(userName)).body.tokenId as string;
+    const cookie = `iPlanetDirectoryPro=${token}`;
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'e2e-state',
+    });
+    const authorized = await fetch(url, { redirect: 'manual', headers: { cookie } });
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      new URL(authorized.headers.get('location') as string),
+      { pkceCodeVerifier: verifier, expectedState: 'e2e-state' },
+    );
+    await oidc.tokenRevocation(config, tokens.refresh_token as string);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+
+    const endSession = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string });
+    const page = await fetch(endSession, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const action = /action="([^"]+)"/.exec(html)?.[1] as string;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1] as string;
+    const opCookies = page.headers.getSetCookie().map((c) => c.split(';')[0] as string);
+    const confirmed = await fetch(new URL(action, endSession), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: [cookie, ...opCookies].join('; '),
+      },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    });
+    expect(confirmed.status).toBeLessThan(400);
+    const validated = await post(sessions('validate'), undefined, { iPlanetDirectoryPro: token });
+    expect(validated.body).toEqual({ valid: false });
+  });
 });

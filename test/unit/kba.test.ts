@@ -295,6 +295,25 @@ describe('KBA Definition (KbaCreateNode)', () => {
     expect(await passwordHasher.verify('mister whiskers', catHash ?? '')).toBe(true);
   });
 
+  it('takes a predefined question given by its position, as the ForgeRock Login Widget sends it', async () => {
+    const h = harness();
+    h.users.add({ id: 'u1', userName: 'ada' });
+    const result = await defineAnswers(
+      h,
+      [
+        ['1', 'Analytical Engines'],
+        ['0', 'Blue'],
+      ],
+      {},
+      { userId: 'u1' },
+    );
+    expect(result.outcome).toBe('outcome');
+    expect(h.users.items.get('u1')?.kbaInfo?.map((a) => ('questionId' in a ? a.questionId : a))).toEqual([
+      '2',
+      '1',
+    ]);
+  });
+
   it('stores the hashes on an identified user (setKba), not in shared state', async () => {
     const h = harness();
     h.users.add({ id: 'u1', userName: 'ada' });

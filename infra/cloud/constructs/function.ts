@@ -92,6 +92,12 @@ export interface ProoflineFunctionProps {
    * @default false
    */
   readonly shipsArgon2?: boolean;
+  /**
+   * Keep function and class names through minification (esbuild `keepNames`): for libraries that read them at
+   * run time — oidc-provider names its models' storage by their class names (`Session`, `AuthorizationCode`…).
+   * @default false
+   */
+  readonly keepNames?: boolean;
 }
 
 /**
@@ -129,6 +135,7 @@ export function prooflineFunction(
     bundling: {
       forceDockerBundling: false,
       minify: true,
+      ...(props.keepNames ? { keepNames: true } : {}),
       // No source map: Node's --enable-source-maps, which Lambda needs to use one, made the init 1.2–1.9× slower
       // (docs/benchmarks.md, ADR 17). The build is reproducible: a map can be rebuilt from the commit.
       sourceMap: false,

@@ -43,6 +43,8 @@ export class Oidc extends ResourceGroup {
     const fn = prooflineFunction(this, 'OidcFunction', {
       entry: 'functions/oidc/handler.ts',
       memorySize: 512,
+      // oidc-provider keys its models' storage by their class names: minification must keep them.
+      keepNames: true,
       timeout: Duration.seconds(props.functionSeconds),
       environment: props.environment,
       logRetention: props.logRetention,

@@ -72,7 +72,7 @@ export async function widgetTokens(page: Page): Promise<Record<string, unknown>>
  * Widget's user step then fails with "Failed to fetch" (tokens are fine). Set to false once the provider answers
  * credentialed CORS for the client's origins: the suite then requires the Widget's own userinfo.
  */
-export const USERINFO_CREDENTIALS_CORS_GAP = true;
+export const USERINFO_CREDENTIALS_CORS_GAP = false;
 
 /**
  * Asserts the journey ended in tokens — access and ID token from the Widget's default OAuth flow, read with its

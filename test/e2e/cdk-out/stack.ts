@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,6 +155,15 @@ export async function startCdkOutStack(options: CdkOutOptions = {}): Promise<Cdk
       uiBaseUrl: 'https://app.proofline.example',
       // Every e2e client is 127.0.0.1: the per-client throttles would only decide which test gets a 429.
       throttle: { THROTTLE_LOGIN_CLIENT_MAX: '1000000', THROTTLE_MESSAGE_CLIENT_MAX: '1000000' },
+      // The OpenID Provider's clients of the test configuration: a public one the suite uses, a confidential one
+      // whose generated secret the function reads at cold start.
+      oidcClients: (
+        JSON.parse(
+          readFileSync(new URL('../../../infra/cloud/test-config.json', import.meta.url), 'utf8'),
+        ) as {
+          oidcClients: unknown[];
+        }
+      ).oidcClients,
       idemia: {
         cognitoUrl: idemiaEnv.IDEMIA_COGNITO_URL,
         clientId: idemiaEnv.IDEMIA_CLIENT_ID,
