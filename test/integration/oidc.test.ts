@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { User } from '../../functions/contract/data.js';
 import { accountKey } from '../../functions/contract/keys.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
 import { createDocumentClient, nowSeconds, type TableNames } from '../../functions/store/dynamo.js';
@@ -328,7 +329,7 @@ describe('OpenID Provider', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
-  it('ends tokens when the account is made inactive, locked, or its password changes', async () => {
+  it('ends tokens when the account is made inactive, locked, deleted, or its password changes', async () => {
     const store = {
       doc: createDocumentClient(inject('dynamodbEndpoint')),
       tables: inject('tables') as TableNames,
@@ -337,6 +338,8 @@ describe('OpenID Provider', () => {
     const endings: Record<string, (userName: string, id: string) => Promise<unknown>> = {
       inactive: (_name, id) => users.setAccountStatus(id, 'inactive'),
       locked: (name) => new AttemptRepository(store).lock(accountKey('alpha', name), nowSeconds() + 600),
+      // What `npm run admin -- delete-user` erases first (the user item; sessions follow).
+      deleted: async (_name, id) => users.erase((await users.get(id)) as User),
       'password changed': async (_name, id) => {
         const current = await users.get(id);
         await users.updatePasswordHash(id, 'not-a-real-hash', current?.passwordHash as string, {
