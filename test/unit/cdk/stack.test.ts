@@ -308,9 +308,17 @@ describe('ProoflineStack', () => {
       Attempts: ['BatchGetItem', 'UpdateItem'],
     });
     expect(dynamoGrants('IproovNodesFunction')).toEqual({
-      Users: ['GetItem'],
+      Users: ['GetItem', 'UpdateItem'],
       IproovClaims: ['GetItem', 'PutItem'],
       Attempts: ['UpdateItem'],
+    });
+    expect(dynamoGrants('OidcFunction')).toEqual({
+      Oidc: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      'Oidc/index/byUid': ['Query'],
+      'Oidc/index/byGrant': ['Query'],
+      Sessions: ['DeleteItem', 'GetItem'],
+      Users: ['GetItem'],
+      Attempts: ['GetItem'],
     });
   });
 
