@@ -123,8 +123,10 @@ export function pagesDeps(env: NodeJS.ProcessEnv, overrides: PagesOverrides = {}
       .filter(Boolean);
   const sdk = optionalEnv('IPROOV_WEB_SDK_URL', env);
   const iproovBase = optionalEnv('IPROOV_BASE_URL', env);
+  const sessions = new SessionRepository(store);
   return {
-    sessions: new SessionRepository(store),
+    // Read only (its grants: GetItem on Sessions and Users).
+    sessions: { find: (token) => sessions.find(token, { readOnly: true }) },
     users: new UserRepository(store, legacyUsersRealmFromEnv(env)),
     config: {
       realms: api.realms,

@@ -32,9 +32,9 @@ export class SessionRepository implements SessionStore {
 
   /**
    * The live session for a token, or undefined: unknown, malformed, expired (TTL deletes lazily), or created
-   * before the user's last password change (then deleted here).
+   * before the user's last password change (then deleted here, unless `readOnly`: the hosted pages only read).
    */
-  async find(token: string): Promise<Session | undefined> {
+  async find(token: string, options: { readOnly?: boolean } = {}): Promise<Session | undefined> {
     if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) return undefined;
     const { Item } = await this.store.doc.send(
       new GetCommand({
@@ -46,6 +46,7 @@ export class SessionRepository implements SessionStore {
     const session = Item as Session | undefined;
     if (!session || session.expiresAt <= nowSeconds()) return undefined;
     if (await this.endedByPasswordChange(session)) {
+      if (options.readOnly) return undefined;
       await this.store.doc.send(
         new DeleteCommand({ TableName: this.store.tables.Sessions, Key: { id: session.id } }),
       );

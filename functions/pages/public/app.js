@@ -73,7 +73,10 @@ const TEXT = {
       MAX_LENGTH: (p) => `At most ${p.maxLength} characters`,
       VALID_TYPE: () => 'A value of the right type',
       UNIQUE: () => 'Not already in use (this one is taken)',
-      CANNOT_CONTAIN_CHARACTERS: (p) => `None of these characters: ${(p.forbiddenChars ?? []).join(' ')}`,
+      CANNOT_CONTAIN_CHARACTERS: (p) =>
+        p.forbiddenCategories
+          ? `No invisible characters${p.forbiddenChars ? ` (found ${p.forbiddenChars.join(', ')})` : ''}`
+          : `None of these characters: ${(p.forbiddenChars ?? []).join(' ')}`,
       VALID_EMAIL_ADDRESS_FORMAT: () => 'A valid email address, like name@example.com',
       VALID_PHONE_FORMAT: () => 'An international phone number, like +447700900123',
       AT_LEAST_X_CAPITAL_LETTERS: (p) =>
@@ -151,7 +154,10 @@ const TEXT = {
       MAX_LENGTH: (p) => `Au plus ${p.maxLength} caractères`,
       VALID_TYPE: () => 'Une valeur du bon type',
       UNIQUE: () => 'Pas déjà utilisé (celui-ci est pris)',
-      CANNOT_CONTAIN_CHARACTERS: (p) => `Aucun de ces caractères : ${(p.forbiddenChars ?? []).join(' ')}`,
+      CANNOT_CONTAIN_CHARACTERS: (p) =>
+        p.forbiddenCategories
+          ? `Aucun caractère invisible${p.forbiddenChars ? ` (trouvé : ${p.forbiddenChars.join(', ')})` : ''}`
+          : `Aucun de ces caractères : ${(p.forbiddenChars ?? []).join(' ')}`,
       VALID_EMAIL_ADDRESS_FORMAT: () => 'Une adresse e-mail valide, par exemple nom@example.com',
       VALID_PHONE_FORMAT: () => 'Un numéro international, par exemple +33612345678',
       AT_LEAST_X_CAPITAL_LETTERS: (p) =>
@@ -406,7 +412,7 @@ function render(step, banner) {
   const form = el('form', { novalidate: true });
   const card = frame(
     title,
-    step.description ? el('p', { class: 'description', text: step.description }) : undefined,
+    step.description ? el('p', { class: 'description' }, ...richText(step.description)) : undefined,
     banner,
     form,
   );
@@ -514,6 +520,30 @@ function render(step, banner) {
   });
 }
 
+/**
+ * A step's description as AM writes it (text with <br>, <a href="#/service/Journey">…): rebuilt from text,
+ * line breaks, emphasis and safe links only; a journey link becomes this page's link to that journey.
+ */
+function richText(html) {
+  const parsed = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html').body;
+  const rebuild = (node) =>
+    [...node.childNodes].flatMap((child) => {
+      if (child.nodeType === Node.TEXT_NODE) return [document.createTextNode(child.textContent)];
+      if (child.nodeType !== Node.ELEMENT_NODE) return [];
+      const tag = child.tagName.toLowerCase();
+      if (tag === 'br') return [el('br')];
+      if (tag === 'a') {
+        const href = child.getAttribute('href') ?? '';
+        const journey = /^#\/service\/([A-Za-z0-9_-]{1,64})$/.exec(href)?.[1];
+        const safe = journey ? pageUrl(journey) : /^(https:\/\/|\/(?!\/))/.test(href) ? href : undefined;
+        return safe ? [el('a', { href: safe }, ...rebuild(child))] : rebuild(child);
+      }
+      if (['b', 'strong', 'em', 'i'].includes(tag)) return [el(tag, {}, ...rebuild(child))];
+      return rebuild(child);
+    });
+  return rebuild(parsed);
+}
+
 function schedulePoll(cb) {
   clearTimeout(state.pollTimer);
   const wait = Math.min(Math.max(Number(out(cb, 'waitTime')) || 3000, 500), 30_000);
@@ -550,6 +580,8 @@ function textField(cb, fields, fallbackName) {
   const policies = (out(cb, 'policies')?.policies ?? []).flatMap((p) =>
     p.policyRequirements
       .filter((r) => !['REQUIRED', 'VALID_TYPE', 'UNIQUE'].includes(r))
+      // At least one character is what "required" means: not a requirement worth listing.
+      .filter((r) => !(r === 'MIN_LENGTH' && (p.params?.minLength ?? 0) <= 1))
       .map((r) => ({ requirement: r, params: p.params ?? {} })),
   );
   if (policies.length > 0) {

@@ -234,6 +234,12 @@ describe('the stack from the deployment configuration', () => {
     for (const f of nodeFunctions(latest)) expect(env(f)).not.toHaveProperty('TERMS_VERSION');
   });
 
+  /** The hosted pages' routes (ADR 23), deployed whatever the vendors. */
+  const PAGE_ROUTES = [
+    '$default',
+    ...['/', '/pages/{asset}', '/enduser', '/console'].flatMap((p) => [`GET ${p}`, `HEAD ${p}`]),
+  ];
+
   it('without vendors: only the journeys they do not need, a warning for each left out, no webhooks', () => {
     const { stack, template } = synth({});
 
@@ -246,12 +252,15 @@ describe('the stack from the deployment configuration', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual([
       expect.stringMatching(/^IdentityNodesFunction/),
       expect.stringMatching(/^ApiFunction/),
+      expect.stringMatching(/^PagesFunction/),
     ]);
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(
-      Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey),
-    ).toEqual(['POST /json/{proxy+}']);
+      Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+        .map((r) => r.Properties.RouteKey)
+        .sort(),
+    ).toEqual(['POST /json/{proxy+}', ...PAGE_ROUTES].sort());
     const warnings = Annotations.fromStack(stack)
       .findWarning('*', Match.stringLikeRegexp('is not deployed'))
       .map((w) => String(w.entry.data));
@@ -277,7 +286,7 @@ describe('the stack from the deployment configuration', () => {
       Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
         .map((r) => r.Properties.RouteKey)
         .sort(),
-    ).toEqual(['POST /json/{proxy+}', 'POST /webhooks/iproov/{proxy+}']);
+    ).toEqual(['POST /json/{proxy+}', 'POST /webhooks/iproov/{proxy+}', ...PAGE_ROUTES].sort());
     const webhook = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('WebhookFunction'),
     )?.[1];

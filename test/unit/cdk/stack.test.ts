@@ -75,8 +75,8 @@ describe('ProoflineStack', () => {
 
   it('runs every function on Node.js 22, arm64, with X-Ray and a log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per node family, the API and the webhooks.
-    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 2);
+    // One per node family, the API, the webhooks and the hosted pages.
+    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
