@@ -1,11 +1,13 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 
 /** Debian's Chromium, never a downloaded browser (.ci/run installs the `chromium` package). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launch(): Promise<Browser> {
+/** Starts Chromium; the previous run's screenshots are removed first. */
+export async function launch(): Promise<Browser> {
+  await rm('test-results/browser', { recursive: true, force: true });
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
