@@ -305,6 +305,33 @@ describe('hosted pages in Chromium', () => {
     await screenshot(page, 'fr-login-failure');
   });
 
+  it('an expired step says so and starts again; the keyboard alone signs in', async () => {
+    const { page } = await tab();
+    const userName = uniqueName('keys');
+    await register(userName);
+    await page.goto(`${baseUrl()}/`);
+    await page.getByLabel('Username').waitFor();
+    // The step kept for a reload, its authId no longer valid (as after JOURNEY_TTL_SECONDS).
+    await page.evaluate(`{
+      const kept = JSON.parse(sessionStorage.getItem('proofline.step'));
+      kept.step.authId = kept.step.authId.slice(0, -4) + 'AAAA';
+      sessionStorage.setItem('proofline.step', JSON.stringify(kept));
+    }`);
+    await page.reload();
+    await page.getByLabel('Username').fill(userName);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('This page has expired, so we started again.').waitFor();
+    await screenshot(page, 'expired-step');
+
+    await page.getByLabel('Username').focus();
+    await page.keyboard.type(userName);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/enduser\//);
+  });
+
   it('a reload resumes the step, the back button leaves it cleanly, and no page is blank', async () => {
     const { page } = await tab();
     await page.goto(`${baseUrl()}/?journey=Registration`);
