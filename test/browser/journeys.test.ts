@@ -124,6 +124,9 @@ describe('hosted pages in Chromium', () => {
     const userName = uniqueName('login');
     await register(userName);
     await page.goto(`${baseUrl()}/`);
+    // Password managers fill the sign-in form: the current password, not a new one.
+    expect(await page.getByLabel('Password').getAttribute('autocomplete')).toBe('current-password');
+    expect(await page.getByLabel('Username').getAttribute('autocomplete')).toBe('username');
     await signIn(page, userName, 'Wrong-Passw0rd');
     await page.getByRole('alert').filter({ hasText: 'Invalid username or password.' }).waitFor();
     await page.getByRole('navigation').getByRole('link', { name: 'Forgot your password?' }).waitFor();
@@ -344,5 +347,20 @@ describe('hosted pages in Chromium', () => {
     await page.getByRole('heading', { name: 'Sign Up' }).waitFor();
     await page.goto(`${baseUrl()}/nothing-here`);
     expect(await text(page)).toContain('Page not found');
+  });
+
+  it('keeps the developer console at /console, with the raw JSON of each answer', async () => {
+    const { page, problems } = await tab();
+    await page.goto(`${baseUrl()}/console`);
+    await page
+      .getByRole('navigation', { name: 'Journeys' })
+      .getByRole('link', { name: 'Login', exact: true })
+      .click();
+    await page.getByText('Last response').click();
+    // Login's first step, as the API answered it.
+    await page.locator('#raw').filter({ hasText: '"ValidatedCreatePasswordCallback"' }).waitFor();
+    expect(await page.locator('#raw').innerText()).toContain('"authId"');
+    await screenshot(page, 'console');
+    expect(problems).toEqual([]);
   });
 });

@@ -565,12 +565,16 @@ function textField(cb, fields, fallbackName) {
     name: name ?? fallbackName ?? id,
     type: isPassword ? 'password' : name === 'mail' ? 'email' : name === 'telephoneNumber' ? 'tel' : 'text',
     autocomplete:
-      cb.type === 'ValidatedCreatePasswordCallback'
+      // A password with policies is a new one (Registration, reset); without, the one to sign in with (Login).
+      cb.type === 'ValidatedCreatePasswordCallback' && out(cb, 'policies')?.policies?.length
         ? 'new-password'
-        : cb.type === 'PasswordCallback'
+        : cb.type === 'ValidatedCreatePasswordCallback'
           ? 'current-password'
-          : ({ givenName: 'given-name', sn: 'family-name', mail: 'email', telephoneNumber: 'tel' }[name] ??
-            (/Username|NameCallback/.test(cb.type) ? 'username' : 'off')),
+          : // A PasswordCallback is a security answer here (KBA Verify): no password manager's fill.
+            isPassword
+            ? 'off'
+            : ({ givenName: 'given-name', sn: 'family-name', mail: 'email', telephoneNumber: 'tel' }[name] ??
+              (/Username|NameCallback/.test(cb.type) ? 'username' : 'off')),
     spellcheck: false,
   });
   if (!isPassword && typeof cb.input[0]?.value === 'string') input.value = cb.input[0].value;
