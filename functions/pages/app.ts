@@ -354,9 +354,11 @@ export function createPagesHandler(deps: PagesDeps): (event: HttpEvent) => Promi
   const errors: middy.MiddlewareObj<HttpEvent, HttpResult> = {
     onError: async (request) => {
       const error = request.error;
-      const wantsHtml = (request.event.headers?.accept ?? '').includes('text/html');
+      // A browser's navigation (Fetch Metadata) gets a page; anything else — programs, and paths that only
+      // normalized onto the pages (`/json/%2e%2e/x`) — AM's error shape, as the API answers.
+      const headers = request.event.headers ?? {};
+      const wantsHtml = headers['sec-fetch-mode'] === 'navigate' || headers['sec-fetch-dest'] === 'document';
       if (error instanceof HttpError && error.expose && !wantsHtml) {
-        // A program (no text/html in Accept): AM's error shape, as the API answers.
         const result = amError(error.statusCode, error.message);
         request.response = {
           ...result,

@@ -115,7 +115,7 @@ describe('hosted pages', () => {
     expect(pageLanguage(undefined)).toBe('en');
   });
 
-  it('serve the assets, HEAD included, and 404 anything else (HTML for browsers, JSON for programs)', async () => {
+  it('serve the assets, HEAD included, and 404 anything else (HTML for a browser’s navigation, JSON otherwise)', async () => {
     const script = await pages(event('/pages/app.js'));
     const head = await pages(event('/pages/app.css', { method: 'HEAD' }));
     const unknown = await Promise.all(
@@ -126,7 +126,7 @@ describe('hosted pages', () => {
         '/pages/APP.JS',
         '/enduser/x',
         '/index.html',
-      ].map((p) => pages(event(p, { headers: { accept: 'text/html,*/*' } }))),
+      ].map((p) => pages(event(p, { headers: { 'sec-fetch-mode': 'navigate' } }))),
     );
     const program = await pages(event('/nothing'));
     const post = await pages(event('/', { method: 'POST' }));
