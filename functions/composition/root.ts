@@ -12,6 +12,7 @@ import type { OidcHandlerDeps } from '../oidc/app.js';
 import { type OidcClientConfig, parseOidcClients } from '../oidc/clients.js';
 import { secretKeySource, withClientSecrets } from '../oidc/cloud-secrets.js';
 import type { KeySource } from '../oidc/keys.js';
+import type { PagesDeps } from '../pages/app.js';
 import { intEnv, optionalEnv, requireEnv } from '../shared/env.js';
 import { AttemptRepository } from '../store/attempts.js';
 import { storeFromEnv } from '../store/dynamo.js';
@@ -104,6 +105,44 @@ export function apiDeps(
     sessions,
   });
   return { journeys, sessions, config };
+}
+
+export interface PagesOverrides {
+  store?: Overrides['store'];
+  /** The journeys the console lists (default: `JOURNEYS`, comma-separated). */
+  journeys?: readonly string[];
+  /** The iProov sandbox's URL (local runtime): the pages play its face scans. */
+  iproovSandboxUrl?: string;
+}
+
+/**
+ * The hosted pages' dependencies (ADR 23): the sessions and users they read for `/enduser/`, and what the page
+ * is told (realms, journeys, iProov's web SDK with a real tenant: `IPROOV_WEB_SDK_URL`, `IPROOV_BASE_URL`).
+ */
+export function pagesDeps(env: NodeJS.ProcessEnv, overrides: PagesOverrides = {}): PagesDeps {
+  const store = overrides.store ?? storeFromEnv(env);
+  const api = apiConfigFromEnv(env);
+  const list = (value: string | undefined): string[] =>
+    (value ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+  const sdk = optionalEnv('IPROOV_WEB_SDK_URL', env);
+  const iproovBase = optionalEnv('IPROOV_BASE_URL', env);
+  const sessions = new SessionRepository(store);
+  return {
+    // Read only (its grants: GetItem on Sessions and Users).
+    sessions: { find: (token) => sessions.find(token, { readOnly: true }) },
+    users: new UserRepository(store, legacyUsersRealmFromEnv(env)),
+    config: {
+      realms: api.realms,
+      journeys: overrides.journeys ?? list(optionalEnv('JOURNEYS', env)),
+      cookieName: api.cookieName,
+      ...(overrides.iproovSandboxUrl ? { iproovSandboxUrl: overrides.iproovSandboxUrl } : {}),
+      ...(sdk ? { iproovWebSdkUrl: sdk } : {}),
+      ...(sdk && iproovBase ? { iproovBaseUrl: iproovBase } : {}),
+    },
+  };
 }
 
 type WebhookRoute = (event: HttpEvent) => Promise<HttpResult>;

@@ -32,21 +32,22 @@ export class SessionRepository implements SessionStore {
 
   /**
    * The live session for a token, or undefined: unknown, malformed, expired (TTL deletes lazily), or created
-   * before the user's last password change (then deleted here).
+   * before the user's last password change (then deleted here, unless `readOnly`: the hosted pages only read).
    */
-  async find(token: string): Promise<Session | undefined> {
+  async find(token: string, options: { readOnly?: boolean } = {}): Promise<Session | undefined> {
     if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) return undefined;
-    return this.findById(hashToken(token));
+    return this.findById(hashToken(token), options);
   }
 
   /** The live session with this id (the token's hash), as `find` decides it. */
-  async findById(id: string): Promise<Session | undefined> {
+  async findById(id: string, options: { readOnly?: boolean } = {}): Promise<Session | undefined> {
     const { Item } = await this.store.doc.send(
       new GetCommand({ TableName: this.store.tables.Sessions, Key: { id }, ConsistentRead: true }),
     );
     const session = Item as Session | undefined;
     if (!session || session.expiresAt <= nowSeconds()) return undefined;
     if (await this.endedByPasswordChange(session)) {
+      if (options.readOnly) return undefined;
       await this.store.doc.send(
         new DeleteCommand({ TableName: this.store.tables.Sessions, Key: { id: session.id } }),
       );

@@ -65,6 +65,16 @@ export const OIDC_TABLE_GRANTS: TableGrants = {
 };
 
 /**
+ * The hosted pages (`functions/pages/handler.ts`, ADR 23): `/enduser/` reads who is signed in, read only.
+ * - Sessions: `find` GetItem (a session a password change ended is left to the API to delete).
+ * - Users: `get` GetItem (the summary; `sessionsValidAfter` when a session is found).
+ */
+export const PAGES_TABLE_GRANTS: TableGrants = {
+  Sessions: { actions: ['GetItem'] },
+  Users: { actions: ['GetItem'] },
+};
+
+/**
  * The webhook function (`functions/webhooks/handler.ts`): resuming a journey (JourneyService.resumeFromEvent,
  * which never issues a session: the client's next poll does, through the API), and each configured vendor's
  * notifications.

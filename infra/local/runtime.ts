@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createApiHandler } from '../../functions/api/app.js';
-import { apiDeps, nodeServices, oidcDeps, webhookDeps } from '../../functions/composition/root.js';
+import { apiDeps, nodeServices, oidcDeps, pagesDeps, webhookDeps } from '../../functions/composition/root.js';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';
@@ -16,6 +16,7 @@ import { runNode } from '../../functions/nodes/run.js';
 import { createOidcHandler } from '../../functions/oidc/app.js';
 import type { OidcClientConfig } from '../../functions/oidc/clients.js';
 import { fileKeySource } from '../../functions/oidc/keys.js';
+import { createPagesHandler } from '../../functions/pages/app.js';
 import { isIdemiaConfigured } from '../../functions/providers/idemia/config.js';
 import { isIproovConfigured } from '../../functions/providers/iproov/config.js';
 import { backgroundMailer } from '../../functions/providers/messaging/deferred.js';
@@ -31,7 +32,7 @@ import { resumeInBackground } from '../../functions/webhooks/resume.js';
 import { routeWebhooks } from '../../functions/webhooks/router.js';
 import { IdemiaSandbox } from '../../sandboxes/idemia/server.js';
 import { IproovSandbox } from '../../sandboxes/iproov/server.js';
-import { demoHandler, outboxHandler } from './demo.js';
+import { outboxHandler } from './demo.js';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb.js';
 import { type HttpHandler, startHttpServer } from './http-server.js';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.js';
@@ -249,11 +250,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         { prefix: '/oauth2/', handler: oidcHandler, ownCors: true },
         { prefix: '/sample-app', handler: sampleAppHandler() },
         { prefix: '/outbox', handler: outboxHandler(outbox) },
+        // The hosted pages (`/`, `/pages/…`, `/enduser/`, `/console`; anything else: their 404), as on AWS.
         {
           prefix: '/',
-          handler: demoHandler([...engine.journeys], {
-            ...(iproovSandbox ? { iproovSandboxUrl: iproovSandbox.url } : {}),
-          }),
+          handler: createPagesHandler(
+            pagesDeps(rootEnv, {
+              store,
+              journeys: [...engine.journeys],
+              ...(iproovSandbox ? { iproovSandboxUrl: iproovSandbox.url } : {}),
+            }),
+          ),
         },
       ],
       options.port,
@@ -274,9 +280,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   services.publicBaseUrl = (env.PUBLIC_BASE_URL ?? url).replace(/\/$/, '');
   publicUrl = services.publicBaseUrl;
-  // The pages people open: Proofline's own demo page unless UI_BASE_URL names another; successUrl follows it.
+  // The pages people open: Proofline's hosted pages unless UI_BASE_URL names others; successUrl follows them.
   services.uiBaseUrl = (env.UI_BASE_URL ?? url).replace(/\/$/, '');
-  config.successUrl = optionalEnv('SUCCESS_URL', env) ?? `${services.uiBaseUrl}/`;
+  config.successUrl = optionalEnv('SUCCESS_URL', env) ?? `${services.uiBaseUrl}/enduser/`;
   // How operator commands reach this runtime (`npm run admin`, ADR 12); only for a runtime on disk.
   if (options.dataDir) {
     await writeRuntimeInfo(options.dataDir, {

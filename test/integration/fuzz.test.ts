@@ -650,14 +650,17 @@ describe(`HTTP fuzzing (FUZZ_RUNS=${TOTAL}, seed ${SEED})`, () => {
   );
 
   it(
-    'demo page, its assets and the outbox, with any method, query, headers and body',
+    'hosted pages, their assets and the outbox, with any method, query, headers and body',
     async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(
             '/',
-            '/demo.js',
-            '/demo.css',
+            '/pages/app.js',
+            '/pages/app.css',
+            '/pages/nothing.js',
+            '/enduser/',
+            '/console',
             '/outbox',
             '/outbox/',
             '/outboxx',
@@ -699,7 +702,9 @@ describe(`HTTP fuzzing (FUZZ_RUNS=${TOTAL}, seed ${SEED})`, () => {
           'ipa',
           'iproov',
           'outbox',
-          'demo.js',
+          'pages',
+          'app.js',
+          'enduser',
           '',
           '.',
           '..',

@@ -103,22 +103,29 @@ describe('client mistakes are 4XX, never 5XX', () => {
 });
 
 describe('local responses', () => {
-  it.each(['/', '/outbox', '/nothing', '/json/nothing', '/webhooks/nothing', '/demo.js', '/demo.css'])(
-    'carry X-Content-Type-Options: nosniff (%s)',
-    async (path) => {
-      const response = await fetch(`${baseUrl()}${path}`);
+  it.each([
+    '/',
+    '/outbox',
+    '/nothing',
+    '/json/nothing',
+    '/webhooks/nothing',
+    '/pages/app.js',
+    '/pages/app.css',
+    '/enduser/',
+    '/console',
+  ])('carry X-Content-Type-Options: nosniff (%s)', async (path) => {
+    const response = await fetch(`${baseUrl()}${path}`);
 
-      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    },
-  );
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
 
-  it('serve the demo page with its script and style as files, no inline code, and no framing', async () => {
+  it('serve the hosted pages with their script and style as files, no inline code, and no framing', async () => {
     const response = await fetch(`${baseUrl()}/`);
     const html = await response.text();
     const csp = response.headers.get('content-security-policy') ?? '';
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     const assets = await Promise.all(
-      ['/demo.js', '/demo.css'].map(async (path) => {
+      ['/pages/app.js', '/pages/app.css'].map(async (path) => {
         const asset = await fetch(`${baseUrl()}${path}`);
         return {
           path,
@@ -131,19 +138,19 @@ describe('local responses', () => {
 
     expect(response.status).toBe(200);
     expect(csp).not.toContain('unsafe-inline');
-    expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )script-src 'nonce-[A-Za-z0-9+/=]{24}' 'self'(;|$)/);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(scripts.length).toBeGreaterThan(0);
     for (const [, attributes, body] of scripts) {
-      expect(attributes).toMatch(/\bsrc="\/demo\.js"/);
+      expect(attributes).toMatch(/\bsrc="\/pages\/app\.js"/);
       expect(body?.trim()).toBe('');
     }
     expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
-    expect(html).toContain('<link rel="stylesheet" href="/demo.css">');
+    expect(html).toContain('<link rel="stylesheet" href="/pages/app.css">');
     expect(assets).toEqual([
-      expect.objectContaining({ path: '/demo.js', status: 200, type: 'text/javascript; charset=utf-8' }),
-      expect.objectContaining({ path: '/demo.css', status: 200, type: 'text/css; charset=utf-8' }),
+      expect.objectContaining({ path: '/pages/app.js', status: 200, type: 'text/javascript; charset=utf-8' }),
+      expect.objectContaining({ path: '/pages/app.css', status: 200, type: 'text/css; charset=utf-8' }),
     ]);
     expect(assets[0]?.text).toContain('function render(');
     expect(assets[1]?.text).toContain('.iproov');

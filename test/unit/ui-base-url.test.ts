@@ -75,12 +75,14 @@ describe('the UI base URL: the public URL of the pages people open', () => {
     expect(created).toEqual([]);
   });
 
-  it('reaches the node functions as UI_BASE_URL, and makes successUrl its root page unless SUCCESS_URL is set', () => {
+  it('reaches the node functions as UI_BASE_URL, and makes successUrl its /enduser/ page unless SUCCESS_URL is set', () => {
     const tables = Object.fromEntries(TABLES.map((t) => [t.envVar, t.id]));
     expect(nodeServicesFromEnv({ ...tables, UI_BASE_URL: 'https://app.example/' }).uiBaseUrl).toBe(
       'https://app.example',
     );
-    expect(apiConfigFromEnv({ UI_BASE_URL: 'https://app.example' }).successUrl).toBe('https://app.example/');
+    expect(apiConfigFromEnv({ UI_BASE_URL: 'https://app.example' }).successUrl).toBe(
+      'https://app.example/enduser/',
+    );
     expect(apiConfigFromEnv({ UI_BASE_URL: 'https://app.example', SUCCESS_URL: '/done' }).successUrl).toBe(
       '/done',
     );

@@ -4,7 +4,8 @@ import {
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
-  type HttpRoute,
+  HttpRoute,
+  HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -14,7 +15,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { API_TABLE_GRANTS, mergeGrants, WEBHOOK_TABLE_GRANTS } from '../grants.js';
+import { API_TABLE_GRANTS, mergeGrants, PAGES_TABLE_GRANTS, WEBHOOK_TABLE_GRANTS } from '../grants.js';
 import type { PlannedJourney, Vendor } from '../settings.js';
 import { acknowledgeNag, ResourceGroup } from './common.js';
 import { prooflineFunction } from './function.js';
@@ -54,6 +55,8 @@ export class Api extends ResourceGroup {
   readonly apiFunction: NodejsFunction;
   /** The webhook function, when a deployed journey uses a vendor. */
   readonly webhookFunction?: NodejsFunction;
+  /** The hosted pages (ADR 23): `/`, `/pages/…`, `/enduser/`, `/console`, and every other unmatched path's 404. */
+  readonly pagesFunction: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -138,6 +141,42 @@ export class Api extends ResourceGroup {
     acknowledgeNoAuthorizer(
       this.httpApi.addRoutes({ path: '/json/{proxy+}', methods: [HttpMethod.POST], integration }),
       'The callbacks API is the authentication endpoint itself: it cannot require prior authorization. Sessions are checked by the handler (iPlanetDirectoryPro).',
+    );
+
+    // The hosted pages: GET and HEAD on their paths, and the $default route (a trailing slash, as in
+    // `/enduser/`, matches no route; unknown paths get the pages' 404, HTML or JSON). Read-only grants.
+    this.pagesFunction = prooflineFunction(this, 'PagesFunction', {
+      entry: 'functions/pages/handler.ts',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: props.environment,
+      logRetention: props.logRetention,
+    });
+    this.pagesFunction.addEnvironment('REALMS', props.realms.join(','));
+    this.pagesFunction.addEnvironment('JOURNEYS', Object.keys(props.stateMachines).sort().join(','));
+    props.tables.grant(this.pagesFunction, PAGES_TABLE_GRANTS);
+    const pagesIntegration = new HttpLambdaIntegration('PagesIntegration', this.pagesFunction);
+    const pagesReason =
+      'The hosted pages are public web pages (sign-in, registration): nothing to authorize before them. /enduser/ reads the session cookie itself.';
+    for (const path of ['/', '/pages/{asset}', '/enduser', '/console']) {
+      acknowledgeNoAuthorizer(
+        this.httpApi.addRoutes({
+          path,
+          methods: [HttpMethod.GET, HttpMethod.HEAD],
+          integration: pagesIntegration,
+        }),
+        pagesReason,
+      );
+    }
+    acknowledgeNoAuthorizer(
+      [
+        new HttpRoute(this, 'PagesDefaultRoute', {
+          httpApi: this.httpApi,
+          routeKey: HttpRouteKey.DEFAULT,
+          integration: pagesIntegration,
+        }),
+      ],
+      pagesReason,
     );
 
     // Vendor webhooks, only for the vendors the deployed journeys use: record notifications and resume waiting

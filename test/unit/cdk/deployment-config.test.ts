@@ -238,6 +238,13 @@ describe('the stack from the deployment configuration', () => {
     for (const f of nodeFunctions(latest)) expect(env(f)).not.toHaveProperty('TERMS_VERSION');
   });
 
+  /** The hosted pages' routes (ADR 23), deployed whatever the vendors. */
+  const OIDC_ROUTES = ['GET', 'POST', 'OPTIONS'].map((method) => `${method} /oauth2/{proxy+}`);
+  const PAGE_ROUTES = [
+    '$default',
+    ...['/', '/pages/{asset}', '/enduser', '/console'].flatMap((p) => [`GET ${p}`, `HEAD ${p}`]),
+  ];
+
   it('without vendors: only the journeys they do not need, a warning for each left out, no webhooks', () => {
     const { stack, template } = synth({});
 
@@ -247,22 +254,20 @@ describe('the stack from the deployment configuration', () => {
       'Registration',
       'UpdatePassword',
     ]);
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual([
-      expect.stringMatching(/^IdentityNodesFunction/),
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual([
       expect.stringMatching(/^ApiFunction/),
+      expect.stringMatching(/^IdentityNodesFunction/),
       expect.stringMatching(/^OidcFunction/),
+      expect.stringMatching(/^PagesFunction/),
     ]);
     // The OpenID Provider's keys only: no vendor secret.
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(
-      Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey),
-    ).toEqual([
-      'POST /json/{proxy+}',
-      'GET /oauth2/{proxy+}',
-      'POST /oauth2/{proxy+}',
-      'OPTIONS /oauth2/{proxy+}',
-    ]);
+      Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+        .map((r) => r.Properties.RouteKey)
+        .sort(),
+    ).toEqual(['POST /json/{proxy+}', ...OIDC_ROUTES, ...PAGE_ROUTES].sort());
     const warnings = Annotations.fromStack(stack)
       .findWarning('*', Match.stringLikeRegexp('is not deployed'))
       .map((w) => String(w.entry.data));
@@ -288,13 +293,9 @@ describe('the stack from the deployment configuration', () => {
       Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
         .map((r) => r.Properties.RouteKey)
         .sort(),
-    ).toEqual([
-      'GET /oauth2/{proxy+}',
-      'OPTIONS /oauth2/{proxy+}',
-      'POST /json/{proxy+}',
-      'POST /oauth2/{proxy+}',
-      'POST /webhooks/iproov/{proxy+}',
-    ]);
+    ).toEqual(
+      ['POST /json/{proxy+}', 'POST /webhooks/iproov/{proxy+}', ...OIDC_ROUTES, ...PAGE_ROUTES].sort(),
+    );
     const webhook = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('WebhookFunction'),
     )?.[1];

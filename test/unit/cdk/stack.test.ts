@@ -75,8 +75,8 @@ describe('ProoflineStack', () => {
 
   it('runs every function on Node.js 22, arm64, with X-Ray and a log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per node family, the API, the webhooks and the OpenID Provider.
-    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 3);
+    // One per node family, the API, the webhooks, the OpenID Provider and the hosted pages.
+    expect(Object.keys(functions)).toHaveLength(Object.keys(NODE_FAMILIES).length + 4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -493,10 +493,10 @@ describe('ProoflineStack', () => {
   });
 
   it('alarms on API 5XX, failed executions and function errors', () => {
-    // API 5XX, one per journey, one per function (node families, API, webhooks, OpenID Provider).
+    // API 5XX, one per journey, one per function (node families, API, webhooks, OpenID Provider, pages).
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      1 + journeys.length + Object.keys(NODE_FAMILIES).length + 3,
+      1 + journeys.length + Object.keys(NODE_FAMILIES).length + 4,
     );
   });
 

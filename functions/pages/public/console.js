@@ -1,5 +1,7 @@
-// The demo page's client (served at /demo.js; the page's CSP allows no inline script).
-const journeys = JSON.parse(document.querySelector('meta[name=journeys]')?.content ?? '[]');
+// The developer console (served at /pages/console.js; the page's CSP allows no inline script): runs any journey
+// and shows the raw JSON of each answer.
+const settings = JSON.parse(document.querySelector('meta[name=proofline]')?.content ?? '{}');
+const journeys = settings.journeys ?? [];
 const nav = document.getElementById('journeys');
 for (const name of journeys) {
   const a = document.createElement('a');
@@ -220,7 +222,7 @@ function termsFields(cb, fields) {
 function iproovWidget(iproov, step, submit) {
   const box = document.createElement('div');
   box.className = 'iproov';
-  const sandbox = document.querySelector('meta[name=iproov-sandbox]')?.content;
+  const sandbox = settings.iproovSandbox;
   if (!sandbox || iproov.baseUrl !== sandbox) {
     box.textContent = `iProov ${iproov.type}: run this step in an app that embeds iProov's web SDK (<iproov-me>) — see the README.`;
     return box;
