@@ -175,6 +175,7 @@ export class ProoflineStack extends Stack {
       ),
       ApiFunction: api.apiFunction,
       OidcFunction: oidc.oidcFunction,
+      PagesFunction: api.pagesFunction,
       ...(api.webhookFunction ? { WebhookFunction: api.webhookFunction } : {}),
     };
     new Alarms(this, 'Alarms', {

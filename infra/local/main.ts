@@ -31,7 +31,9 @@ process.stdout.write(
           `  iProov sandbox: ${runtime.iproovSandbox.url} (REST API v2, stand-in SDK page, control API /sandbox/…)`,
         ]
       : ['  iProov:        configured by IPROOV_* variables']),
-    `  Demo page:     ${base}/`,
+    `  Sign-in pages: ${base}/ (hosted pages; /enduser/ signed-in summary; /console raw JSON)`,
+    `  OpenID:        ${base}/oauth2/realms/root/realms/alpha/.well-known/openid-configuration`,
+    `  Sample app:    ${base}/sample-app/ (OIDC client proofline-demo)`,
     `  Outbox:        ${base}/outbox (email and SMS that would have been sent)`,
     `  Data:          ${dataDir}`,
     'Press Ctrl+C to stop.',
