@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { clearIproovTokenCache, IproovClient } from '../../functions/providers/iproov/client.js';
 import { iproovConfigFromEnv } from '../../functions/providers/iproov/config.js';
 import { IPROOV_SANDBOX_FILE, IproovSandbox } from '../../sandboxes/iproov/server.js';
@@ -109,6 +109,36 @@ describe('iProov sandbox on a data folder', () => {
     });
 
     await expect(sandbox.start()).rejects.toThrow(IPROOV_SANDBOX_FILE);
+  });
+
+  it('is given DATA_DIR by the local runtime: an enrolment survives a restart of the runtime', async () => {
+    const dir = await folder();
+    const { startRuntime } = await import('../../infra/local/runtime.js');
+    const options = { port: 0, dataDir: dir, dynamodbEndpoint: inject('dynamodbEndpoint'), env: process.env };
+    const first = await startRuntime(options);
+    try {
+      const sandbox = first.iproovSandbox as IproovSandbox;
+      clearIproovTokenCache();
+      await enrol(
+        sandbox,
+        new IproovClient({ ...iproovConfigFromEnv(sandbox.env()), timeoutMs: 2000 }),
+        'gina',
+      );
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startRuntime(options);
+    try {
+      const sandbox = second.iproovSandbox as IproovSandbox;
+      clearIproovTokenCache();
+      const client = new IproovClient({ ...iproovConfigFromEnv(sandbox.env()), timeoutMs: 2000 });
+
+      expect(await client.isEnrolled('gina')).toBe(true);
+      expect((await stat(join(dir, IPROOV_SANDBOX_FILE))).mode & 0o777).toBe(0o600);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('stays in memory without a data folder', async () => {
