@@ -8,11 +8,11 @@ import type { Session } from '../store/sessions.js';
 import { signInSession } from './adapter.js';
 import { htmlPage } from './pages.js';
 import {
+  accountUsable,
   createProvider,
   linkedSignInSession,
   type OidcDeps,
   realmBasePath,
-  sessionLiveness,
 } from './provider.js';
 
 /** `/oauth2/realms/root[/realms/{realm}]{rest}` (AM's paths); `/oauth2{rest}` is the root realm too. */
@@ -49,7 +49,6 @@ const redirect = (res: ServerResponse, location: string): void => {
  */
 export function createOidcHandler(deps: OidcHandlerDeps): (event: HttpEvent) => Promise<HttpResult> {
   const providers = new Map<string, Provider>();
-  const live = sessionLiveness(deps);
   const realms = new Set(['root', ...deps.config.realms]);
 
   const providerFor = (realm: string, origin: string): Provider => {
@@ -70,7 +69,7 @@ export function createOidcHandler(deps: OidcHandlerDeps): (event: HttpEvent) => 
       (typeof header === 'string' ? header : undefined) ?? parseCookie(req.headers.cookie ?? '')[name];
     const session = token ? await deps.sessions.find(token) : undefined;
     if (!session || session.realm !== realm) return undefined;
-    return (await live(session.id)) ? session : undefined;
+    return (await accountUsable(session, deps)) ? session : undefined;
   }
 
   /**

@@ -7,7 +7,7 @@ import { logger } from '../shared/logger.js';
 import type { AttemptRepository } from '../store/attempts.js';
 import { nowSeconds, type Store } from '../store/dynamo.js';
 import type { Session, SessionRepository } from '../store/sessions.js';
-import type { UserRepository } from '../store/users.js';
+import { legacyUsersRealmFromEnv, type UserRepository } from '../store/users.js';
 import { dynamoAdapter, signInSession } from './adapter.js';
 import type { OidcClientConfig } from './clients.js';
 import type { KeyMaterial } from './keys.js';
@@ -55,7 +55,11 @@ export function sessionLiveness(deps: Pick<OidcDeps, 'sessions' | 'users' | 'att
   };
 }
 
-async function accountUsable(session: Session, deps: Pick<OidcDeps, 'users' | 'attempts'>): Promise<boolean> {
+/** Whether the account a live sign-in session belongs to may still be used: present, active, not locked. */
+export async function accountUsable(
+  session: Session,
+  deps: Pick<OidcDeps, 'users' | 'attempts'>,
+): Promise<boolean> {
   const [user, attempts] = await Promise.all([
     deps.users.get(session.userId),
     deps.attempts.get(accountKey(session.realm, session.userName)),
@@ -203,7 +207,9 @@ export function createProvider(deps: OidcDeps, realm: string, origin: string): P
     },
     async findAccount(ctx, sub): Promise<Account | undefined> {
       const user = await deps.users.get(sub);
-      if (!user || user.accountStatus !== 'active' || (user.realm ?? realm) !== realm) return undefined;
+      // Users from before realms were isolated belong to the legacy realm (ADR 11).
+      if (!user || user.accountStatus !== 'active' || (user.realm ?? legacyUsersRealmFromEnv()) !== realm)
+        return undefined;
       const client = ctx.oidc.client;
       return {
         accountId: sub,
