@@ -66,6 +66,9 @@ const TEXT = {
     provider: 'Verified by',
     level: 'Level of assurance',
     when: 'Verified on',
+    documentName: 'Name on the document',
+    document: 'Document',
+    face: 'Face verified by',
     notVerified: 'Your identity has not been verified yet.',
     verifyNow: 'Verify your identity',
     changePassword: 'Change your password',
@@ -91,6 +94,9 @@ const TEXT = {
     provider: 'Vérifiée par',
     level: 'Niveau de garantie',
     when: 'Vérifiée le',
+    documentName: 'Nom sur le document',
+    document: 'Document',
+    face: 'Visage vérifié par',
     notVerified: "Votre identité n'a pas encore été vérifiée.",
     verifyNow: 'Vérifier votre identité',
     changePassword: 'Changer votre mot de passe',
@@ -207,19 +213,29 @@ async function enduserMain(event: HttpEvent, deps: PagesDeps, lang: Lang): Promi
     value ? `<dt>${label}</dt><dd>${escapeHtml(value)}</dd>` : '';
   const name = [user.givenName, user.sn].filter(Boolean).join(' ');
   const verification = user.identityVerification;
-  const date = verification
-    ? new Date(verification.verifiedAt).toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-GB', {
-        dateStyle: 'long',
-        timeStyle: 'short',
-        timeZone: 'UTC',
-      })
+  const when = (iso: string | undefined): string | undefined =>
+    iso
+      ? `${new Date(iso).toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-GB', {
+          dateStyle: 'long',
+          timeStyle: 'short',
+          timeZone: 'UTC',
+        })} UTC`
+      : undefined;
+  const date = when(verification?.verifiedAt);
+  const documentName = [verification?.givenName, verification?.familyName].filter(Boolean).join(' ');
+  const face = verification?.faceBinding
+    ? `${verification.faceBinding.provider}, ${when(verification.faceBinding.verifiedAt)}`
     : undefined;
+  const documentType = verification?.document?.type?.toLowerCase().replace(/_/g, ' ');
   const journey = (name: string): string => `/?realm=${encodeURIComponent(realm)}&journey=${name}`;
   const verified = verification
     ? `<p class="msg ok" id="verified">${t.verified}.</p><dl>${row(t.provider, verification.provider)}${row(
         t.level,
         verification.levelOfAssurance,
-      )}${row(t.when, date ? `${date} UTC` : undefined)}</dl>`
+      )}${row(t.when, date)}${row(t.documentName, documentName || undefined)}${row(t.document, documentType)}${row(
+        t.face,
+        face,
+      )}</dl>`
     : `<p id="verified">${t.notVerified}</p><p><a class="button secondary" href="${journey('IdentityProofing')}">${t.verifyNow}</a></p>`;
   return `<section class="card"><h1 id="title" tabindex="-1">${t.account}</h1>
 <dl>${row(t.signedInAs, user.userName)}${row(t.realm, realm)}${row(t.name, name || undefined)}${row(t.email, user.mail)}</dl>

@@ -30,6 +30,10 @@ const user: User = {
     levelOfAssurance: 'LOA2',
     verifiedAt: '2026-01-02T10:00:00.000Z',
     sessionId: 's',
+    givenName: 'Ada',
+    familyName: 'Lovelace',
+    document: { type: 'PASSPORT' },
+    faceBinding: { provider: 'iProov', verifiedAt: '2026-01-02T10:05:00.000Z' },
   },
 };
 
@@ -156,6 +160,10 @@ describe('hosted pages', () => {
     expect(signedIn.body).toContain('<dd>Ada Lovelace</dd>');
     expect(signedIn.body).toContain('Your identity was verified');
     expect(signedIn.body).toContain('<dd>LOA2</dd>');
+    // What IdentityProofing recorded: the name on the document, its type, and the face bound to it.
+    expect(signedIn.body).toContain('<dt>Name on the document</dt><dd>Ada Lovelace</dd>');
+    expect(signedIn.body).toContain('<dt>Document</dt><dd>passport</dd>');
+    expect(signedIn.body).toContain('<dt>Face verified by</dt><dd>iProov, 2 January 2026 at 10:05 UTC</dd>');
     expect(signedIn.body).toContain('id="sign-out" data-realm="alpha"');
     expect(unverified.body).toContain('has not been verified yet');
     expect(unverified.body).toContain('journey=IdentityProofing');
