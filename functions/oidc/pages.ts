@@ -1,12 +1,6 @@
-/** The OpenID Provider's own few pages (errors, sign-out): plain HTML, no script, no inline style. */
-export const escapeHtml = (value: string): string =>
-  value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+import { escapeHtml } from '../shared/html.js';
 
+/** The OpenID Provider's own few pages (errors, sign-out): plain HTML, no script, no inline style. */
 export function htmlPage(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">

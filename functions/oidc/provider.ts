@@ -3,6 +3,7 @@ import { stringifySetCookie } from 'cookie';
 import Provider, { type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { User } from '../contract/data.js';
 import { accountKey } from '../contract/keys.js';
+import { escapeHtml } from '../shared/html.js';
 import { logger } from '../shared/logger.js';
 import type { AttemptRepository } from '../store/attempts.js';
 import { nowSeconds, type Store } from '../store/dynamo.js';
@@ -11,7 +12,7 @@ import { legacyUsersRealmFromEnv, type UserRepository } from '../store/users.js'
 import { dynamoAdapter, signInSession } from './adapter.js';
 import type { OidcClientConfig } from './clients.js';
 import type { KeyMaterial } from './keys.js';
-import { escapeHtml, htmlPage } from './pages.js';
+import { htmlPage } from './pages.js';
 import { verifiedClaims } from './verified-claims.js';
 
 export interface OidcConfig {

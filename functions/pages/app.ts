@@ -5,6 +5,7 @@ import { HttpError } from '../api/errors.js';
 import { amError, cookie, type Endpoint, type HttpEvent, type HttpResult, router } from '../api/http.js';
 import type { Session, User } from '../contract/data.js';
 import { PAGE_ASSETS } from '../generated/pages.js';
+import { escapeHtml } from '../shared/html.js';
 import { logger } from '../shared/logger.js';
 
 /**
@@ -103,14 +104,6 @@ const TEXT = {
     signOut: 'Se déconnecter',
   },
 } as const;
-
-const escapeHtml = (value: string): string =>
-  value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 
 const REALM = /^[A-Za-z0-9_-]{1,64}$/;
 

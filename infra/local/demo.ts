@@ -1,5 +1,6 @@
 import type { HttpResult } from '../../functions/api/http.js';
 import type { OutboxMessaging } from '../../functions/providers/messaging/port.js';
+import { escapeHtml } from '../../functions/shared/html.js';
 import type { HttpHandler } from './http-server.js';
 
 // The pages people open (`/`, `/enduser/`, the developer console at `/console`) are the hosted pages:
@@ -24,8 +25,6 @@ export function outboxHandler(outbox: OutboxMessaging): HttpHandler {
         body: JSON.stringify(entries),
       };
     }
-    const escapeHtml = (value: string): string =>
-      value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const items = entries
       .map(
         (e) =>

@@ -1,25 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { inject } from 'vitest';
-
-/** Debian's Chromium, never a downloaded browser (.ci/run installs the `chromium` package). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from './chromium.js';
 
 /** Starts Chromium; the previous run's screenshots are removed first. */
 export async function launch(): Promise<Browser> {
   await rm('test-results/browser', { recursive: true, force: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return launchChromium();
 }
 
 export const baseUrl = (): string => inject('baseUrl');

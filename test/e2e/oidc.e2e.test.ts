@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
+import { confirmEndSession } from '../support/oidc-logout.js';
 import { post, register, sessions, target } from './client.js';
 
 /**
@@ -12,11 +13,14 @@ const REDIRECT = 'https://app.proofline.example/callback';
 
 describe.skipIf(!target.baseUrl)(`OpenID Provider on ${target.name}`, () => {
   const issuer = `${target.baseUrl}oauth2/realms/root/realms/${target.realm}`;
-
-  it('runs a code flow with PKCE for a signed-in user, and ends its tokens with the session', async () => {
-    const config = await oidc.discovery(new URL(issuer), 'e2e-public', undefined, oidc.None(), {
+  /** The target's provider, as the public test client sees it (plain HTTP allowed for the local targets). */
+  const discover = () =>
+    oidc.discovery(new URL(issuer), 'e2e-public', undefined, oidc.None(), {
       execute: issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
     });
+
+  it('runs a code flow with PKCE for a signed-in user, and ends its tokens with the session', async () => {
+    const config = await discover();
     expect(config.serverMetadata().issuer).toBe(issuer);
     const userName = `e2e-oidc-${randomBytes(4).toString('hex')}`;
     const registered = await register(userName);
@@ -58,9 +62,7 @@ describe.skipIf(!target.baseUrl)(`OpenID Provider on ${target.name}`, () => {
   });
 
   it('revokes a refresh token, and ends the sign-in session on RP-initiated logout', async () => {
-    const config = await oidc.discovery(new URL(issuer), 'e2e-public', undefined, oidc.None(), {
-      execute: issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
-    });
+    const config = await discover();
     const userName = `e2e-oidc-${randomBytes(4).toString('hex')}`;
     const token = (await register(userName)).body.tokenId as string;
     const cookie = `iPlanetDirectoryPro=${token}`;
@@ -84,21 +86,7 @@ describe.skipIf(!target.baseUrl)(`OpenID Provider on ${target.name}`, () => {
     });
 
     const endSession = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string });
-    const page = await fetch(endSession, { headers: { cookie } });
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    const action = /action="([^"]+)"/.exec(html)?.[1] as string;
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1] as string;
-    const opCookies = page.headers.getSetCookie().map((c) => c.split(';')[0] as string);
-    const confirmed = await fetch(new URL(action, endSession), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        cookie: [cookie, ...opCookies].join('; '),
-      },
-      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
-    });
+    const confirmed = await confirmEndSession(endSession, cookie);
     expect(confirmed.status).toBeLessThan(400);
     const validated = await post(sessions('validate'), undefined, { iPlanetDirectoryPro: token });
     expect(validated.body).toEqual({ valid: false });

@@ -6,6 +6,7 @@ import { AttemptRepository } from '../../functions/store/attempts.js';
 import { createDocumentClient, nowSeconds, type TableNames } from '../../functions/store/dynamo.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { IDA_SCHEMAS } from '../support/ida-schemas.js';
+import { confirmEndSession } from '../support/oidc-logout.js';
 import { baseUrl, register, uniqueName } from './am-client.js';
 
 /**
@@ -366,22 +367,7 @@ describe('OpenID Provider', () => {
       id_token_hint: tokens.id_token as string,
       post_logout_redirect_uri: 'http://rp.example.test/signed-out',
     });
-    const jar = [`iPlanetDirectoryPro=${token}`];
-    const page = await fetch(url, { headers: { cookie: jar.join('; ') } });
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    const action = /action="([^"]+)"/.exec(html)?.[1] as string;
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1] as string;
-    const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0] as string);
-    const confirm = await fetch(new URL(action, url), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        cookie: [...jar, ...cookies].join('; '),
-      },
-      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
-    });
+    const confirm = await confirmEndSession(url, `iPlanetDirectoryPro=${token}`);
     expect(confirm.status).toBe(303);
     expect(confirm.headers.get('location')).toBe('http://rp.example.test/signed-out');
     const validate = await fetch(`${baseUrl()}/json/realms/root/realms/alpha/sessions?_action=validate`, {

@@ -1,18 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type Runtime, startRuntime } from '../../../infra/local/runtime.js';
+import { launchChromium } from '../chromium.js';
 import { type SampleApp, startSampleApp } from './app.js';
-
-/** Debian's Chromium, never a downloaded browser (see the helper rules in README). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export const SCREENSHOTS = 'test-results/widget';
 
@@ -54,7 +44,7 @@ export async function startHarness(): Promise<Harness> {
     },
   });
   prooflineUrl = runtime.url;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   await mkdir(SCREENSHOTS, { recursive: true });
   return {
     runtime,
