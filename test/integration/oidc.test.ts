@@ -7,7 +7,7 @@ import { createDocumentClient, nowSeconds, type TableNames } from '../../functio
 import { UserRepository } from '../../functions/store/users.js';
 import { IDA_SCHEMAS } from '../support/ida-schemas.js';
 import { confirmEndSession } from '../support/oidc-logout.js';
-import { baseUrl, register, uniqueName } from './am-client.js';
+import { baseUrl, login, PASSWORD, register, uniqueName } from './am-client.js';
 
 /**
  * The OpenID Provider (ADR 24) driven by a certified relying-party library (openid-client) as the application:
@@ -152,6 +152,40 @@ describe('OpenID Provider', () => {
     const { token } = await signedInUser();
     const { location } = await follow(interaction, [...cookies, `iPlanetDirectoryPro=${token}`]);
     expect(location.origin + location.pathname).toBe(REDIRECT);
+    const tokens = await oidc.authorizationCodeGrant(config, location, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    expect(tokens.access_token).toBeTruthy();
+  });
+
+  it('asks a signed-in person to sign in again for prompt=login, then answers without a loop', async () => {
+    const { userName, token } = await signedInUser();
+    // A session from an earlier second than the request (freshness is compared in seconds).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const request = await authorizationRequest({ prompt: 'login' });
+    const first = await fetch(request.url, {
+      redirect: 'manual',
+      headers: { cookie: `iPlanetDirectoryPro=${token}` },
+    });
+    expect(first.status).toBe(303);
+    const interaction = new URL(first.headers.get('location') as string, baseUrl());
+    const cookies = [
+      `iPlanetDirectoryPro=${token}`,
+      ...first.headers.getSetCookie().map((c) => c.split(';')[0] as string),
+    ];
+    const toPages = await fetch(interaction, { redirect: 'manual', headers: { cookie: cookies.join('; ') } });
+    expect(new URL(toPages.headers.get('location') as string).searchParams.get('goto')).toBe(
+      interaction.href,
+    );
+    // Signed in again on the pages: a new session, then back through goto, and the code.
+    const again = await login(userName, PASSWORD);
+    const fresh = again.body.tokenId as string;
+    const { location } = await follow(interaction, [
+      ...cookies.filter((c) => !c.startsWith('iPlanetDirectoryPro=')),
+      `iPlanetDirectoryPro=${fresh}`,
+    ]);
     const tokens = await oidc.authorizationCodeGrant(config, location, {
       pkceCodeVerifier: request.verifier,
       expectedState: request.state,
