@@ -25,8 +25,12 @@ import { lambdaNode } from '../test/support/lambda-node.js';
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BASELINE_DIR = join(REPO_ROOT, 'bench', 'baseline-bundles');
 const KB = 1024;
-/** Issue 10 §2's goals. */
+/** Issue 10 §2's goals: 250 KB, except a function whose one library is larger (its budget: that + 100 KB). */
 const GOAL_BYTES = 250 * KB;
+const GOAL_BYTES_BY_FUNCTION: ReadonlyArray<readonly [RegExp, number]> = [
+  // oidc-provider with Koa and jose: ≈ 690 KB minified (issue 10 §2).
+  [/^OidcFunction/, (690 + 100) * KB],
+];
 const GOAL_INIT_RATIO = 0.6;
 /** How the baseline bundles were deployed (the template's NODE_OPTIONS at the baseline commit). */
 const BASELINE_NODE_OPTIONS = '--enable-source-maps';
@@ -42,18 +46,20 @@ const BASELINES: ReadonlyArray<readonly [RegExp, string]> = [
 
 export interface BundleResult {
   function: string;
-  baseline: string;
+  /** The pre-issue-10 bundle it is compared with; null for a function added since (no ratio). */
+  baseline: string | null;
   bytes: number;
+  goalBytes: number;
   mapBytes: number;
-  baselineBytes: number;
+  baselineBytes: number | null;
   initMedianMs: number;
-  baselineInitMedianMs: number;
+  baselineInitMedianMs: number | null;
   /** initMedianMs / baselineInitMedianMs */
-  initRatio: number;
+  initRatio: number | null;
   initSamplesMs: number[];
   baselineInitSamplesMs: number[];
   meetsSize: boolean;
-  meetsInit: boolean;
+  meetsInit: boolean | null;
 }
 
 const { values: args } = parseArgs({
@@ -129,9 +135,10 @@ for (const [logicalId, resource] of Object.entries(assembly.template.Resources))
   if (!assetDir) throw new Error(`${logicalId}: no asset directory for its code`);
   const bundle = join(assetDir, 'index.mjs');
   if (!existsSync(bundle)) throw new Error(`${logicalId}: ${bundle} is missing`);
-  const baseline = BASELINES.find(([pattern]) => pattern.test(logicalId))?.[1];
-  if (!baseline) throw new Error(`${logicalId}: no baseline bundle (BASELINES in bench/bundles.ts)`);
-  const baselineBundle = join(BASELINE_DIR, baseline, 'index.mjs');
+  // Functions added after issue 10 (the OpenID Provider, the hosted pages) have no baseline: no init ratio.
+  const baseline = BASELINES.find(([pattern]) => pattern.test(logicalId))?.[1] ?? null;
+  const baselineBundle = baseline ? join(BASELINE_DIR, baseline, 'index.mjs') : undefined;
+  const goalBytes = GOAL_BYTES_BY_FUNCTION.find(([pattern]) => pattern.test(logicalId))?.[1] ?? GOAL_BYTES;
 
   const variables = (resolver.resolve(
     (props.Environment as { Variables?: Json } | undefined)?.Variables ?? {},
@@ -155,30 +162,32 @@ for (const [logicalId, resource] of Object.entries(assembly.template.Resources))
 
   // One warm-up each (page cache), then alternately, so that the machine's noise falls on both alike.
   coldImport(bundle, currentEnv);
-  coldImport(baselineBundle, baselineEnv);
+  if (baselineBundle) coldImport(baselineBundle, baselineEnv);
   const initSamplesMs: number[] = [];
   const baselineInitSamplesMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     initSamplesMs.push(coldImport(bundle, currentEnv));
-    baselineInitSamplesMs.push(coldImport(baselineBundle, baselineEnv));
+    if (baselineBundle) baselineInitSamplesMs.push(coldImport(baselineBundle, baselineEnv));
   }
   const bytes = statSync(bundle).size;
   const map = join(assetDir, 'index.mjs.map');
   const initMedianMs = median(initSamplesMs);
-  const baselineInitMedianMs = median(baselineInitSamplesMs);
+  const baselineInitMedianMs = baselineBundle ? median(baselineInitSamplesMs) : null;
+  const initRatio = baselineInitMedianMs ? initMedianMs / baselineInitMedianMs : null;
   const result: BundleResult = {
     function: logicalId,
     baseline,
     bytes,
+    goalBytes,
     mapBytes: existsSync(map) ? statSync(map).size : 0,
-    baselineBytes: statSync(baselineBundle).size,
+    baselineBytes: baselineBundle ? statSync(baselineBundle).size : null,
     initMedianMs,
     baselineInitMedianMs,
-    initRatio: initMedianMs / baselineInitMedianMs,
+    initRatio,
     initSamplesMs,
     baselineInitSamplesMs,
-    meetsSize: bytes <= GOAL_BYTES,
-    meetsInit: initMedianMs / baselineInitMedianMs <= GOAL_INIT_RATIO,
+    meetsSize: bytes <= goalBytes,
+    meetsInit: initRatio === null ? null : initRatio <= GOAL_INIT_RATIO,
   };
   results.push(result);
   log(`${logicalId}: ${(bytes / KB).toFixed(0)} KB, init ${initMedianMs.toFixed(1)} ms`);
@@ -192,11 +201,13 @@ if (args.json) {
   const kb = (bytes: number): string => (bytes / KB).toFixed(0);
   log(`\n${node}, ${runs} cold imports per bundle (median); KB = 1024 bytes`);
   log(
-    `${'function'.padEnd(32)} ${'KB'.padStart(6)} ${'map KB'.padStart(7)} ${'base KB'.padStart(8)} ${'init ms'.padStart(8)} ${'base ms'.padStart(8)} ${'ratio'.padStart(6)}  goals (<= 250 KB, <= 0.6x)`,
+    `${'function'.padEnd(32)} ${'KB'.padStart(6)} ${'map KB'.padStart(7)} ${'base KB'.padStart(8)} ${'init ms'.padStart(8)} ${'base ms'.padStart(8)} ${'ratio'.padStart(6)}  goals (size, <= 0.6x)`,
   );
   for (const r of results) {
+    const ratio = r.initRatio === null ? '-' : `${r.initRatio.toFixed(2)}x`;
+    const init = r.meetsInit === null ? 'init: no baseline' : r.meetsInit ? 'init met' : 'init NOT met';
     log(
-      `${r.function.padEnd(32)} ${kb(r.bytes).padStart(6)} ${kb(r.mapBytes).padStart(7)} ${kb(r.baselineBytes).padStart(8)} ${r.initMedianMs.toFixed(1).padStart(8)} ${r.baselineInitMedianMs.toFixed(1).padStart(8)} ${`${r.initRatio.toFixed(2)}x`.padStart(6)}  ${r.meetsSize ? 'size met' : 'size NOT met'}, ${r.meetsInit ? 'init met' : 'init NOT met'}`,
+      `${r.function.padEnd(32)} ${kb(r.bytes).padStart(6)} ${kb(r.mapBytes).padStart(7)} ${(r.baselineBytes === null ? '-' : kb(r.baselineBytes)).padStart(8)} ${r.initMedianMs.toFixed(1).padStart(8)} ${(r.baselineInitMedianMs === null ? '-' : r.baselineInitMedianMs.toFixed(1)).padStart(8)} ${ratio.padStart(6)}  ${r.meetsSize ? 'size met' : 'size NOT met'} (<= ${kb(r.goalBytes)} KB), ${init}`,
     );
   }
 }
