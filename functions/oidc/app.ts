@@ -19,6 +19,8 @@ import {
 const PATH = /^\/oauth2(?:\/realms\/root(?:\/realms\/([A-Za-z0-9_-]+))?)?(\/.*)?$/;
 const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})\/?$/;
 const RESUME = /^\/authorize\/[^/]+\/?$/;
+/** The provider's routes that use its session: authorization (and its resume), end session, the interaction. */
+const SESSION_ROUTES = /^\/(?:authorize|connect\/endSession|interaction)(?:\/|$)/;
 const OP_SESSION_COOKIE = 'proofline_op_session';
 
 export interface OidcHandlerDeps extends OidcDeps {
@@ -183,7 +185,9 @@ export function createOidcHandler(deps: OidcHandlerDeps): (event: HttpEvent) => 
       const query = !resume && req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
       (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${path}${query}`;
       req.url = `${route.rest}${query}`;
-      const session = await signedIn(req, route.realm);
+      // Only the routes that use the provider's session read the sign-in session (token, userinfo, revocation,
+      // discovery and keys take none: no reads, no provider session made for a cookie they happen to carry).
+      const session = SESSION_ROUTES.test(route.rest) ? await signedIn(req, route.realm) : undefined;
       await bridge(req, provider, session);
       const uid = INTERACTION.exec(route.rest)?.[1];
       if (uid) {
