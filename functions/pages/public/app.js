@@ -53,6 +53,15 @@ const TEXT = {
     acceptTerms: 'I accept the terms and conditions',
     consentAgree: 'I agree to share this information',
     consentRequired: 'Required to continue.',
+    // Profile attributes a consent shares, in words (others are shown as they are named).
+    attributes: {
+      userName: 'User name',
+      givenName: 'First name',
+      sn: 'Last name',
+      mail: 'Email address',
+      telephoneNumber: 'Phone number',
+      preferences: 'Preferences',
+    },
     qrAlt: 'QR code to scan with your phone',
     openHere: 'Open the link on this device',
     openHereOr: 'Or open the link on this device',
@@ -133,6 +142,14 @@ const TEXT = {
     acceptTerms: "J'accepte les conditions générales d'utilisation",
     consentAgree: "J'accepte de partager ces informations",
     consentRequired: 'Obligatoire pour continuer.',
+    attributes: {
+      userName: "Nom d'utilisateur",
+      givenName: 'Prénom',
+      sn: 'Nom',
+      mail: 'Adresse e-mail',
+      telephoneNumber: 'Numéro de téléphone',
+      preferences: 'Préférences',
+    },
     qrAlt: 'Code QR à scanner avec votre téléphone',
     openHere: 'Ouvrir le lien sur cet appareil',
     openHereOr: 'Ou ouvrir le lien sur cet appareil',
@@ -745,7 +762,9 @@ function consentFields(cb, fields) {
     {},
     el('legend', { text: out(cb, 'displayName') ?? out(cb, 'name') }),
     el('p', { text: out(cb, 'message') ?? '' }),
-    shared.length ? el('ul', {}, ...shared.map((f) => el('li', { text: String(f) }))) : undefined,
+    shared.length
+      ? el('ul', {}, ...shared.map((f) => el('li', { text: t.attributes[String(f)] ?? String(f) })))
+      : undefined,
     el('label', { class: 'check', for: id }, input, t.consentAgree),
     out(cb, 'isRequired') ? el('p', { class: 'description', text: t.consentRequired }) : undefined,
   );
