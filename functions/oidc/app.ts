@@ -75,8 +75,9 @@ export function createOidcHandler(deps: OidcHandlerDeps): (event: HttpEvent) => 
   }
 
   /**
-   * Makes the provider's session cookie name the provider session that mirrors `session` (found, relinked when
-   * the same account signed in again, or made), or removes it when there is no sign-in session.
+   * Makes the provider's session cookie name the provider session that mirrors `session` (found, or made), or
+   * removes it when there is no sign-in session. A provider session is never moved to another sign-in session,
+   * even of the same account: the tokens bound to it must stay ended with the sign-in session they came from.
    */
   async function bridge(
     req: IncomingMessage,
@@ -93,16 +94,14 @@ export function createOidcHandler(deps: OidcHandlerDeps): (event: HttpEvent) => 
       return;
     }
     const current = parseCookie(raw)[OP_SESSION_COOKIE];
-    const link =
+    const linked =
       current && /^[A-Za-z0-9_-]{1,64}$/.test(current)
         ? await linkedSignInSession(deps.store, current)
         : undefined;
     let id = current;
-    if (!link || link.signInSessionId !== session.id) {
+    if (linked !== session.id) {
       const loginTs = Math.floor(Date.parse(session.createdAt) / 1000);
-      const existing =
-        link?.accountId === session.userId && current ? await provider.Session.find(current) : undefined;
-      const opSession = existing ?? new provider.Session();
+      const opSession = new provider.Session();
       opSession.loginAccount({ accountId: session.userId, loginTs, amr: ['pwd'] });
       await signInSession.run({ sessionId: session.id, expiresAt: session.expiresAt }, () =>
         opSession.save(Math.max(session.expiresAt - Math.floor(Date.now() / 1000), 1)),

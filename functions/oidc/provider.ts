@@ -296,22 +296,15 @@ export function createProvider(deps: OidcDeps, realm: string, origin: string): P
   return provider;
 }
 
-/** The id of the sign-in session an OpenID Provider session item is linked to (raw read). */
-export async function linkedSignInSession(
-  store: Store,
-  opSessionId: string,
-): Promise<{ signInSessionId?: string; accountId?: string } | undefined> {
+/** The id of the sign-in session an OpenID Provider session item is linked to (raw read), if any. */
+export async function linkedSignInSession(store: Store, opSessionId: string): Promise<string | undefined> {
   const { Item } = await store.doc.send(
     new GetCommand({
       TableName: store.tables.Oidc,
       Key: { id: `Session:${opSessionId}` },
+      ProjectionExpression: 'signInSessionId',
       ConsistentRead: true,
     }),
   );
-  if (!Item) return undefined;
-  const payload = JSON.parse(String(Item.payload)) as { accountId?: string };
-  return {
-    ...(typeof Item.signInSessionId === 'string' ? { signInSessionId: Item.signInSessionId } : {}),
-    ...(payload.accountId ? { accountId: payload.accountId } : {}),
-  };
+  return typeof Item?.signInSessionId === 'string' ? Item.signInSessionId : undefined;
 }

@@ -219,6 +219,39 @@ describe('OpenID Provider', () => {
     ).rejects.toBeTruthy();
   });
 
+  it('keeps tokens ended after logout when the same browser signs in again', async () => {
+    const { userName, token } = await signedInUser();
+    const request = await authorizationRequest();
+    const { location, cookies } = await follow(request.url, [`iPlanetDirectoryPro=${token}`]);
+    const before = await oidc.authorizationCodeGrant(config, location, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    await fetch(`${baseUrl()}/json/realms/root/realms/alpha/sessions?_action=logout`, {
+      method: 'POST',
+      headers: { iPlanetDirectoryPro: token, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    // Signed in again; the browser still holds the provider's session cookie from before.
+    const again = (await login(userName, PASSWORD)).body.tokenId as string;
+    const second = await authorizationRequest();
+    const jar = [
+      ...cookies.filter((c) => !c.startsWith('iPlanetDirectoryPro=')),
+      `iPlanetDirectoryPro=${again}`,
+    ];
+    const next = await follow(second.url, jar);
+    const after = await oidc.authorizationCodeGrant(config, next.location, {
+      pkceCodeVerifier: second.verifier,
+      expectedState: second.state,
+      expectedNonce: second.nonce,
+    });
+    expect(after.access_token).toBeTruthy();
+    await expect(oidc.refreshTokenGrant(config, before.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
   it('revokes a refresh token at /token/revoke', async () => {
     const { token } = await signedInUser();
     const tokens = await codeFlow(token);
