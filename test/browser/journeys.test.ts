@@ -347,6 +347,9 @@ describe('hosted pages in Chromium', () => {
     await page.getByRole('heading', { name: 'Sign Up' }).waitFor();
     await page.goto(`${baseUrl()}/nothing-here`);
     expect(await text(page)).toContain('Page not found');
+    // A malformed escape in an AM-style `#/service/…` link: the sign-in page, not a blank one.
+    await page.goto(`${baseUrl()}/#/service/%E0%A4%A`);
+    await page.getByLabel('Username').waitFor();
   });
 
   it('keeps the developer console at /console, with the raw JSON of each answer', async () => {

@@ -238,7 +238,14 @@ function safeGoto(value) {
 }
 
 const params = new URLSearchParams(location.search);
-const hashJourney = decodeURIComponent(location.hash.replace(/^#(\/service\/)?/, ''));
+/** AM's `#/service/<Journey>` links; a malformed escape in the hash is ignored, never a blank page. */
+const hashJourney = (() => {
+  try {
+    return decodeURIComponent(location.hash.replace(/^#(\/service\/)?/, ''));
+  } catch {
+    return '';
+  }
+})();
 const state = {
   realm: realmOf(params.get('realm')),
   journey:
