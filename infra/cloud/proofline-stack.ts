@@ -129,6 +129,9 @@ export class ProoflineStack extends Stack {
       realms,
       ...(props.corsOrigins ? { corsOrigins: props.corsOrigins } : {}),
       ...(props.idemia ? { idemiaApplicationId: props.idemia.applicationId } : {}),
+      ...(props.iproov?.webSdkUrl
+        ? { iproovWebSdk: { url: props.iproov.webSdkUrl, baseUrl: props.iproov.baseUrl } }
+        : {}),
       functionSeconds: timeouts.apiFunctionSeconds,
       stepSeconds: timeouts.stepSeconds,
       logRetention,

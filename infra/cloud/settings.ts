@@ -51,6 +51,8 @@ const iproovSchema = v.strictObject({
   baseUrl: httpsUrl,
   apiKey: text,
   oauthUsername: text,
+  /** iProov's web SDK script (from iProov, for your tenant): the hosted pages load it with their CSP nonce. */
+  webSdkUrl: v.optional(httpsUrl),
 });
 
 /** IDEMIA IPA settings (seed 003's endpoint details, not secrets: those go in the stack's IdemiaSecret). */

@@ -39,6 +39,8 @@ export interface ApiProps {
   readonly corsOrigins?: readonly string[];
   /** IDEMIA's application id, which enables the IDEMIA webhook handler. @default - IDEMIA webhooks disabled */
   readonly idemiaApplicationId?: string;
+  /** iProov's web SDK for the hosted pages' face step (`iproov.webSdkUrl`) and the tenant it talks to. */
+  readonly iproovWebSdk?: { readonly url: string; readonly baseUrl: string };
   /** The functions' timeout. */
   readonly functionSeconds: number;
   /** The step budget: the lease on a claimed step (`STEP_TIMEOUT_SECONDS`). */
@@ -154,6 +156,10 @@ export class Api extends ResourceGroup {
     });
     this.pagesFunction.addEnvironment('REALMS', props.realms.join(','));
     this.pagesFunction.addEnvironment('JOURNEYS', Object.keys(props.stateMachines).sort().join(','));
+    if (props.iproovWebSdk) {
+      this.pagesFunction.addEnvironment('IPROOV_WEB_SDK_URL', props.iproovWebSdk.url);
+      this.pagesFunction.addEnvironment('IPROOV_BASE_URL', props.iproovWebSdk.baseUrl);
+    }
     props.tables.grant(this.pagesFunction, PAGES_TABLE_GRANTS);
     const pagesIntegration = new HttpLambdaIntegration('PagesIntegration', this.pagesFunction);
     const pagesReason =

@@ -214,6 +214,16 @@ describe('the stack from the deployment configuration', () => {
         Variables: Match.objectLike({ IPROOV_BASE_URL: 'https://iproov.proofline.example/api/v2' }),
       },
     });
+    // The hosted pages load iProov's web SDK for the face step.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          IPROOV_WEB_SDK_URL: 'https://cdn.iproov.proofline.example/iproov-web-sdk.js',
+          IPROOV_BASE_URL: 'https://iproov.proofline.example/api/v2',
+          JOURNEYS: Match.anyValue(),
+        }),
+      },
+    });
     // successUrl is the UI's root page.
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ REALMS: 'alpha', UI_BASE_URL: uiBaseUrl }) },
