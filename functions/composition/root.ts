@@ -216,7 +216,8 @@ export async function oidcDeps(
       secureCookie: api.secureCookie,
       defaultJourney: api.defaultJourney,
       ...(pagesUrl ? { pagesUrl } : {}),
-      trustFramework: optionalEnv('IDA_TRUST_FRAMEWORK', env) ?? 'eidas',
+      // No framework is claimed by default: a value of Proofline's own, with IDEMIA's levels (LOA1..LOA4).
+      trustFramework: optionalEnv('IDA_TRUST_FRAMEWORK', env) ?? 'proofline_idemia_ipa',
       accessTokenSeconds: intEnv('OIDC_ACCESS_TOKEN_SECONDS', 3600, env),
     },
     publicBaseUrl: overrides.publicBaseUrl ?? (() => publicBaseUrl),

@@ -44,7 +44,7 @@ export type Verification = NonNullable<User['identityVerification']>;
 export type VerifiedClaimsValue = JsonObject | JsonObject[];
 
 export interface VerifiedClaimsOptions {
-  /** The `trust_framework` Proofline's proofing is governed by (the lead wires `IDA_TRUST_FRAMEWORK`). */
+  /** The `trust_framework` Proofline's proofing is governed by (`IDA_TRUST_FRAMEWORK`, default `proofline_idemia_ipa`). */
   trustFramework: string;
   /** Epoch milliseconds for `max_age` (tests); default now. */
   now?: number;

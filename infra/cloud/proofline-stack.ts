@@ -146,6 +146,7 @@ export class ProoflineStack extends Stack {
       realms,
       clients: props.oidcClients ?? [],
       ...(props.publicBaseUrl ? { publicBaseUrl: props.publicBaseUrl } : {}),
+      ...(props.idaTrustFramework ? { idaTrustFramework: props.idaTrustFramework } : {}),
       functionSeconds: timeouts.apiFunctionSeconds,
       logRetention,
     });

@@ -77,6 +77,10 @@ const settingsSchema = v.strictObject({
   corsOrigins: v.optional(
     v.array(v.pipe(v.string(), v.regex(/^https?:\/\/[^/?#]+$/, 'must be origins: scheme://host[:port]'))),
   ),
+  /** The trust framework `verified_claims` name (OIDC4IDA `trust_framework`). */
+  idaTrustFramework: v.optional(
+    v.pipe(text, v.regex(/^[a-z0-9_]{1,64}$/, 'must be a trust framework identifier')),
+  ),
   /** The public origin of the API and pages (a custom domain): the OpenID Provider's issuer is built on it. */
   publicBaseUrl: v.optional(
     v.pipe(v.string(), v.regex(/^https:\/\/[^/?#]+$/, 'must be an https origin: https://host[:port]')),
@@ -148,6 +152,7 @@ const TEXT_FORM: Record<SettingName, 'string' | 'json' | 'list' | 'number'> = {
   corsOrigins: 'list',
   publicBaseUrl: 'string',
   oidcClients: 'json',
+  idaTrustFramework: 'string',
   realms: 'list',
   legacyUsersRealm: 'string',
   idemia: 'json',
@@ -198,6 +203,12 @@ export interface DeploymentSettings {
    * @default - none: the provider serves discovery and keys, and refuses every client
    */
   readonly oidcClients?: readonly Readonly<Record<string, unknown>>[];
+  /**
+   * The trust framework the OpenID Provider names in `verified_claims` (`IDA_TRUST_FRAMEWORK`): a predefined one
+   * such as `eidas` only when the deployment's proofing is governed by it.
+   * @default 'proofline_idemia_ipa' (Proofline's own, IDEMIA's levels)
+   */
+  readonly idaTrustFramework?: string;
   /**
    * Realms served besides root.
    * @default ['alpha']

@@ -27,6 +27,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // (throttle.test.ts), not left to decide which other test gets a 429.
       THROTTLE_LOGIN_CLIENT_MAX: '1000000',
       THROTTLE_MESSAGE_CLIENT_MAX: '1000000',
+      // verified_claims under eIDAS (its levels: low/substantial/high), as a deployment governed by it sets.
+      IDA_TRUST_FRAMEWORK: 'eidas',
       // The OpenID Provider's test applications (test/integration/oidc.test.ts).
       OIDC_CLIENTS: JSON.stringify([
         {

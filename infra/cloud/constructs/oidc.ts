@@ -24,6 +24,8 @@ export interface OidcProps {
   readonly clients: readonly Readonly<Record<string, unknown>>[];
   /** The issuer's origin (a custom domain); default the origin the API is called at. */
   readonly publicBaseUrl?: string;
+  /** `IDA_TRUST_FRAMEWORK`. */
+  readonly idaTrustFramework?: string;
   readonly functionSeconds: number;
   readonly logRetention: RetentionDays;
 }
@@ -54,6 +56,7 @@ export class Oidc extends ResourceGroup {
     fn.addEnvironment('OIDC_CLIENTS', JSON.stringify(clients));
     for (const [name, value] of Object.entries(props.uiEnvironment)) fn.addEnvironment(name, value);
     if (props.publicBaseUrl) fn.addEnvironment('PUBLIC_BASE_URL', props.publicBaseUrl);
+    if (props.idaTrustFramework) fn.addEnvironment('IDA_TRUST_FRAMEWORK', props.idaTrustFramework);
     props.tables.grant(fn, OIDC_TABLE_GRANTS);
 
     // Signing and cookie keys: created empty; the first cold start makes the keys and writes them (once:

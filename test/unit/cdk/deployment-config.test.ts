@@ -214,6 +214,12 @@ describe('the stack from the deployment configuration', () => {
         Variables: Match.objectLike({ IPROOV_BASE_URL: 'https://iproov.proofline.example/api/v2' }),
       },
     });
+    // The OpenID Provider names the configured trust framework in verified_claims.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ IDA_TRUST_FRAMEWORK: 'eidas', OIDC_KEYS_SECRET_ARN: Match.anyValue() }),
+      },
+    });
     // The hosted pages load iProov's web SDK for the face step.
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
