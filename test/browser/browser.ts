@@ -73,3 +73,15 @@ export const linkIn = (text: string): string => {
   if (!link) throw new Error(`no link in ${text}`);
   return link;
 };
+
+/** Two security questions as a person answers them: a predefined one, and one of their own. */
+export async function defineSecurityQuestions(page: Page): Promise<void> {
+  const questions = page.getByLabel('Security question', { exact: true });
+  await questions.first().waitFor();
+  const answers = page.getByLabel('Answer', { exact: true });
+  await questions.nth(0).selectOption("What's your favorite color?");
+  await answers.nth(0).fill('blue');
+  await questions.nth(1).selectOption({ label: 'Write your own question…' });
+  await page.getByLabel('Your question').nth(1).fill('Name of my first cat?');
+  await answers.nth(1).fill('mistigri');
+}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register, securityAnswer } from '../integration/am-client.js';
 import {
   baseUrl,
+  defineSecurityQuestions,
   launch,
   linkIn,
   mailTo,
@@ -47,13 +48,7 @@ async function fillRegistration(page: Page, userName: string, password: string):
   await page.getByLabel('Email Address').fill(`${userName}@example.com`);
   await page.getByLabel('Send me news and updates').check();
   await page.getByLabel('Password', { exact: true }).fill(password);
-  const questions = page.getByLabel('Security question', { exact: true });
-  const answers = page.getByLabel('Answer', { exact: true });
-  await questions.nth(0).selectOption("What's your favorite color?");
-  await answers.nth(0).fill('blue');
-  await questions.nth(1).selectOption({ label: 'Write your own question…' });
-  await page.getByLabel('Your question').nth(1).fill('Name of my first cat?');
-  await answers.nth(1).fill('mistigri');
+  await defineSecurityQuestions(page);
   await page.getByLabel('I accept the terms and conditions').check();
 }
 

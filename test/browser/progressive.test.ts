@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';
-import { baseUrl, launch, open, PASSWORD, screenshot, uniqueName } from './browser.js';
+import {
+  baseUrl,
+  defineSecurityQuestions,
+  launch,
+  open,
+  PASSWORD,
+  screenshot,
+  uniqueName,
+} from './browser.js';
 
 /**
  * ProgressiveProfile on the hosted pages, as Login runs it for a user whose profile is behind: the active terms
@@ -61,14 +69,7 @@ describe('ProgressiveProfile in the hosted pages', () => {
     await page.getByRole('button', { name: 'Next' }).click();
 
     // Security questions: a predefined one and one of the user's own.
-    const questions = page.getByLabel('Security question', { exact: true });
-    await questions.first().waitFor();
-    const answers = page.getByLabel('Answer', { exact: true });
-    await questions.nth(0).selectOption("What's your favorite color?");
-    await answers.nth(0).fill('blue');
-    await questions.nth(1).selectOption({ label: 'Write your own question…' });
-    await page.getByLabel('Your question').nth(1).fill('Name of my first cat?');
-    await answers.nth(1).fill('mistigri');
+    await defineSecurityQuestions(page);
     await screenshot(page, 'progressive-kba');
     await page.getByRole('button', { name: 'Next' }).click();
 
