@@ -127,7 +127,9 @@ export function createProvider(deps: OidcDeps, realm: string, origin: string): P
     claims: CLAIMS,
     scopes: ['openid', 'email', 'profile', 'phone'],
     responseTypes: ['code'],
-    pkce: { required: () => true },
+    // PKCE: required of public clients (oidc-provider's default, RFC 9700 §2.1.1); a confidential client,
+    // authenticated at the token endpoint, may rely on the nonce instead, as OpenID Connect clients without PKCE
+    // do — and its PKCE is checked whenever it sends one.
     routes: {
       authorization: '/authorize',
       token: '/access_token',

@@ -194,6 +194,29 @@ describe('OpenID Provider', () => {
     expect(tokens.access_token).toBeTruthy();
   });
 
+  it('lets a confidential client without PKCE sign in with a nonce (OpenID Connect Core), and checks PKCE when sent', async () => {
+    const { token } = await signedInUser();
+    const nonce = oidc.randomNonce();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state, nonce });
+    const { location } = await follow(url, [`iPlanetDirectoryPro=${token}`]);
+    const tokens = await oidc.authorizationCodeGrant(config, location, {
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+    expect(tokens.claims()?.nonce).toBe(nonce);
+    // A challenge it sent is enforced: the code with another verifier is refused.
+    const request = await authorizationRequest();
+    const second = await follow(request.url, [`iPlanetDirectoryPro=${token}`]);
+    await expect(
+      oidc.authorizationCodeGrant(config, second.location, {
+        pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('answers prompt=none without a session with login_required at the redirect URI', async () => {
     const request = await authorizationRequest({ prompt: 'none' });
     const response = await fetch(request.url, { redirect: 'manual' });
@@ -261,11 +284,11 @@ describe('OpenID Provider', () => {
     });
   });
 
-  it('refuses a request without PKCE, an unknown client and a foreign redirect URI with 4XX', async () => {
+  it('refuses a public client without PKCE, an unknown client and a foreign redirect URI with 4XX', async () => {
     const noPkce = new URL(`${issuer()}/authorize`);
     noPkce.search = new URLSearchParams({
-      client_id: 'test-rp',
-      redirect_uri: REDIRECT,
+      client_id: 'test-public',
+      redirect_uri: 'http://app.example.test/',
       response_type: 'code',
       scope: 'openid',
     }).toString();
