@@ -1,0 +1,227 @@
+import { createHash, createHmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { AwsError, isRetryable, networkError } from './errors.js';
+
+/**
+ * The transport of Proofline's AWS clients (ADR 25): endpoint resolution as the SDK does it, SigV4 by the SDK's
+ * own signer (`@smithy/signature-v4`), keep-alive connections, a timeout, and the SDK's standard retry policy
+ * (exponential backoff with full jitter for throttling, 5XX and network errors). Each service module
+ * (`dynamodb.ts`, `services.ts`) speaks its wire protocol on top of it.
+ */
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface AwsClientConfig {
+  /** The SigV4 signing name (`dynamodb`, `states`, `lambda`, `ses`, `sns`, `s3`, `secretsmanager`). */
+  readonly signingName: string;
+  /** The SDK's service id in `AWS_ENDPOINT_URL_<ID>` (`DYNAMODB`, `SFN`, `SESV2`, `SECRETS_MANAGER`…). */
+  readonly endpointId: string;
+  /** The default host's first label(s), before `.{region}.amazonaws.com` (`dynamodb`, `sync-states`, `email`). */
+  readonly hostPrefix: string;
+  /** Attempts in all, the first included (the SDK's default: 3). 1 = never retried. */
+  readonly maxAttempts?: number;
+  /** An explicit endpoint (DynamoDB Local); else `AWS_ENDPOINT_URL_<ID>`, `AWS_ENDPOINT_URL`, then AWS's. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly credentials?: Credentials;
+  /** Milliseconds without an answer before the attempt fails as a network error (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface AwsHttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** The path, already percent-encoded where needed (S3 keys). */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+}
+
+export interface AwsHttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** How a protocol reads an error answer (status ≥ 300) into an AwsError. */
+export type ErrorReader = (response: AwsHttpResponse) => AwsError;
+
+/** The SHA-256 (and HMAC-SHA-256) the signer needs, from node:crypto. */
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(toBuffer(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+const BASE_DELAY_MS = 100;
+const THROTTLING_BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 20_000;
+
+/** The region's DNS suffix (China's partition apart). */
+const dnsSuffix = (region: string): string =>
+  region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+
+/** Where a service is reached, as the SDK resolves it. */
+export function resolveEndpoint(config: AwsClientConfig, region: string): URL {
+  const env = config.env ?? process.env;
+  const explicit =
+    config.endpoint ?? env[`AWS_ENDPOINT_URL_${config.endpointId}`] ?? env.AWS_ENDPOINT_URL ?? undefined;
+  if (explicit) {
+    try {
+      return new URL(explicit);
+    } catch {
+      throw new Error(`The ${config.endpointId} endpoint is not a URL: ${explicit}`);
+    }
+  }
+  return new URL(`https://${config.hostPrefix}.${region}.${dnsSuffix(region)}`);
+}
+
+/** The credentials Lambda gives a function (its execution role), or DynamoDB Local's any-will-do. */
+function credentialsFrom(config: AwsClientConfig): Credentials {
+  if (config.credentials) return config.credentials;
+  const env = config.env ?? process.env;
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(
+      `No AWS credentials for ${config.signingName}: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set`,
+    );
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+  };
+}
+
+export class AwsHttpClient {
+  readonly region: string;
+  readonly endpoint: URL;
+  private readonly signer: SignatureV4;
+  private readonly agent: HttpAgent;
+  private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+
+  constructor(readonly config: AwsClientConfig) {
+    const env = config.env ?? process.env;
+    this.region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    this.endpoint = resolveEndpoint(config, this.region);
+    const credentials = credentialsFrom(config);
+    this.signer = new SignatureV4({
+      service: config.signingName,
+      region: this.region,
+      credentials,
+      sha256: NodeSha256,
+      // S3 signs the path as sent; every other service escapes it once more (SigV4).
+      uriEscapePath: config.signingName !== 's3',
+      applyChecksum: config.signingName === 's3',
+    });
+    const secure = this.endpoint.protocol === 'https:';
+    this.agent = secure
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 50 })
+      : new HttpAgent({ keepAlive: true, maxSockets: 50 });
+    this.maxAttempts = Math.max(1, config.maxAttempts ?? 3);
+    this.timeoutMs = config.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * Sends the request, signed afresh for each attempt, and answers the first 2XX/1XX answer. A throttled, 5XX or
+   * unanswered attempt is retried (up to maxAttempts, backing off); any other error answer is thrown as read by
+   * `readError`.
+   */
+  async send(request: AwsHttpRequest, readError: ErrorReader): Promise<AwsHttpResponse> {
+    for (let attempt = 1; ; attempt++) {
+      let error: AwsError;
+      try {
+        const response = await this.attempt(request);
+        if (response.status < 300) return response;
+        error = readError(response);
+      } catch (caught) {
+        if (caught instanceof AwsError) throw caught;
+        error = networkError(caught);
+      }
+      error.$metadata.attempts = attempt;
+      if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
+      const base = error.$retryable?.throttling ? THROTTLING_BASE_DELAY_MS : BASE_DELAY_MS;
+      await sleep(Math.random() * Math.min(MAX_DELAY_MS, base * 2 ** (attempt - 1)));
+    }
+  }
+
+  private async attempt(request: AwsHttpRequest): Promise<AwsHttpResponse> {
+    const endpoint = this.endpoint;
+    const basePath = endpoint.pathname.replace(/\/$/, '');
+    const body = request.body ?? '';
+    const headers: Record<string, string> = {
+      host: endpoint.host,
+      ...request.headers,
+      'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+    };
+    const signed = await this.signer.sign({
+      method: request.method,
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+      path: `${basePath}${request.path}`,
+      query: { ...request.query },
+      headers,
+      body,
+    });
+    const query = Object.entries(request.query ?? {})
+      .map(([key, value]) => (value === '' ? rfc3986(key) : `${rfc3986(key)}=${rfc3986(value)}`))
+      .join('&');
+    const send = endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
+    return await new Promise<AwsHttpResponse>((resolve, reject) => {
+      const req = send(
+        {
+          agent: this.agent,
+          method: request.method,
+          protocol: endpoint.protocol,
+          hostname: endpoint.hostname,
+          port: endpoint.port || undefined,
+          path: `${basePath}${request.path}${query ? `?${query}` : ''}`,
+          headers: signed.headers,
+          timeout: this.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('Request timed out'), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+/** Percent-encoding as SigV4 canonicalizes it (RFC 3986 unreserved characters kept). */
+const rfc3986 = (value: string): string =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
