@@ -5,7 +5,7 @@
  * — with nothing else around it.
  */
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '../functions/aws/dynamodb.js';
 import type { Store } from '../functions/store/dynamo.js';
 
 type Item = Record<string, unknown>;

@@ -1,5 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { useProcessCredentials } from '../functions/aws/http.js';
 import type { IproovUserDeleter } from '../functions/operator/accounts.js';
 import { IproovClient } from '../functions/providers/iproov/client.js';
 import { iproovConfigFromEnv, isIproovConfigured } from '../functions/providers/iproov/config.js';
@@ -122,6 +124,8 @@ export async function stackTarget(
   outputs: StackOutputs | (() => Promise<StackOutputs>) = () => describeStackOutputs(stackName),
 ): Promise<Target> {
   const values = typeof outputs === 'function' ? await outputs() : outputs;
+  // Proofline's AWS clients sign with the operator's credentials, as the SDK would find them.
+  useProcessCredentials(defaultProvider());
   const required = (key: string): string => {
     const value = values[key];
     if (!value) {

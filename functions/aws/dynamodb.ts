@@ -20,6 +20,30 @@ import type {
   UpdateCommandInput,
   UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+
+export type {
+  BatchGetCommandInput,
+  BatchGetCommandOutput,
+  BatchWriteCommandInput,
+  BatchWriteCommandOutput,
+  DeleteCommandInput,
+  DeleteCommandOutput,
+  GetCommandInput,
+  GetCommandOutput,
+  PutCommandInput,
+  PutCommandOutput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  ScanCommandInput,
+  ScanCommandOutput,
+  TransactGetCommandInput,
+  TransactGetCommandOutput,
+  TransactWriteCommandInput,
+  TransactWriteCommandOutput,
+  UpdateCommandInput,
+  UpdateCommandOutput,
+};
+
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { readJsonError } from './errors.js';
 import { type AwsClientConfig, AwsHttpClient } from './http.js';
@@ -143,6 +167,30 @@ function unmarshallResponse(output: Json): Json {
   return out;
 }
 
+/** JSON.stringify's replacer: binary values (B, BS) as base64, as DynamoDB's JSON protocol wants them. */
+function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Uint8Array
+    ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
+    : value;
+}
+
+const bytes = (base64: string): Uint8Array => {
+  const buffer = Buffer.from(base64, 'base64');
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+};
+
+/**
+ * JSON.parse's reviver: a binary attribute value (`{"B": "<base64>"}`, `{"BS": [...]}`) as bytes, as the SDK gives
+ * them. (A map attribute named B or BS has an attribute value, an object, never a string or a string array.)
+ */
+function binaryFromBase64(key: string, value: unknown): unknown {
+  if (key === 'B' && typeof value === 'string') return bytes(value);
+  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value.map((v: string) => bytes(v));
+  return value;
+}
+
 export interface DocumentClientConfig
   extends Omit<AwsClientConfig, 'signingName' | 'endpointId' | 'hostPrefix'> {}
 
@@ -158,6 +206,11 @@ export class DocumentClient {
     });
   }
 
+  /** Closes its kept-alive connections (a process that ends, a test). */
+  destroy(): void {
+    this.http.destroy();
+  }
+
   /** Sends one command; resolves to its output (plain values), or throws the service's AwsError. */
   async send<Input extends object, Output>(command: DocumentCommand<Input, Output>): Promise<Output> {
     const response = await this.http.send(
@@ -168,12 +221,12 @@ export class DocumentClient {
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': `DynamoDB_20120810.${command.operation}`,
         },
-        body: JSON.stringify(marshallRequest(command.input as Json)),
+        body: JSON.stringify(marshallRequest(command.input as Json), binaryAsBase64),
       },
-      readJsonError,
+      (answer) => readJsonError(answer, binaryFromBase64),
     );
     const text = response.body.toString('utf8');
-    const parsed: unknown = text ? JSON.parse(text) : {};
+    const parsed: unknown = text ? JSON.parse(text, binaryFromBase64) : {};
     const requestId = response.headers['x-amzn-requestid'];
     return {
       ...unmarshallResponse(isObject(parsed) ? parsed : {}),

@@ -1,4 +1,11 @@
-import type { AwsHttpResponse } from './http.js';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** An answer of an AWS service (the transport's response). */
+export interface AwsHttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
 
 /**
  * An AWS service's refusal, or a request that got no answer, in the SDK v3's shape: `name` is the service's error
@@ -76,10 +83,13 @@ const requestIdOf = (response: AwsHttpResponse): string | undefined => {
  * A JSON protocol's error (awsJson 1.0/1.1, restJson): the code from `x-amzn-errortype` or the body's
  * `__type`/`code`, without its namespace (`com.amazonaws.dynamodb.v20120810#…`) or its `:…` suffix.
  */
-export function readJsonError(response: AwsHttpResponse): AwsError {
+export function readJsonError(
+  response: AwsHttpResponse,
+  reviver?: (key: string, value: unknown) => unknown,
+): AwsError {
   let body: Record<string, unknown> = {};
   try {
-    const parsed: unknown = JSON.parse(response.body.toString('utf8') || '{}');
+    const parsed: unknown = JSON.parse(response.body.toString('utf8') || '{}', reviver);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
       body = parsed as Record<string, unknown>;
   } catch {

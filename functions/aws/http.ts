@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { AwsError, isRetryable, networkError } from './errors.js';
+import { AwsError, type AwsHttpResponse, isRetryable, networkError } from './errors.js';
 
 /**
  * The transport of Proofline's AWS clients (ADR 25): endpoint resolution as the SDK does it, SigV4 by the SDK's
@@ -29,7 +29,11 @@ export interface AwsClientConfig {
   /** An explicit endpoint (DynamoDB Local); else `AWS_ENDPOINT_URL_<ID>`, `AWS_ENDPOINT_URL`, then AWS's. */
   readonly endpoint?: string;
   readonly region?: string;
-  readonly credentials?: Credentials;
+  /**
+   * Credentials, or a provider of them (a CLI's profile chain); default: the environment's, read at each request
+   * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`: where Lambda puts the execution role's).
+   */
+  readonly credentials?: Credentials | (() => Promise<Credentials>);
   /** Milliseconds without an answer before the attempt fails as a network error (default 30 s). */
   readonly timeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
@@ -44,11 +48,7 @@ export interface AwsHttpRequest {
   readonly body?: string | Uint8Array;
 }
 
-export interface AwsHttpResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
+export type { AwsHttpResponse };
 
 /** How a protocol reads an error answer (status ≥ 300) into an AwsError. */
 export type ErrorReader = (response: AwsHttpResponse) => AwsError;
@@ -76,6 +76,10 @@ function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
 const BASE_DELAY_MS = 100;
 const THROTTLING_BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 20_000;
+/** The SDK's standard retry quota: 500 tokens; a retry costs 5 (10 after a timeout); a success gives 1 back. */
+const RETRY_TOKENS = 500;
+const RETRY_COST = 5;
+const TIMEOUT_RETRY_COST = 10;
 
 /** The region's DNS suffix (China's partition apart). */
 const dnsSuffix = (region: string): string =>
@@ -96,21 +100,33 @@ export function resolveEndpoint(config: AwsClientConfig, region: string): URL {
   return new URL(`https://${config.hostPrefix}.${region}.${dnsSuffix(region)}`);
 }
 
-/** The credentials Lambda gives a function (its execution role), or DynamoDB Local's any-will-do. */
-function credentialsFrom(config: AwsClientConfig): Credentials {
-  if (config.credentials) return config.credentials;
-  const env = config.env ?? process.env;
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error(
-      `No AWS credentials for ${config.signingName}: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set`,
-    );
-  }
-  return {
-    accessKeyId,
-    secretAccessKey,
-    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+let processCredentials: (() => Promise<Credentials>) | undefined;
+
+/**
+ * The credentials of every client made without any, in this process: for command-line tools, which take the
+ * operator's profile chain (the SDK's `defaultProvider()`), where a function has its role's in the environment.
+ */
+export function useProcessCredentials(provider: () => Promise<Credentials>): void {
+  processCredentials = provider;
+}
+
+/** The credentials Lambda gives a function (its execution role), from the environment. */
+function environmentCredentials(config: AwsClientConfig): () => Promise<Credentials> {
+  return async () => {
+    if (processCredentials) return await processCredentials();
+    const env = config.env ?? process.env;
+    const accessKeyId = env.AWS_ACCESS_KEY_ID;
+    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+    if (!accessKeyId || !secretAccessKey) {
+      throw new Error(
+        `No AWS credentials for ${config.signingName}: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set`,
+      );
+    }
+    return {
+      accessKeyId,
+      secretAccessKey,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
   };
 }
 
@@ -121,16 +137,16 @@ export class AwsHttpClient {
   private readonly agent: HttpAgent;
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
+  private retryTokens = RETRY_TOKENS;
 
   constructor(readonly config: AwsClientConfig) {
     const env = config.env ?? process.env;
     this.region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.endpoint = resolveEndpoint(config, this.region);
-    const credentials = credentialsFrom(config);
     this.signer = new SignatureV4({
       service: config.signingName,
       region: this.region,
-      credentials,
+      credentials: config.credentials ?? environmentCredentials(config),
       sha256: NodeSha256,
       // S3 signs the path as sent; every other service escapes it once more (SigV4).
       uriEscapePath: config.signingName !== 's3',
@@ -144,17 +160,26 @@ export class AwsHttpClient {
     this.timeoutMs = config.timeoutMs ?? 30_000;
   }
 
+  /** Closes the kept-alive connections. */
+  destroy(): void {
+    this.agent.destroy();
+  }
+
   /**
    * Sends the request, signed afresh for each attempt, and answers the first 2XX/1XX answer. A throttled, 5XX or
-   * unanswered attempt is retried (up to maxAttempts, backing off); any other error answer is thrown as read by
-   * `readError`.
+   * unanswered attempt is retried (up to maxAttempts, backing off, while the retry quota lasts); any other error
+   * answer is thrown as read by `readError`.
    */
   async send(request: AwsHttpRequest, readError: ErrorReader): Promise<AwsHttpResponse> {
+    let spent = 0;
     for (let attempt = 1; ; attempt++) {
       let error: AwsError;
       try {
         const response = await this.attempt(request);
-        if (response.status < 300) return response;
+        if (response.status < 300) {
+          this.retryTokens = Math.min(RETRY_TOKENS, this.retryTokens + (spent || 1));
+          return response;
+        }
         error = readError(response);
       } catch (caught) {
         if (caught instanceof AwsError) throw caught;
@@ -162,6 +187,12 @@ export class AwsHttpClient {
       }
       error.$metadata.attempts = attempt;
       if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
+      // The SDK's retry quota: retries draw on a bucket that successes refill, so that an outage is not
+      // multiplied by every caller's retries.
+      const cost = error.name === 'TimeoutError' ? TIMEOUT_RETRY_COST : RETRY_COST;
+      if (this.retryTokens < cost) throw error;
+      this.retryTokens -= cost;
+      spent += cost;
       const base = error.$retryable?.throttling ? THROTTLING_BASE_DELAY_MS : BASE_DELAY_MS;
       await sleep(Math.random() * Math.min(MAX_DELAY_MS, base * 2 ** (attempt - 1)));
     }

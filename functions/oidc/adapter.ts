@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '../aws/dynamodb.js';
 import { nowSeconds, type Store } from '../store/dynamo.js';
 
 /** The oidc-provider models whose instances belong to a grant (revoked together: `revokeByGrantId`). */

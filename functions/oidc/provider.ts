@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { stringifySetCookie } from 'cookie';
 import Provider, { type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { GetCommand } from '../aws/dynamodb.js';
 import type { User } from '../contract/data.js';
 import { accountKey } from '../contract/keys.js';
 import { escapeHtml } from '../shared/html.js';

@@ -1,4 +1,4 @@
-import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand } from '../aws/dynamodb.js';
 import { listJourneyFiles } from '../engine/asl.js';
 import { getPath } from '../nodes/attributes.js';
 import { isJsonObject, type JsonObject } from '../shared/json.js';

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '../aws/dynamodb.js';
 import type { AttemptState, Reservation } from '../contract/data.js';
 import type { AttemptStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';

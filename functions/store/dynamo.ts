@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DocumentClient } from '../aws/dynamodb.js';
 import { optionalEnv, requireEnv } from '../shared/env.js';
 import { TABLES, type TableId } from './tables.js';
 
@@ -7,24 +6,24 @@ export type TableNames = Record<TableId, string>;
 
 /** What every repository needs: the document client and the physical table names. */
 export interface Store {
-  readonly doc: DynamoDBDocumentClient;
+  readonly doc: DocumentClient;
   readonly tables: TableNames;
 }
 
-export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(
+/**
+ * The document client (Proofline's lean DynamoDB client, ADR 25): at `endpoint` (DynamoDB Local, which takes any
+ * credentials) when given, else AWS's, with the function's credentials from the environment.
+ */
+export function createDocumentClient(endpoint?: string): DocumentClient {
+  return new DocumentClient(
     endpoint
       ? {
           endpoint,
           region: process.env.AWS_REGION ?? 'us-east-1',
-          // DynamoDB Local accepts any credentials; real endpoints use the default provider chain.
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         }
       : {},
   );
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
 }
 
 let cached: Store | undefined;

@@ -4,7 +4,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '../aws/dynamodb.js';
 import type { IpaSession, IpaSessionResult, IpaSessionStatus } from '../contract/data.js';
 import type { IpaSessionStore } from '../contract/ports.js';
 import type { JsonObject } from '../shared/json.js';

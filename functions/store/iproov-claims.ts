@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '../aws/dynamodb.js';
 import type { FinishedClaim, IproovClaim } from '../contract/data.js';
 import type { IproovClaimStore } from '../contract/ports.js';
 import { isConditionalCheckFailed, nowSeconds, type Store } from './dynamo.js';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '../aws/dynamodb.js';
 import type { Session } from '../contract/data.js';
 import type { SessionStore } from '../contract/ports.js';
 import { nowSeconds, type Store } from './dynamo.js';

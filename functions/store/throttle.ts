@@ -1,4 +1,4 @@
-import { BatchGetCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, UpdateCommand } from '../aws/dynamodb.js';
 import type { ThrottleKey, ThrottleLimit, ThrottlePolicy } from '../contract/data.js';
 import type { ThrottleStore } from '../contract/ports.js';
 import { intEnv } from '../shared/env.js';

@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '../aws/dynamodb.js';
 import type { Claimant, Lease, PendingStep, Transaction, TransactionStatus } from '../contract/data.js';
 import { ConcurrentUpdateError } from '../contract/errors.js';
 import type { TransactionStore } from '../contract/ports.js';

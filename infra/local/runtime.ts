@@ -4,7 +4,6 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createApiHandler } from '../../functions/api/app.js';
 import { apiDeps, nodeServices, oidcDeps, pagesDeps, webhookDeps } from '../../functions/composition/root.js';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';
@@ -24,7 +23,7 @@ import { OutboxMessaging } from '../../functions/providers/messaging/port.js';
 import { intEnv, optionalEnv } from '../../functions/shared/env.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { stepTimeoutsFromEnv } from '../../functions/shared/timeouts.js';
-import type { Store, TableNames } from '../../functions/store/dynamo.js';
+import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { LocalProofStore } from '../../functions/store/proofs.js';
 import { TABLES } from '../../functions/store/tables.js';
@@ -169,7 +168,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   ) as TableNames;
   await ensureTables(client, tables);
   const store: Store = {
-    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    doc: createDocumentClient(endpoint),
     tables,
   };
   // The IDEMIA sandbox stands in for IDEMIA unless real IDEMIA_* settings are given.
@@ -319,6 +318,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await idemiaSandbox?.stop();
       await iproovSandbox?.stop();
       client.destroy();
+      store.doc.destroy();
       await dynamo?.stop();
     },
   };

@@ -1,6 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { UpdateCommand } from '../../functions/aws/dynamodb.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { GetCommand, ScanCommand } from '../../functions/aws/dynamodb.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import {

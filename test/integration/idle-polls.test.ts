@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand } from '../../functions/aws/dynamodb.js';
 import { ConcurrentUpdateError } from '../../functions/contract/errors.js';
 import type { JourneyContext } from '../../functions/contract/journey.js';
 import { JourneyService } from '../../functions/engine/journeys.js';

@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   CallbackType,
   Config,
@@ -10,6 +9,7 @@ import {
   type TextOutputCallback,
 } from '@forgerock/javascript-sdk';
 import { describe, expect, inject, it } from 'vitest';
+import { GetCommand } from '../../functions/aws/dynamodb.js';
 import { hashSecret } from '../../functions/shared/secret-hash.js';
 import { createDocumentClient } from '../../functions/store/dynamo.js';
 import {

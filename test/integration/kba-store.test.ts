@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CallbackType, FRStep, type KbaCreateCallback } from '@forgerock/javascript-sdk';
 import { describe, expect, inject, it } from 'vitest';
+import { GetCommand } from '../../functions/aws/dynamodb.js';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext, NodeInvocation, SharedState } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '../../functions/aws/dynamodb.js';
 import type { UserProfile } from '../../functions/contract/data.js';
 import type { Store } from '../../functions/store/dynamo.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { UpdateCommand } from '../../functions/aws/dynamodb.js';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';
 import { TooManyRequestsError } from '../../functions/engine/errors.js';

@@ -1,4 +1,3 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   CallbackType,
   Config,
@@ -9,6 +8,7 @@ import {
   StepType,
 } from '@forgerock/javascript-sdk';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { UpdateCommand } from '../../functions/aws/dynamodb.js';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { UserProfile } from '../../functions/contract/data.js';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';

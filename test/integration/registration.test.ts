@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { GetCommand } from '../../functions/aws/dynamodb.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';

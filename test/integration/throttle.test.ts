@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ScanCommand } from '../../functions/aws/dynamodb.js';
 import { ThrottledError } from '../../functions/shared/throttled.js';
 import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
 import { hashPassword } from '../../functions/store/password.js';

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import type { DocumentClient } from '../../functions/aws/dynamodb.js';
 import { TERMS_CATALOG } from '../../functions/generated/terms.js';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { BundledTerms, type TermsCatalog, termsFromEnv } from '../../functions/shared/terms.js';
@@ -137,7 +137,7 @@ describe('UserRepository terms and consent', () => {
         sent.push(command.input);
         return {};
       },
-    } as unknown as DynamoDBDocumentClient;
+    } as unknown as DocumentClient;
     return { store: { doc, tables: { Users: 'users' } } as unknown as Store, sent };
   }
 
