@@ -127,14 +127,16 @@ export class S3Client extends ServiceClient {
     }
   }
 
-  /** Sends a request about `bucket` (`path`: the key's, `''` for the bucket itself) to where the bucket is. */
-  private request(bucket: string | undefined, path: string, request: Omit<AwsHttpRequest, 'path'>) {
+  /**
+   * Where a request about `bucket` goes: its transport, and the path before the key (`/{bucket}` path-style, ''
+   * virtual-hosted).
+   */
+  private target(bucket: string | undefined): { http: AwsHttpClient; prefix: string } {
     if (!bucket) throw new Error('S3: Bucket is required');
     const env = this.config.env ?? process.env;
     const explicit = this.config.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-    if (explicit || !VIRTUAL_HOSTABLE.test(bucket)) {
-      return this.http.send({ ...request, path: `/${uriEncode(bucket)}${path}` }, readXmlError);
-    }
+    if (explicit || !VIRTUAL_HOSTABLE.test(bucket))
+      return { http: this.http, prefix: `/${uriEncode(bucket)}` };
     let http = this.buckets.get(bucket);
     if (!http) {
       const { region, endpoint } = this.http;
@@ -148,7 +150,17 @@ export class S3Client extends ServiceClient {
       });
       this.buckets.set(bucket, http);
     }
-    return http.send({ ...request, path: path || '/' }, readXmlError);
+    return { http, prefix: '' };
+  }
+
+  /** Sends a request about `bucket` (`path`: the key's, '' for the bucket itself) to where the bucket is. */
+  private request(
+    bucket: string | undefined,
+    path: string,
+    request: Omit<AwsHttpRequest, 'path'>,
+  ): Promise<AwsHttpResponse> {
+    const { http, prefix } = this.target(bucket);
+    return http.send({ ...request, path: `${prefix}${path}` || '/' }, readXmlError);
   }
 
   private async putObject(input: PutObjectInput): Promise<PutObjectOutput> {
