@@ -1,4 +1,11 @@
-import type { AwsHttpResponse } from './http.js';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** An answer as the transport gives it (http.ts's AwsHttpResponse, declared here: http.ts imports this module). */
+interface AwsHttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
 
 /**
  * An AWS service's refusal, or a request that got no answer, in the SDK v3's shape: `name` is the service's error
