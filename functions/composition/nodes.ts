@@ -1,4 +1,4 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '../aws/lambda.js';
 import { type Clock, systemClock } from '../contract/clock.js';
 import type { ProofStore } from '../contract/data.js';
 import type { NodeServices, PasswordHasher } from '../contract/nodes.js';

@@ -1,9 +1,9 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import type { ApiConfig, ApiDeps } from '../api/app.js';
 import { apiConfigFromEnv } from '../api/config.js';
 import type { HttpEvent, HttpResult } from '../api/http.js';
+import { LambdaClient } from '../aws/lambda.js';
+import { SecretsManagerClient } from '../aws/secrets-manager.js';
 import { systemClock } from '../contract/clock.js';
 import { StepFunctionsEngine } from '../engine/aws.js';
 import { JourneyService, type JourneyServiceConfig, type JourneyServiceDeps } from '../engine/journeys.js';

@@ -1,8 +1,5 @@
-import {
-  SFNClient,
-  StartSyncExecutionCommand,
-  type StartSyncExecutionCommandOutput,
-} from '@aws-sdk/client-sfn';
+import type { StartSyncExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { SFNClient, StartSyncExecutionCommand } from '../aws/sfn.js';
 import type { JourneyContext } from '../contract/journey.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { checkPayload, DATA_LIMIT_EXCEEDED, type DataLimitExceededError } from './payload-limit.js';
@@ -19,7 +16,7 @@ export class StepFunctionsEngine implements EnginePort {
     client?: SFNClient,
   ) {
     this.journeys = new Set(Object.keys(stateMachineArns));
-    // Never retried by the SDK: a StartSyncExecution whose answer was lost may have run the step, and running it
+    // Never retried by the client: a StartSyncExecution whose answer was lost may have run the step, and running it
     // again would apply it twice. A failure is the API's to answer (503, the step restored or left to its lease).
     this.client = client ?? new SFNClient({ maxAttempts: 1 });
   }

@@ -1,9 +1,9 @@
+import * as v from 'valibot';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import * as v from 'valibot';
+} from '../aws/secrets-manager.js';
 import { ConfigurationError } from '../shared/errors.js';
 import type { OidcClientConfig } from './clients.js';
 import { type KeyMaterial, type KeySource, newKeyMaterial, parseKeyMaterial } from './keys.js';

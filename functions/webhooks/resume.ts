@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '../aws/lambda.js';
 import type { TransactionStore } from '../contract/ports.js';
 import type { JourneyService } from '../engine/journeys.js';
 import { logger } from '../shared/logger.js';

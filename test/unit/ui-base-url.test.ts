@@ -1,6 +1,6 @@
-import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
+import type { PutObjectCommand, S3Client } from '../../functions/aws/s3.js';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { NodeInvocation } from '../../functions/contract/journey.js';
 import type { NodeServices, PasswordHasher } from '../../functions/contract/nodes.js';

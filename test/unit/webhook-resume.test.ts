@@ -1,5 +1,5 @@
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
+import type { LambdaClient } from '../../functions/aws/lambda.js';
 import type { JourneyService } from '../../functions/engine/journeys.js';
 import { isResumeEvent, lambdaResume, resumeInBackground } from '../../functions/webhooks/resume.js';
 

@@ -1,4 +1,4 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '../../aws/sns.js';
 import { callAws } from './call.js';
 import type { EmailMessage, MessagingPort, SmsMessage } from './port.js';
 import { SesEmail } from './ses.js';

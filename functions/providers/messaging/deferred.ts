@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '../../aws/lambda.js';
 import { logger } from '../../shared/logger.js';
 import type { EmailMessage, MessagingPort } from './port.js';
 

@@ -1,4 +1,4 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SESv2Client, SendEmailCommand } from '../../aws/sesv2.js';
 import { ConfigurationError } from '../../shared/errors.js';
 import { callAws } from './call.js';
 import type { EmailMessage } from './port.js';

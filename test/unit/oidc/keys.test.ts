@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
+import type { SecretsManagerClient } from '../../../functions/aws/secrets-manager.js';
 import { secretKeySource } from '../../../functions/oidc/cloud-secrets.js';
 import {
   fileKeySource,
