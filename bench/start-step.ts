@@ -78,7 +78,9 @@ try {
       lines.push(
         `${r.name.padEnd(12)} ${String(r.concurrency).padStart(3)} clients ${String(r.ops).padStart(5)} ops  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms  ${r.opsPerSecond.toFixed(0).padStart(5)} ops/s  CPU/op: node ${r.nodeCpuMsPerOp.toFixed(2)} ms, DynamoDB Local ${r.dbCpuMsPerOp?.toFixed(2) ?? '?'} ms`,
       );
-    if (results.some((r) => r.name === 'PutItem') && results.some((r) => r.name === 'start step')) {
+    const has = (name: string, c: number): boolean =>
+      results.some((r) => r.name === name && r.concurrency === c);
+    if (has('PutItem', 32) && has('start step', 32) && has('PutItem', 1) && has('start step', 1)) {
       const get = (name: string, c: number) =>
         results.find((r) => r.name === name && r.concurrency === c) as Result;
       const ratio = {
