@@ -21,32 +21,9 @@ import type {
   UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 
-export type {
-  BatchGetCommandInput,
-  BatchGetCommandOutput,
-  BatchWriteCommandInput,
-  BatchWriteCommandOutput,
-  DeleteCommandInput,
-  DeleteCommandOutput,
-  GetCommandInput,
-  GetCommandOutput,
-  PutCommandInput,
-  PutCommandOutput,
-  QueryCommandInput,
-  QueryCommandOutput,
-  ScanCommandInput,
-  ScanCommandOutput,
-  TransactGetCommandInput,
-  TransactGetCommandOutput,
-  TransactWriteCommandInput,
-  TransactWriteCommandOutput,
-  UpdateCommandInput,
-  UpdateCommandOutput,
-};
-
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { Command, type Json, metadataOf, ServiceClient, type ServiceConfig, toJson } from './client.js';
 import { readJsonError } from './errors.js';
-import { type AwsClientConfig, AwsHttpClient } from './http.js';
 
 /**
  * DynamoDB's document API (ADR 25): the commands of `@aws-sdk/lib-dynamodb` — same names, same input and output
@@ -57,11 +34,8 @@ import { type AwsClientConfig, AwsHttpClient } from './http.js';
  */
 
 /** A document command: its DynamoDB operation and its input, in plain JavaScript values. */
-abstract class DocumentCommand<Input extends object, Output> {
+abstract class DocumentCommand<Input extends object, Output> extends Command<Input, Output> {
   abstract readonly operation: string;
-  /** Carries the output type only. */
-  declare readonly output?: Output;
-  constructor(readonly input: Input) {}
 }
 
 export class GetCommand extends DocumentCommand<GetCommandInput, GetCommandOutput> {
@@ -98,7 +72,6 @@ export class TransactWriteCommand extends DocumentCommand<
   readonly operation = 'TransactWriteItems';
 }
 
-type Json = Record<string, unknown>;
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 
 const isObject = (value: unknown): value is Json =>
@@ -167,14 +140,6 @@ function unmarshallResponse(output: Json): Json {
   return out;
 }
 
-/** JSON.stringify's replacer: binary values (B, BS) as base64, as DynamoDB's JSON protocol wants them. */
-function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  return raw instanceof Uint8Array
-    ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
-    : value;
-}
-
 const bytes = (base64: string): Uint8Array => {
   const buffer = Buffer.from(base64, 'base64');
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -191,24 +156,9 @@ function binaryFromBase64(key: string, value: unknown): unknown {
   return value;
 }
 
-export interface DocumentClientConfig
-  extends Omit<AwsClientConfig, 'signingName' | 'endpointId' | 'hostPrefix'> {}
-
-export class DocumentClient {
-  private readonly http: AwsHttpClient;
-
-  constructor(config: DocumentClientConfig = {}) {
-    this.http = new AwsHttpClient({
-      ...config,
-      signingName: 'dynamodb',
-      endpointId: 'DYNAMODB',
-      hostPrefix: 'dynamodb',
-    });
-  }
-
-  /** Closes its kept-alive connections (a process that ends, a test). */
-  destroy(): void {
-    this.http.destroy();
+export class DocumentClient extends ServiceClient {
+  constructor(config: ServiceConfig = {}) {
+    super({ signingName: 'dynamodb', endpointId: 'DYNAMODB', hostPrefix: 'dynamodb' }, config);
   }
 
   /** Sends one command; resolves to its output (plain values), or throws the service's AwsError. */
@@ -221,19 +171,16 @@ export class DocumentClient {
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': `DynamoDB_20120810.${command.operation}`,
         },
-        body: JSON.stringify(marshallRequest(command.input as Json), binaryAsBase64),
+        // Binary values (B, BS) go as base64, as DynamoDB's JSON protocol wants them.
+        body: toJson(marshallRequest(command.input as Json)),
       },
       (answer) => readJsonError(answer, binaryFromBase64),
     );
     const text = response.body.toString('utf8');
     const parsed: unknown = text ? JSON.parse(text, binaryFromBase64) : {};
-    const requestId = response.headers['x-amzn-requestid'];
     return {
       ...unmarshallResponse(isObject(parsed) ? parsed : {}),
-      $metadata: {
-        httpStatusCode: response.status,
-        ...(typeof requestId === 'string' ? { requestId } : {}),
-      },
+      $metadata: metadataOf(response),
     } as Output;
   }
 }

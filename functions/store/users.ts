@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BatchGetCommand,
-  type BatchGetCommandInput,
-  type BatchGetCommandOutput,
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '../aws/dynamodb.js';
+import type {
+  BatchGetCommandInput,
+  BatchGetCommandOutput,
+  TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '../aws/dynamodb.js';
 import type {
   AccountStatus,
   ConsentedMapping,
