@@ -1,5 +1,5 @@
 import { decodeXml } from './errors.js';
-import { type AwsClientConfig, AwsHttpClient, type AwsHttpResponse } from './http.js';
+import { type AwsClientConfig, AwsHttpClient, type AwsHttpResponse, uriEncode } from './http.js';
 
 /**
  * What the lean service clients (ADR 25) share: the transport made on first use — constructing a client needs no
@@ -69,9 +69,7 @@ export function parseJson(response: AwsHttpResponse): Json {
 export const epochDate = (value: unknown): Date | undefined =>
   typeof value === 'number' ? new Date(Math.round(value * 1000)) : undefined;
 
-/** Percent-encoding as AWS wants it in a path or query (RFC 3986: `!'()*` encoded too). */
-export const uriEncode = (value: string): string =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export { uriEncode };
 
 /** The raw content of each `<tag>…</tag>` in `xml`, in order (AWS's XML answers are regular enough for this). */
 export const xmlElements = (xml: string, tag: string): string[] =>

@@ -133,6 +133,8 @@ function environmentCredentials(config: AwsClientConfig): () => Promise<Credenti
 export class AwsHttpClient {
   readonly region: string;
   readonly endpoint: URL;
+  /** The endpoint's own path, if any (a proxy's prefix), before each request's. */
+  private readonly basePath: string;
   private readonly signer: SignatureV4;
   private readonly agent: HttpAgent;
   private readonly maxAttempts: number;
@@ -143,6 +145,7 @@ export class AwsHttpClient {
     const env = config.env ?? process.env;
     this.region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.endpoint = resolveEndpoint(config, this.region);
+    this.basePath = this.endpoint.pathname.replace(/\/$/, '');
     this.signer = new SignatureV4({
       service: config.signingName,
       region: this.region,
@@ -174,8 +177,10 @@ export class AwsHttpClient {
     let spent = 0;
     for (let attempt = 1; ; attempt++) {
       let error: AwsError;
+      // Signed afresh for each attempt (its date); a signing failure (no credentials) is not retried.
+      const signed = await this.sign(request);
       try {
-        const response = await this.attempt(request);
+        const response = await this.transmit(request, signed);
         if (response.status < 300) {
           this.retryTokens = Math.min(RETRY_TOKENS, this.retryTokens + (spent || 1));
           return response;
@@ -198,27 +203,33 @@ export class AwsHttpClient {
     }
   }
 
-  private async attempt(request: AwsHttpRequest): Promise<AwsHttpResponse> {
+  private async sign(request: AwsHttpRequest): Promise<{ headers: Record<string, string> }> {
     const endpoint = this.endpoint;
-    const basePath = endpoint.pathname.replace(/\/$/, '');
     const body = request.body ?? '';
-    const headers: Record<string, string> = {
-      host: endpoint.host,
-      ...request.headers,
-      'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
-    };
-    const signed = await this.signer.sign({
+    return await this.signer.sign({
       method: request.method,
       protocol: endpoint.protocol,
       hostname: endpoint.hostname,
       ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
-      path: `${basePath}${request.path}`,
+      path: `${this.basePath}${request.path}`,
       query: { ...request.query },
-      headers,
+      headers: {
+        host: endpoint.host,
+        ...request.headers,
+        'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+      },
       body,
     });
+  }
+
+  private async transmit(
+    request: AwsHttpRequest,
+    signed: { headers: Record<string, string> },
+  ): Promise<AwsHttpResponse> {
+    const endpoint = this.endpoint;
+    const body = request.body ?? '';
     const query = Object.entries(request.query ?? {})
-      .map(([key, value]) => (value === '' ? rfc3986(key) : `${rfc3986(key)}=${rfc3986(value)}`))
+      .map(([key, value]) => (value === '' ? uriEncode(key) : `${uriEncode(key)}=${uriEncode(value)}`))
       .join('&');
     const send = endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
     return await new Promise<AwsHttpResponse>((resolve, reject) => {
@@ -229,7 +240,7 @@ export class AwsHttpClient {
           protocol: endpoint.protocol,
           hostname: endpoint.hostname,
           port: endpoint.port || undefined,
-          path: `${basePath}${request.path}${query ? `?${query}` : ''}`,
+          path: `${this.basePath}${request.path}${query ? `?${query}` : ''}`,
           headers: signed.headers,
           timeout: this.timeoutMs,
         },
@@ -251,8 +262,8 @@ export class AwsHttpClient {
   }
 }
 
-/** Percent-encoding as SigV4 canonicalizes it (RFC 3986 unreserved characters kept). */
-const rfc3986 = (value: string): string =>
+/** Percent-encoding as AWS wants it in a path or query and SigV4 canonicalizes it (RFC 3986: `!'()*` too). */
+export const uriEncode = (value: string): string =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

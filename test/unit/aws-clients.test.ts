@@ -716,8 +716,11 @@ describe('endpoints and credentials', () => {
 
   it('are needed to send, not to make a client (as with the SDK)', async () => {
     const client = new SNSClient({ region: REGION, env: {} });
-    await expect(client.send(new PublishCommand({ PhoneNumber: '+1', Message: 'x' }))).rejects.toThrow(
-      /No AWS credentials for sns/,
-    );
+    const error = await client
+      .send(new PublishCommand({ PhoneNumber: '+1', Message: 'x' }))
+      .catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/No AWS credentials for sns/);
+    // A configuration error, at once: not taken for a network failure (an AwsError), not retried.
+    expect(error).not.toBeInstanceOf(AwsError);
   });
 });
