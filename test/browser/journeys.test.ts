@@ -139,6 +139,37 @@ describe('hosted pages in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('Login: locking an account reads exactly like failing with a name nobody holds (no oracle), with a way forward', async () => {
+    const { page, problems } = await tab();
+    const userName = uniqueName('locked');
+    await register(userName);
+    await page.goto(`${baseUrl()}/`);
+    /** Signs in and waits for the next step (a new form) under the answer's message: the page's text. */
+    const signInAnswer = async (name: string, password: string): Promise<string> => {
+      await page.locator('main form').evaluate((form) => form.setAttribute('data-answered', ''));
+      await signIn(page, name, password);
+      await page.locator('main form:not([data-answered])').waitFor();
+      await page.getByRole('alert').waitFor();
+      return await text(page);
+    };
+    // The Login journey locks an account at its 3rd failure in a row (ADR 10); then even the right password is
+    // refused.
+    const known = [];
+    for (let i = 0; i < 3; i++) known.push(await signInAnswer(userName, 'Wrong-Passw0rd'));
+    known.push(await signInAnswer(userName, PASSWORD));
+    await screenshot(page, 'login-locked');
+    // The same four tries with a name nobody holds: the same pages, word for word.
+    const nobody = uniqueName('nobody');
+    const unknown = [];
+    for (let i = 0; i < 4; i++) unknown.push(await signInAnswer(nobody, PASSWORD));
+    expect(known).toEqual(unknown);
+    expect(known[0]).toContain('Invalid username or password.');
+    // Once locked, the words say what may have happened and how out, for anyone: never "this account is locked".
+    expect(known[3]).toContain('After several failed attempts the account is locked');
+    expect(known[3]).toContain('Forgot your password?');
+    expect(problems).toEqual([]);
+  });
+
   it('Login with goto: follows it to this origin’s /oauth2/ only (no open redirect)', async () => {
     const { page } = await tab();
     const userName = uniqueName('goto');
