@@ -64,7 +64,9 @@ export async function localTarget(dataDir: string, env: NodeJS.ProcessEnv = proc
  * @aws-sdk/client-sts@3.1164.0` adds them.
  */
 interface CloudFormationModule {
-  CloudFormationClient: new (config: object) => { send(command: unknown): Promise<unknown>; destroy(): void };
+  CloudFormationClient: new (
+    config: object,
+  ) => { send(command: unknown): Promise<unknown>; destroy(): void; config: { region(): Promise<string> } };
   DescribeStacksCommand: new (input: { StackName: string }) => unknown;
 }
 interface StsModule {
@@ -103,6 +105,19 @@ export async function describeStackOutputs(stackName: string): Promise<StackOutp
   }
 }
 
+/** The operator's region as the SDK finds it (AWS_REGION, else the profile's), if any. */
+async function operatorRegion(): Promise<string | undefined> {
+  const sdk = await loadSdk<CloudFormationModule>('@aws-sdk/client-cloudformation');
+  const client = new sdk.CloudFormationClient({});
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
 async function callerArn(): Promise<string> {
   const sdk = await loadSdk<StsModule>('@aws-sdk/client-sts');
   const client = new sdk.STSClient({});
@@ -124,8 +139,8 @@ export async function stackTarget(
   outputs: StackOutputs | (() => Promise<StackOutputs>) = () => describeStackOutputs(stackName),
 ): Promise<Target> {
   const values = typeof outputs === 'function' ? await outputs() : outputs;
-  // Proofline's AWS clients sign with the operator's credentials, as the SDK would find them.
-  useProcessCredentials(defaultProvider());
+  // Proofline's AWS clients sign with the operator's credentials, in the operator's region, as the SDK finds them.
+  useProcessCredentials(defaultProvider(), await operatorRegion());
   const required = (key: string): string => {
     const value = values[key];
     if (!value) {

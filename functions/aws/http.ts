@@ -101,13 +101,16 @@ export function resolveEndpoint(config: AwsClientConfig, region: string): URL {
 }
 
 let processCredentials: (() => Promise<Credentials>) | undefined;
+let processRegion: string | undefined;
 
 /**
- * The credentials of every client made without any, in this process: for command-line tools, which take the
- * operator's profile chain (the SDK's `defaultProvider()`), where a function has its role's in the environment.
+ * The credentials (and region) of every client made without any, in this process: for command-line tools, which
+ * take the operator's profile chain (the SDK's `defaultProvider()`) and the profile's region, where a function has
+ * its role's credentials and its region in the environment.
  */
-export function useProcessCredentials(provider: () => Promise<Credentials>): void {
+export function useProcessCredentials(provider: () => Promise<Credentials>, region?: string): void {
   processCredentials = provider;
+  processRegion = region;
 }
 
 /** The credentials Lambda gives a function (its execution role), from the environment. */
@@ -143,7 +146,7 @@ export class AwsHttpClient {
 
   constructor(readonly config: AwsClientConfig) {
     const env = config.env ?? process.env;
-    this.region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    this.region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? processRegion ?? 'us-east-1';
     this.endpoint = resolveEndpoint(config, this.region);
     this.basePath = this.endpoint.pathname.replace(/\/$/, '');
     this.signer = new SignatureV4({
