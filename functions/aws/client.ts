@@ -78,6 +78,5 @@ export const xmlElements = (xml: string, tag: string): string[] =>
 /** The decoded text of each `<tag>…</tag>` in `xml`, in order. */
 export const xmlTexts = (xml: string, tag: string): string[] => xmlElements(xml, tag).map(decodeXml);
 
-/** Escapes text for an XML element. */
-export const xmlEscape = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Escapes text for an XML element (the HTML escape is XML's too). */
+export { escapeHtml as xmlEscape } from '../shared/html.js';

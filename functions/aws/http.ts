@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsError, type AwsHttpResponse, isRetryable, networkError } from './errors.js';
 
@@ -268,5 +269,3 @@ export class AwsHttpClient {
 /** Percent-encoding as AWS wants it in a path or query and SigV4 canonicalizes it (RFC 3986: `!'()*` too). */
 export const uriEncode = (value: string): string =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
