@@ -160,7 +160,7 @@ export class S3Client extends ServiceClient {
     request: Omit<AwsHttpRequest, 'path'>,
   ): Promise<AwsHttpResponse> {
     const { http, prefix } = this.target(bucket);
-    return http.send({ ...request, path: `${prefix}${path}` || '/' }, readXmlError);
+    return http.send({ ...request, path: `${prefix}${path}` }, readXmlError);
   }
 
   private async putObject(input: PutObjectInput): Promise<PutObjectOutput> {
@@ -193,7 +193,7 @@ export class S3Client extends ServiceClient {
     if (input.MaxKeys !== undefined) query['max-keys'] = String(input.MaxKeys);
     if (input.Prefix !== undefined) query.prefix = input.Prefix;
     if (input.StartAfter !== undefined) query['start-after'] = input.StartAfter;
-    const response = await this.request(input.Bucket, '', { method: 'GET', query });
+    const response = await this.request(input.Bucket, '/', { method: 'GET', query });
     const xml = response.body.toString('utf8');
     const contents = xmlElements(xml, 'Contents');
     const head = xml.split('<Contents>')[0] ?? xml;
@@ -236,7 +236,7 @@ export class S3Client extends ServiceClient {
       ).join('') +
       (Quiet === undefined ? '' : `<Quiet>${Quiet}</Quiet>`) +
       '</Delete>';
-    const response = await this.request(input.Bucket, '', {
+    const response = await this.request(input.Bucket, '/', {
       method: 'POST',
       query: { delete: '' },
       headers: {

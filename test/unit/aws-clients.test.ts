@@ -468,7 +468,7 @@ describe('S3', () => {
 
     const [request] = received;
     expect(request?.method).toBe('GET');
-    expect(request?.path).toBe('/proofs-bucket');
+    expect(request?.path).toBe('/proofs-bucket/');
     expect(Object.fromEntries(request?.query ?? [])).toEqual({
       'list-type': '2',
       prefix: 'proofs/u1/',
@@ -533,7 +533,7 @@ describe('S3', () => {
 
     const [request] = received;
     expect(request?.method).toBe('POST');
-    expect(request?.path).toBe('/proofs-bucket');
+    expect(request?.path).toBe('/proofs-bucket/');
     expect([...(request?.query ?? [])]).toEqual([['delete', '']]);
     const body = request?.body.toString() ?? '';
     expect(body).toBe(
