@@ -345,6 +345,37 @@ describe('the lean clients send and read what the AWS SDK v3 sends and reads', (
     );
   });
 
+  it('DynamoDB: a failed condition with the old item (ReturnValuesOnConditionCheckFailure), as the SDK gives it', async () => {
+    answer = {
+      status: 400,
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+      body: JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+        Item: { id: { S: 'a' }, expiresAt: { N: '1700000000' }, z: { B: 'AQ==' } },
+      }),
+    };
+    const input = {
+      TableName: 'T',
+      Key: { id: 'a' },
+      UpdateExpression: 'SET n = :n',
+      ConditionExpression: 'expiresAt > :n',
+      ExpressionAttributeValues: { ':n': 1 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    const a = (await sdkDocClient()
+      .send(new sdkDoc.UpdateCommand(input))
+      .catch((e: unknown) => e)) as Record<string, unknown>;
+    const b = (await leanDoc()
+      .send(new lean.UpdateCommand(input))
+      .catch((e: unknown) => e)) as Record<string, unknown>;
+    expect(b.name).toBe('ConditionalCheckFailedException');
+    expect(b.name).toBe(a.name);
+    expect(b.message).toBe(a.message);
+    // The store reads the old item's attributes from the error as the SDK leaves them.
+    expect(JSON.parse(JSON.stringify(b.Item))).toEqual(JSON.parse(JSON.stringify(a.Item)));
+  });
+
   it('Step Functions: StartSyncExecution', async () => {
     const input = {
       stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:Login',
