@@ -3,6 +3,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { logger } from '../shared/logger.js';
 import { AwsError, type AwsHttpResponse, isRetryable, networkError } from './errors.js';
 
 /**
@@ -202,6 +203,13 @@ export class AwsHttpClient {
       if (this.retryTokens < cost) throw error;
       this.retryTokens -= cost;
       spent += cost;
+      // What the SDK would retry silently, an operator sees: throttling or an outage shows before it fails.
+      logger.warn('AWS request retried', {
+        service: this.config.signingName,
+        error: error.name,
+        status: error.$metadata.httpStatusCode,
+        attempt,
+      });
       const base = error.$retryable?.throttling ? THROTTLING_BASE_DELAY_MS : BASE_DELAY_MS;
       await sleep(Math.random() * Math.min(MAX_DELAY_MS, base * 2 ** (attempt - 1)));
     }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -11,6 +11,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '../../functions/aws/dynamodb.js';
+import { logger } from '../../functions/shared/logger.js';
 
 /** A stand-in for DynamoDB's JSON endpoint: records each request and answers from a queue. */
 interface Seen {
@@ -251,9 +252,19 @@ describe('DocumentClient (DynamoDB JSON protocol)', () => {
       { status: 500, body: { __type: 'com.amazon.coral.service#InternalFailure' } },
       { status: 200, body: { Item: { id: { S: 'a' } } } },
     );
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
     const { Item } = await client(3).send(new GetCommand({ TableName: 'T', Key: { id: 'a' } }));
     expect(Item).toEqual({ id: 'a' });
     expect(seen).toHaveLength(3);
+    // Each retry is logged for the operator: the service, the error and the attempt — nothing of the request.
+    expect(warn.mock.calls).toEqual([
+      [
+        'AWS request retried',
+        { service: 'dynamodb', error: 'ProvisionedThroughputExceededException', status: 400, attempt: 1 },
+      ],
+      ['AWS request retried', { service: 'dynamodb', error: 'InternalFailure', status: 500, attempt: 2 }],
+    ]);
+    warn.mockRestore();
 
     seen.length = 0;
     answers.push(
