@@ -217,30 +217,18 @@ describe('the lean clients send and read what the AWS SDK v3 sends and reads', (
   });
 
   it('DynamoDB: UpdateItem, Query, BatchGet, BatchWrite, TransactWrite', async () => {
+    const update = {
+      TableName: 'T',
+      Key: { id: 'a' },
+      UpdateExpression: 'ADD #c :one SET tags = :tags',
+      ExpressionAttributeNames: { '#c': 'count' },
+      ExpressionAttributeValues: { ':one': 1, ':tags': ['x'] },
+      ReturnValues: 'ALL_NEW' as const,
+    };
     await same(
       json({ Attributes: { id: { S: 'a' }, count: { N: '2' } } }),
-      () =>
-        sdkDocClient().send(
-          new sdkDoc.UpdateCommand({
-            TableName: 'T',
-            Key: { id: 'a' },
-            UpdateExpression: 'ADD #c :one SET tags = :tags',
-            ExpressionAttributeNames: { '#c': 'count' },
-            ExpressionAttributeValues: { ':one': 1, ':tags': ['x'] },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      () =>
-        leanDoc().send(
-          new lean.UpdateCommand({
-            TableName: 'T',
-            Key: { id: 'a' },
-            UpdateExpression: 'ADD #c :one SET tags = :tags',
-            ExpressionAttributeNames: { '#c': 'count' },
-            ExpressionAttributeValues: { ':one': 1, ':tags': ['x'] },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+      () => sdkDocClient().send(new sdkDoc.UpdateCommand(update)),
+      () => leanDoc().send(new lean.UpdateCommand(update)),
     );
     seen.length = 0;
     const query = {
