@@ -539,3 +539,94 @@ describe('the lean clients send and read what the AWS SDK v3 sends and reads', (
     );
   });
 });
+
+describe("the lean clients reach AWS's endpoints where the AWS SDK v3 resolves them", () => {
+  /** The host the SDK would send `command` to in `region` (its request captured before any network). */
+  async function sdkHost(
+    make: (config: object) => { send(command: unknown): Promise<unknown> },
+    command: unknown,
+    region: string,
+  ): Promise<string> {
+    let host = '';
+    const requestHandler = {
+      handle: async (request: { hostname: string }) => {
+        host = request.hostname;
+        throw new Error('captured');
+      },
+    };
+    await make({ region, credentials, maxAttempts: 1, requestHandler })
+      .send(command)
+      .catch(() => undefined);
+    return host;
+  }
+  const leanHost = (client: object): string => (client as { http: { endpoint: URL } }).http.endpoint.hostname;
+
+  for (const region of ['eu-west-1', 'us-east-1', 'cn-north-1']) {
+    it(`in ${region}`, async () => {
+      const leanConfigIn = { region, credentials, env: {} };
+      const pairs: Array<[string, string]> = [
+        [
+          await sdkHost(
+            (c) => new DynamoDBClient(c),
+            new sdkDoc.GetCommand({ TableName: 'T', Key: { id: 'a' } }),
+            region,
+          ),
+          leanHost(new lean.DocumentClient(leanConfigIn)),
+        ],
+        [
+          await sdkHost(
+            (c) => new sdkSfn.SFNClient(c),
+            new sdkSfn.StartSyncExecutionCommand({ stateMachineArn: 'arn:aws:states:x:1:stateMachine:L' }),
+            region,
+          ),
+          leanHost(new leanSfn.SFNClient(leanConfigIn)),
+        ],
+        [
+          await sdkHost(
+            (c) => new sdkLambda.LambdaClient(c),
+            new sdkLambda.InvokeCommand({ FunctionName: 'f' }),
+            region,
+          ),
+          leanHost(new leanLambda.LambdaClient(leanConfigIn)),
+        ],
+        [
+          await sdkHost(
+            (c) => new sdkSes.SESv2Client(c),
+            new sdkSes.SendEmailCommand({ Content: { Simple: { Subject: { Data: 's' }, Body: {} } } }),
+            region,
+          ),
+          leanHost(new leanSes.SESv2Client(leanConfigIn)),
+        ],
+        [
+          await sdkHost(
+            (c) => new sdkSns.SNSClient(c),
+            new sdkSns.PublishCommand({ Message: 'm', PhoneNumber: '+1' }),
+            region,
+          ),
+          leanHost(new leanSns.SNSClient(leanConfigIn)),
+        ],
+        [
+          await sdkHost(
+            (c) => new sdkSecrets.SecretsManagerClient(c),
+            new sdkSecrets.GetSecretValueCommand({ SecretId: 'k' }),
+            region,
+          ),
+          leanHost(new leanSecrets.SecretsManagerClient(leanConfigIn)),
+        ],
+      ];
+      // S3: the bucket's own host (virtual-hosted), per bucket.
+      const s3 = new leanS3.S3Client(leanConfigIn) as unknown as {
+        target(bucket: string): { http: { endpoint: URL } };
+      };
+      pairs.push([
+        await sdkHost(
+          (c) => new sdkS3.S3Client(c),
+          new sdkS3.PutObjectCommand({ Bucket: 'proofs-bucket', Key: 'k', Body: 'x' }),
+          region,
+        ),
+        s3.target('proofs-bucket').http.endpoint.hostname,
+      ]);
+      for (const [sdk, ours] of pairs) expect(ours).toBe(sdk);
+    });
+  }
+});
