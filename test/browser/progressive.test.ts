@@ -1,9 +1,10 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '../../functions/aws/dynamodb.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';
+import { testStore } from '../integration/test-store.js';
 import {
   baseUrl,
   defineSecurityQuestions,
@@ -27,10 +28,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const store = (): Store => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = (): Store => testStore();
 
 describe('ProgressiveProfile in the hosted pages', () => {
   it('asks for the terms, security questions and consent a user still owes, then signs in', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetCommand, ScanCommand } from '../../functions/aws/dynamodb.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import {
   authenticateUrl,
@@ -14,13 +14,11 @@ import {
   type Step,
   uniqueName,
 } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /** Checks behind docs/security/asvs-l2.md (OWASP ASVS 4.0.3, V2 and V3) that no other test made. */
 
-const store = (): Store => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = (): Store => testStore();
 
 const sessionsUrl = (action: string): string =>
   `${baseUrl()}/json/realms/root/realms/alpha/sessions?_action=${action}`;

@@ -10,10 +10,10 @@ import {
   type TermsAndConditionsCallback,
   type ValidatedCreatePasswordCallback,
 } from '@forgerock/javascript-sdk';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UserRepository } from '../../functions/store/users.js';
 import { baseUrl, PASSWORD, uniqueName } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /** The unmodified ForgeRock JavaScript SDK, in Node, against the embedded runtime. */
 describe('ForgeRock JavaScript SDK', () => {
@@ -67,10 +67,7 @@ describe('ForgeRock JavaScript SDK', () => {
     expect(shown.version).toMatch(/^\d+\.\d+$/);
     expect(shown.terms).toContain('Terms');
     expect(shown.date.getTime()).not.toBeNaN();
-    const users = new UserRepository({
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    });
+    const users = new UserRepository(testStore());
     const user = await users.findByUserName('alpha', userName);
     expect(user?.kbaInfo?.map(({ answerHash: _, ...question }) => question)).toEqual([
       { questionId: '2' },

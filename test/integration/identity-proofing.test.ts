@@ -12,7 +12,6 @@ import {
 } from '@forgerock/javascript-sdk';
 import QRCode from 'qrcode';
 import { describe, expect, inject, it } from 'vitest';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
 import { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { hashPassword } from '../../functions/store/password.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
@@ -35,6 +34,7 @@ import {
   submit,
   uniqueName,
 } from './am-client.js';
+import { testStore } from './test-store.js';
 
 const sandbox = (): string => inject('idemiaSandboxUrl');
 type Reply = AmReply;
@@ -122,11 +122,7 @@ async function onStartPage(
   return { page, response };
 }
 
-const ipaSessions = () =>
-  new IpaSessionRepository({
-    doc: createDocumentClient(inject('dynamodbEndpoint')),
-    tables: inject('tables') as TableNames,
-  });
+const ipaSessions = () => new IpaSessionRepository(testStore());
 
 /** The last step of a proven identity: the face is bound with iProov (Combined), then the session. */
 async function bindFace(reply: { status: number; body: Reply }): Promise<Reply> {
@@ -165,10 +161,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
     expect(hiddenValue(step, 'ipaSessionQrCode')).toBe(
       `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
     );
-    const tx = await new TransactionRepository({
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    }).get(step.authId.split('.')[0]!);
+    const tx = await new TransactionRepository(testStore()).get(step.authId.split('.')[0]!);
     expect(JSON.stringify(tx)).not.toContain('data:image');
     const stored = tx?.pending?.callbacks.find((c) => c.output.some((o) => o.value === 'ipaSessionQrCode'));
     expect(stored?.output[0]?.value).toEqual({ $render: 'qr', from: url });
@@ -217,10 +210,7 @@ describe('IdentityProofing with IDEMIA IPA', () => {
 
   it('offers SMS only to a user with a mobile number, and sends the link there', async () => {
     const userName = uniqueName('sms');
-    const users = new UserRepository({
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    });
+    const users = new UserRepository(testStore());
     await users.create(
       'alpha',
       { userName, givenName: 'Ada', sn: 'Lovelace', telephoneNumber: '+447700900123' },

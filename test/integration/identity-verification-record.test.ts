@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { IpaSession } from '../../functions/contract/data.js';
 import type { JourneyContext, SharedState } from '../../functions/contract/journey.js';
@@ -10,7 +10,7 @@ import { clearIproovTokenCache, IproovClient } from '../../functions/providers/i
 import { iproovConfigFromEnv } from '../../functions/providers/iproov/config.js';
 import type { Callback } from '../../functions/shared/callbacks.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import type { IpaSessionRepository } from '../../functions/store/ipa-sessions.js';
 import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
@@ -18,6 +18,7 @@ import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store
 import { UserRepository } from '../../functions/store/users.js';
 import { IproovSandbox } from '../../sandboxes/iproov/server.js';
 import { identity } from '../support/gips-identity.js';
+import { testStore } from './test-store.js';
 
 /**
  * What identity proofing keeps for OIDC4IDA verified_claims (issue 12): the verified names, birth date and
@@ -36,7 +37,7 @@ let users: UserRepository;
 beforeAll(async () => {
   await sandbox.start();
   clearIproovTokenCache();
-  store = { doc: createDocumentClient(inject('dynamodbEndpoint')), tables: inject('tables') as TableNames };
+  store = testStore();
   users = new UserRepository(store);
 });
 afterAll(() => sandbox.stop());

@@ -7,23 +7,20 @@ import {
   type FRStep,
   StepType,
 } from '@forgerock/javascript-sdk';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { baseUrl, login, PASSWORD, uniqueName } from './am-client.js';
 import { completeProfile } from './complete-users.js';
+import { testStore } from './test-store.js';
 
 /**
  * Inner journeys (AM's Inner Tree Evaluator, ADR 22): Login runs ProgressiveProfile with the same shared state;
  * at the 3rd sign-in a user without marketing preferences is asked for them — a step of the inner journey that
  * reaches the client and resumes inside it — then Login ends in success. Through the unmodified SDK.
  */
-const store = () => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = () => testStore();
 
 async function userWithoutPreferences(): Promise<string> {
   const userName = uniqueName('inner');

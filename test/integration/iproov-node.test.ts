@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext, SharedState } from '../../functions/contract/journey.js';
 import type { NodeServices } from '../../functions/contract/nodes.js';
@@ -8,12 +8,13 @@ import { clearIproovTokenCache, IproovClient } from '../../functions/providers/i
 import { iproovConfigFromEnv } from '../../functions/providers/iproov/config.js';
 import type { Callback } from '../../functions/shared/callbacks.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { IproovClaimRepository } from '../../functions/store/iproov-claims.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { IproovSandbox } from '../../sandboxes/iproov/server.js';
+import { testStore } from './test-store.js';
 
 /**
  * The iProov node with the real client against the iProov sandbox over HTTP, and the real repositories on
@@ -31,10 +32,7 @@ let users: UserRepository;
 beforeAll(async () => {
   await sandbox.start();
   clearIproovTokenCache();
-  const store: Store = {
-    doc: createDocumentClient(inject('dynamodbEndpoint')),
-    tables: inject('tables') as TableNames,
-  };
+  const store: Store = testStore();
   users = new UserRepository(store);
   services = {
     clock: systemClock,

@@ -1,23 +1,21 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext } from '../../functions/contract/journey.js';
 import type { StepResponse } from '../../functions/engine/journeys.js';
 import { JourneyService } from '../../functions/engine/journeys.js';
 import type { EnginePort } from '../../functions/engine/port.js';
 import { numberCallbacks, textOutputCallback } from '../../functions/shared/callbacks.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { type Lease, type Transaction, TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
+import { testStore } from './test-store.js';
 
 /**
  * A client's poll that loses the race to claim its step to a webhook's resume (on the real DynamoDB Local): it
  * must be answered as an overtaken poll — the current step — not with 409 or 401.
  */
-const store = (): Store => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = (): Store => testStore();
 
 /** An engine whose every execution waits at a step named after the execution's number. */
 function countingEngine(): EnginePort {

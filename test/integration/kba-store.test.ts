@@ -1,5 +1,5 @@
 import { CallbackType, FRStep, type KbaCreateCallback } from '@forgerock/javascript-sdk';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetCommand } from '../../functions/aws/dynamodb.js';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext, NodeInvocation, SharedState } from '../../functions/contract/journey.js';
@@ -7,18 +7,16 @@ import type { NodeServices } from '../../functions/contract/nodes.js';
 import { matchCallbacks } from '../../functions/engine/callbacks-check.js';
 import { runNode } from '../../functions/nodes/run.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { uniqueName } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /** Security answers in the Users table (DynamoDB Local): hashes only, nothing to read back in clear. */
 describe('KBA answers in the user store', () => {
-  const store: Store = {
-    doc: createDocumentClient(inject('dynamodbEndpoint')),
-    tables: inject('tables') as TableNames,
-  };
+  const store: Store = testStore();
   const users = new UserRepository(store);
   const services: NodeServices = {
     clock: systemClock,

@@ -1,13 +1,14 @@
 import * as oidc from 'openid-client';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../functions/contract/data.js';
 import { accountKey } from '../../functions/contract/keys.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
-import { createDocumentClient, nowSeconds, type TableNames } from '../../functions/store/dynamo.js';
+import { nowSeconds } from '../../functions/store/dynamo.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { IDA_SCHEMAS } from '../support/ida-schemas.js';
 import { confirmEndSession } from '../support/oidc-logout.js';
 import { baseUrl, login, PASSWORD, register, uniqueName } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /**
  * The OpenID Provider (ADR 24) driven by a certified relying-party library (openid-client) as the application:
@@ -315,10 +316,7 @@ describe('OpenID Provider', () => {
 
   it('releases verified_claims when requested and allowed, valid for the OIDC4IDA schema', async () => {
     const { userName, token } = await signedInUser();
-    const users = new UserRepository({
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    });
+    const users = new UserRepository(testStore());
     const user = await users.findByUserName('alpha', userName);
     // What IdentityProofing records (functions/nodes/idemia-ipa-evaluation.ts, iproov-authentication.ts).
     await users.recordIdentityVerification(user?.id as string, {
@@ -421,10 +419,7 @@ describe('OpenID Provider', () => {
   });
 
   it('ends tokens when the account is made inactive, locked, deleted, or its password changes', async () => {
-    const store = {
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    };
+    const store = testStore();
     const users = new UserRepository(store);
     const endings: Record<string, (userName: string, id: string) => Promise<unknown>> = {
       inactive: (_name, id) => users.setAccountStatus(id, 'inactive'),

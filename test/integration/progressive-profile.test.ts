@@ -7,7 +7,7 @@ import {
   type KbaCreateCallback,
   StepType,
 } from '@forgerock/javascript-sdk';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '../../functions/aws/dynamodb.js';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { UserProfile } from '../../functions/contract/data.js';
@@ -20,7 +20,7 @@ import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
 import { termsFromEnv } from '../../functions/shared/terms.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
@@ -38,16 +38,14 @@ import {
   uniqueName,
 } from './am-client.js';
 import { completeProfile } from './complete-users.js';
+import { testStore } from './test-store.js';
 
 /**
  * ProgressiveProfile, run by Login as an inner journey: every decision node of the shipped journey, both
  * outcomes, through a sign-in. Users are created in the store with what each case needs (`completeProfile()`
  * minus what is tested), their login count and creation date set in the table where a case depends on them.
  */
-const store = (): Store => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = (): Store => testStore();
 const users = () => new UserRepository(store());
 
 interface Setup {

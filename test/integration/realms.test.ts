@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, inject, it } from 'vitest';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { describe, expect, it } from 'vitest';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import {
   authenticateUrl,
@@ -16,6 +15,7 @@ import {
 } from './am-client.js';
 import { completeProfile } from './complete-users.js';
 import { writeLegacyUser } from './legacy-users.js';
+import { testStore } from './test-store.js';
 
 type AmReply = Reply & { realm?: string };
 
@@ -58,10 +58,7 @@ const usernameFailures = (reply: { body: AmReply }): unknown[] => {
 
 /** A user as stored before ADR 11: guard `userName#<lower>`, and no realm on the user item. */
 async function legacyUser(userName: string): Promise<void> {
-  const store = {
-    doc: createDocumentClient(inject('dynamodbEndpoint')),
-    tables: inject('tables') as TableNames,
-  };
+  const store = testStore();
   await writeLegacyUser(store, userName, await passwordHasher.hash(PASSWORD), await completeProfile());
 }
 

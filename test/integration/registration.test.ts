@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetCommand } from '../../functions/aws/dynamodb.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';
 import {
@@ -17,6 +17,7 @@ import {
   submit,
   uniqueName,
 } from './am-client.js';
+import { testStore } from './test-store.js';
 
 const failedPolicies = (step: Step, index: number): unknown[] =>
   (output(step.callbacks[index]!, 'failedPolicies') as string[]).map((p) => JSON.parse(p));
@@ -30,10 +31,7 @@ const latestTerms = Object.entries(terms.versions)
   .at(-1)?.[0];
 
 describe('Registration journey', () => {
-  const store: Store = {
-    doc: createDocumentClient(inject('dynamodbEndpoint')),
-    tables: inject('tables') as TableNames,
-  };
+  const store: Store = testStore();
   const users = new UserRepository(store);
 
   it("renders AM's Sign Up page with policies", async () => {

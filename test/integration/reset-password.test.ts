@@ -8,12 +8,12 @@ import {
   StepType,
   type ValidatedCreatePasswordCallback,
 } from '@forgerock/javascript-sdk';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AttemptRepository, accountKey } from '../../functions/store/attempts.js';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { baseUrl, login, PASSWORD, register, securityAnswer, uniqueName } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /**
  * ResetPassword (AIC's template) through the unmodified ForgeRock SDK: the address, an email with a single-use
@@ -80,10 +80,7 @@ describe('ResetPassword', () => {
   it('lets a user without security answers (registered before KBA) through on the link alone', async () => {
     const userName = uniqueName('reset');
     await register(userName);
-    const users = new UserRepository({
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    });
+    const users = new UserRepository(testStore());
     const user = await users.findByUserName('alpha', userName);
     await users.setKba(user?.id as string, []);
 
@@ -111,10 +108,7 @@ describe('ResetPassword', () => {
   it('asks the security questions of a user who defined answers, and counts a wrong one', async () => {
     const userName = uniqueName('kba');
     await register(userName);
-    const store = {
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    };
+    const store = testStore();
     const users = new UserRepository(store);
     const user = await users.findByUserName('alpha', userName);
     await users.setKba(user?.id as string, [

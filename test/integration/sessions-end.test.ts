@@ -1,13 +1,10 @@
-import { describe, expect, inject, it } from 'vitest';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { describe, expect, it } from 'vitest';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { UserRepository } from '../../functions/store/users.js';
+import { testStore } from './test-store.js';
 
 /** ADR 21 on DynamoDB Local: which store calls end a user's sessions (a password change), and which do not. */
-const store = {
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-};
+const store = testStore();
 const users = new UserRepository(store);
 const sessions = new SessionRepository(store);
 const name = (): string => `ends-${Math.random().toString(36).slice(2)}`;

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../functions/api/app.js';
 import { apiConfigFromEnv } from '../../functions/api/config.js';
 import type { HttpEvent, HttpResult } from '../../functions/api/http.js';
@@ -25,20 +25,18 @@ import {
   JourneyExecutionError,
 } from '../../functions/engine/port.js';
 import { numberCallbacks, textOutputCallback } from '../../functions/shared/callbacks.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
+import { testStore } from './test-store.js';
 
 /**
  * A step whose execution fails (on the real DynamoDB Local): a transient failure — a timeout, a node function's
  * or Lambda's failure, a vendor unavailable, the Step Functions API throttling — is answered 503 with Retry-After
  * and the same step can be sent again with the same authId; anything else is a 500 and ends the transaction.
  */
-const store = (): Store => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = (): Store => testStore();
 
 const LEASE_MS = 1500;
 type Step = Extract<StepResponse, { type: 'step' }>;

@@ -1,24 +1,22 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/contract/clock.js';
 import type { JourneyContext } from '../../functions/contract/journey.js';
 import { InvalidAuthIdError, StepConflictError } from '../../functions/engine/errors.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
 import type { EnginePort } from '../../functions/engine/port.js';
 import { numberCallbacks, textOutputCallback } from '../../functions/shared/callbacks.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { type Transaction, TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
+import { testStore } from './test-store.js';
 
 /**
  * A claim on a step is a lease (on the real DynamoDB Local): when the request that claimed a step crashes, is
  * killed or runs too long, the same authId may take the step over once the lease has expired — exactly once —
  * and the stale claimer's late result is refused.
  */
-const store = (): Store => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = (): Store => testStore();
 
 const LEASE_MS = 1000;
 const config = {

@@ -1,25 +1,23 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JourneyContext } from '../../functions/contract/journey.js';
 import { newSuspendedId } from '../../functions/contract/keys.js';
 import { InvalidSuspendedIdError } from '../../functions/engine/errors.js';
 import { JourneyService, type StepResponse } from '../../functions/engine/journeys.js';
 import type { EnginePort } from '../../functions/engine/port.js';
 import { numberCallbacks } from '../../functions/shared/callbacks.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { authenticateUrl, post } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /**
  * Suspend and resume by link (AM's `suspendedId`, issue 11): a node suspends the journey until a link is
  * followed; the id is single-use, unguessable, stored hashed, expires and is bound to the realm. On the real
  * DynamoDB Local, with an engine that plays the suspending node and records what it was resumed with.
  */
-const store = (): Store => ({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const store = (): Store => testStore();
 
 type Step = Extract<StepResponse, { type: 'step' }>;
 

@@ -10,6 +10,7 @@ import { UserRepository } from '../../functions/store/users.js';
 import type { Runtime } from '../../infra/local/runtime.js';
 import { fill, type HttpReply, PASSWORD, type Step, uniqueName } from './am-client.js';
 import { completeProfile } from './complete-users.js';
+import { testStore } from './test-store.js';
 
 /**
  * Throttling over HTTP, on a runtime of its own whose limits are low and whose Attempts table is its own (every
@@ -78,11 +79,7 @@ function post(
 const credentials = async (userName: string, password: string, from?: string) =>
   fill((await post('Login', undefined, from)).body, { Username: userName, Password: password });
 
-const users = () =>
-  new UserRepository({
-    doc: createDocumentClient(inject('dynamodbEndpoint')),
-    tables: inject('tables') as TableNames,
-  });
+const users = () => new UserRepository(testStore());
 
 describe('throttling of failed credentials', () => {
   it('answers 429 with a growing Retry-After past the client limit, and keeps the step', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/contract/clock.js';
 import { NODE_FAMILIES } from '../../functions/contract/families.js';
 import type { JourneyContext, NodeInvocation } from '../../functions/contract/journey.js';
@@ -9,13 +9,14 @@ import { NODE_LOOKUP } from '../../functions/nodes/registry.js';
 import { runNode } from '../../functions/nodes/run.js';
 import { termsFromEnv } from '../../functions/shared/terms.js';
 import { AttemptRepository } from '../../functions/store/attempts.js';
-import { createDocumentClient, type Store, type TableNames } from '../../functions/store/dynamo.js';
+import type { Store } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { SessionRepository } from '../../functions/store/sessions.js';
 import { ThrottleRepository, throttlePolicyFromEnv } from '../../functions/store/throttle.js';
 import { TransactionRepository } from '../../functions/store/transactions.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { fill, registrationValues, SECURITY_ANSWERS, type Step, uniqueName } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /**
  * A password rides in transient state only until the node that consumes it: no later node's Lambda payload and
@@ -24,10 +25,7 @@ import { fill, registrationValues, SECURITY_ANSWERS, type Step, uniqueName } fro
 const SECRET = 'Unmistakable-Passw0rd-4711';
 
 function recordingJourneys() {
-  const store: Store = {
-    doc: createDocumentClient(inject('dynamodbEndpoint')),
-    tables: inject('tables') as TableNames,
-  };
+  const store: Store = testStore();
   const services: NodeServices = {
     clock: systemClock,
     passwords: passwordHasher,

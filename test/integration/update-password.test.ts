@@ -9,10 +9,10 @@ import {
   type TextOutputCallback,
   type ValidatedCreatePasswordCallback,
 } from '@forgerock/javascript-sdk';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AttemptRepository, accountKey } from '../../functions/store/attempts.js';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
 import { authenticateUrl, baseUrl, login, PASSWORD, post, register, uniqueName } from './am-client.js';
+import { testStore } from './test-store.js';
 
 /**
  * UpdatePassword (AIC's template) through the unmodified ForgeRock SDK. The session token goes with every request
@@ -121,10 +121,7 @@ describe('UpdatePassword', () => {
   it('counts a wrong current password toward the lockout: the 3rd locks the account', async () => {
     const userName = uniqueName('update');
     const token = await register(userName);
-    const store = {
-      doc: createDocumentClient(inject('dynamodbEndpoint')),
-      tables: inject('tables') as TableNames,
-    };
+    const store = testStore();
 
     let step = (await FRAuth.next(undefined, options(token))) as FRStep;
     const shown: string[] = [];

@@ -1,12 +1,9 @@
-import { describe, expect, inject, it } from 'vitest';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { describe, expect, it } from 'vitest';
 import { UserRepository } from '../../functions/store/users.js';
+import { testStore } from './test-store.js';
 
 /** The rehash after a successful sign-in (DynamoDB Local): replaces the hash only if nobody changed it meanwhile. */
-const users = new UserRepository({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const users = new UserRepository(testStore());
 const profile = (): { userName: string } => ({ userName: `rehash-${Math.random().toString(36).slice(2)}` });
 
 describe('UserRepository.updatePasswordHash', () => {

@@ -1,12 +1,9 @@
-import { describe, expect, inject, it } from 'vitest';
-import { createDocumentClient, type TableNames } from '../../functions/store/dynamo.js';
+import { describe, expect, it } from 'vitest';
 import { UserRepository } from '../../functions/store/users.js';
+import { testStore } from './test-store.js';
 
 /** Patch Object's store write (DynamoDB Local): profile attributes set and removed, the hash, nothing else. */
-const users = new UserRepository({
-  doc: createDocumentClient(inject('dynamodbEndpoint')),
-  tables: inject('tables') as TableNames,
-});
+const users = new UserRepository(testStore());
 const userName = (): string => `patch-${Math.random().toString(36).slice(2)}`;
 
 describe('UserRepository.patch', () => {
