@@ -34,8 +34,6 @@ const ARGON2_RUNTIME_FILES: Readonly<Record<string, readonly string[]>> = {
   'node-gyp-build': ['package.json', 'index.js', 'node-gyp-build.js', 'LICENSE'],
   '@phc/format': ['package.json', 'index.js', 'license'],
 };
-/** What the bundles take for `@aws-sdk/credential-provider-node` (relative to the repository root). */
-const LAMBDA_CREDENTIALS = 'functions/shared/lambda-credentials.ts';
 
 const ARGON2_BUILD_ONLY_DEPENDENCIES = ['node-addon-api', 'cross-env'];
 
@@ -155,9 +153,6 @@ export function prooflineFunction(
         : {}),
       mainFields: ['module', 'main'],
       esbuildArgs: {
-        // The SDK's credential chain reduced to its first link, the environment, which is where Lambda puts
-        // the execution role's credentials (functions/shared/lambda-credentials.ts, ADR 17).
-        '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}`,
         '--legal-comments': 'none',
       },
       banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
