@@ -15,6 +15,11 @@ async function userWithSession(): Promise<{ id: string; token: string }> {
     { userId: user.id, userName: user.userName, realm: 'alpha', journey: 'Login' },
     3600,
   );
+  // ADR 21 compares milliseconds strictly: a session created in the very millisecond of a password change counts
+  // as after it. In a journey tens of milliseconds separate the two; here the next call could land in the same
+  // millisecond (DynamoDB Local answers in well under one), so the clock is let past it first.
+  const created = Date.now();
+  while (Date.now() <= created) await new Promise((resolve) => setTimeout(resolve, 1));
   return { id: user.id, token };
 }
 
