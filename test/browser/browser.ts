@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 import { launchChromium } from './chromium.js';
 
 /** Starts Chromium; the previous run's screenshots are removed first. */
@@ -18,9 +18,55 @@ export interface Tab {
   problems: string[];
 }
 
+/**
+ * What the running test did, for its failure report: each request of its browser contexts and its answer, and
+ * the test's own calls (`note`), timed from the test's start. A failed test prints the last of them, so that a
+ * failure in CI says where it stopped (which request went unanswered, which answer came back) — not only that it
+ * timed out.
+ */
+const activity: string[] = [];
+let activityStart = Date.now();
+const contexts: BrowserContext[] = [];
+
+export function note(line: string): void {
+  activity.push(`+${((Date.now() - activityStart) / 1000).toFixed(1)}s ${line}`);
+  if (activity.length > 40) activity.shift();
+}
+
+/** A URL as the report shows it: its path and the query's names (no values: they carry authIds and codes). */
+const shown = (url: string): string => {
+  const u = new URL(url);
+  const names = [...u.searchParams.keys()];
+  return `${u.port ? `:${u.port}` : u.host}${u.pathname}${names.length ? `?${names.join('&')}` : ''}`;
+};
+
+/**
+ * For a test file: before each test the report starts afresh; after a failed one (a timeout included) it is
+ * printed; after each, the browser contexts the test opened are closed — pages of earlier tests never poll on.
+ */
+export function reportFailures(): void {
+  beforeEach(() => {
+    activity.length = 0;
+    activityStart = Date.now();
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail')
+      console.error(
+        `What "${context.task.name}" did, last first:\n  ${[...activity].reverse().join('\n  ')}`,
+      );
+    await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
+  });
+}
+
 /** A fresh browser profile (cookies, sessionStorage) in the given language. */
 export async function open(browser: Browser, locale = 'en-GB'): Promise<Tab> {
   const context = await browser.newContext({ locale, viewport: { width: 420, height: 900 } });
+  contexts.push(context);
+  context.on('request', (r) => note(`→ ${r.method()} ${shown(r.url())}`));
+  context.on('response', (r) => note(`← ${r.status()} ${r.request().method()} ${shown(r.url())}`));
+  context.on('requestfailed', (r) =>
+    note(`✗ ${r.method()} ${shown(r.url())}: ${r.failure()?.errorText ?? 'failed'}`),
+  );
   const page = await context.newPage();
   const problems: string[] = [];
   const watch = (p: Page) =>
@@ -56,7 +102,9 @@ export const NEW_PASSWORD = 'Another-Passw0rd';
 /** The latest mail to an address in the local outbox, once it is there. */
 export async function mailTo(address: string): Promise<{ text: string; subject?: string }> {
   for (let i = 0; i < 100; i++) {
-    const mails = (await (await fetch(`${baseUrl()}/outbox`)).json()) as Array<{
+    note(`test: GET /outbox for ${address}`);
+    const response = await fetch(`${baseUrl()}/outbox`, { signal: AbortSignal.timeout(10_000) });
+    const mails = (await response.json()) as Array<{
       to: string;
       text: string;
       subject?: string;

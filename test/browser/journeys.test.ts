@@ -8,8 +8,10 @@ import {
   linkIn,
   mailTo,
   NEW_PASSWORD,
+  note,
   open,
   PASSWORD,
+  reportFailures,
   screenshot,
   type Tab,
   uniqueName,
@@ -17,7 +19,7 @@ import {
 
 /** Every journey on the hosted pages, in Chromium, as a person would: by labels, roles and visible text. */
 let browser: Browser;
-const tabs: Tab[] = [];
+reportFailures();
 
 beforeAll(async () => {
   browser = await launch();
@@ -26,11 +28,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function tab(locale?: string): Promise<Tab> {
-  const t = await open(browser, locale);
-  tabs.push(t);
-  return t;
-}
+const tab = (locale?: string): Promise<Tab> => open(browser, locale);
 
 const text = async (page: Page): Promise<string> =>
   (await page.locator('main').innerText()).replace(/\s+/g, ' ');
@@ -54,6 +52,7 @@ async function fillRegistration(page: Page, userName: string, password: string):
 
 /** IdentityProofing up to the choice of delivery, signed in on the way. */
 async function proofingChoice(page: Page, userName: string): Promise<void> {
+  note('test: IdentityProofing, signing in');
   await page.goto(`${baseUrl()}/?journey=IdentityProofing`);
   await signIn(page, userName, PASSWORD);
   await page.getByRole('button', { name: 'Scan a QR code' }).waitFor();
@@ -61,6 +60,7 @@ async function proofingChoice(page: Page, userName: string): Promise<void> {
 
 /** The face step (iProov sandbox stand-in), passed: the journey ends on the account page. */
 async function passFace(page: Page, name: string): Promise<void> {
+  note('test: waiting for the face step');
   await page.getByRole('heading', { name: 'Face check' }).waitFor({ timeout: 60_000 });
   await screenshot(page, `${name}-face`);
   await page.getByRole('button', { name: 'Pass' }).click();
@@ -190,7 +190,7 @@ describe('hosted pages in Chromium', () => {
   });
 
   it('IdentityProofing by QR code: QR, link and a waiting indicator; the sandbox verifies; the face step', async () => {
-    const { page, context, problems } = await tab();
+    const { page, problems } = await tab();
     const userName = uniqueName('qr');
     await register(userName);
     await proofingChoice(page, userName);
@@ -203,7 +203,8 @@ describe('hosted pages in Chromium', () => {
     const link = page.getByRole('link', { name: 'Or open the link on this device' });
     await screenshot(page, 'proofing-qr');
 
-    const phone = await context.newPage();
+    // The phone: another device, a browser profile of its own.
+    const { page: phone } = await tab();
     await phone.goto((await link.getAttribute('href')) ?? '');
     await phone.getByRole('button', { name: 'Verified, LOA2' }).click();
     await phone.close();
@@ -219,7 +220,7 @@ describe('hosted pages in Chromium', () => {
   });
 
   it('IdentityProofing by email: the mailed link, followed on another device', async () => {
-    const { page, context } = await tab();
+    const { page } = await tab();
     const userName = uniqueName('mail');
     await register(userName);
     await proofingChoice(page, userName);
@@ -231,7 +232,7 @@ describe('hosted pages in Chromium', () => {
     await screenshot(page, 'proofing-email');
     const mail = await mailTo(`${userName}@example.com`);
 
-    const phone = await context.newPage();
+    const { page: phone } = await tab();
     await phone.goto(linkIn(mail.text));
     await phone.getByRole('button', { name: 'Verified, LOA2' }).click();
     await phone.close();

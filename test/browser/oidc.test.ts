@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../integration/am-client.js';
-import { baseUrl, launch, open, PASSWORD, screenshot, uniqueName } from './browser.js';
+import { baseUrl, launch, open, PASSWORD, reportFailures, screenshot, uniqueName } from './browser.js';
 
 /**
  * An OpenID Connect code flow from the sample application (`/sample-app/`, public client `proofline-demo`,
@@ -10,6 +10,7 @@ import { baseUrl, launch, open, PASSWORD, screenshot, uniqueName } from './brows
  * provider ends the sign-in session.
  */
 let browser: Browser;
+reportFailures();
 beforeAll(async () => {
   browser = await launch();
 });

@@ -11,6 +11,7 @@ import {
   launch,
   open,
   PASSWORD,
+  reportFailures,
   screenshot,
   uniqueName,
 } from './browser.js';
@@ -21,6 +22,7 @@ import {
  * opted in to marketing, consent (ConsentMappingCallback) — each rendered with its labels, then signed in.
  */
 let browser: Browser;
+reportFailures();
 beforeAll(async () => {
   browser = await launch();
 });

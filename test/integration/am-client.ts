@@ -41,6 +41,8 @@ export async function post<T = Record<string, unknown>>(
       ...headers,
     },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    // A step never takes this long: an unanswered request fails the test where it happened.
+    signal: AbortSignal.timeout(60_000),
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
