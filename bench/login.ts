@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { systemClock } from '../functions/contract/clock.js';
 import { closeClient, postJson } from './http-client.js';
 import { compareDistributions, MAX_OPS, measure, measureInTurns, type Result, timed } from './measure.js';
-import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
+import { dynamoItemSize, rawPut, startFloorServer, transactionItem } from './store-bound.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
@@ -29,12 +29,14 @@ const { argon2ParametersFromEnv, hashPassword, verifyPassword } = await import(
 const PASSWORD = 'Secret-Passw0rd';
 const PUT_ITEM = 'raw conditional PutItem (store bound)';
 const START_SERVICE = 'Login start step: journey service, no HTTP';
+const FLOOR = 'floor: HTTP + the PutItem, no journey';
 
 // All bench clients are 127.0.0.1: the per-client throttle would otherwise answer the failed sign-ins with 429.
 const runtime = await startRuntime({
   port: 0,
   env: { ...process.env, THROTTLE_LOGIN_CLIENT_MAX: '1000000', THROTTLE_LOGIN_ACCOUNT_MAX: '1000000' },
 });
+let floor: Awaited<ReturnType<typeof startFloorServer>> | undefined;
 try {
   const url = (journey: string): string =>
     `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=${journey}`;
@@ -102,6 +104,14 @@ try {
     secureCookie: false,
   });
   const startWithoutHttp = () => journeys.start('Login', 'alpha', { clientIp: '127.0.0.1' });
+  // The floor of a step over HTTP: a server in this process that makes only the PutItem and answers a real
+  // start step's JSON — what the step would cost if its journey cost nothing.
+  const floorServer = await startFloorServer(put, (await postJson(url('Login'))).text);
+  floor = floorServer;
+  const atFloor = async (): Promise<void> => {
+    const { status, text } = await postJson(floorServer.url);
+    if (status !== 200) throw new Error(`floor: HTTP ${status} ${text}`);
+  };
   await measure('warm-up', 32, () => timed(put), MAX_OPS, 3000);
 
   const results: Result[] = [];
@@ -111,6 +121,7 @@ try {
       ...(await measureInTurns(
         [
           { name: PUT_ITEM, op: () => timed(put) },
+          { name: FLOOR, op: () => timed(atFloor) },
           { name: 'Login start step (HTTP)', op: () => timed(() => post('Login')) },
           { name: START_SERVICE, op: () => timed(startWithoutHttp) },
         ],
@@ -210,7 +221,7 @@ try {
       p50Ratio: r.p50 / put.p50,
     };
   };
-  const stepLines = results.filter((r) => r.name.startsWith('Login '));
+  const stepLines = results.filter((r) => r.name.startsWith('Login ') || r.name === FLOOR);
   const start1 = find('Login start step (HTTP)');
   const start32 = find('Login start step (HTTP)', 32);
   const cpu = (r: Result) => r.nodeCpuMsPerOp + (r.dbCpuMsPerOp ?? 0);
@@ -219,6 +230,9 @@ try {
     steps: stepLines.map(bound),
     startStepThroughputRatioAt32: bound(start32).throughputRatio,
     startStepP50RatioAt1: bound(start1).p50Ratio,
+    // The same ratios for the floor (HTTP and the PutItem, no journey): the best a step could reach here.
+    floorThroughputRatioAt32: bound(find(FLOOR, 32)).throughputRatio,
+    floorP50RatioAt1: bound(find(FLOOR, 1)).p50Ratio,
     // What the throughput ratio tends to when the two cores are the bound: the PutItem's CPU over the step's
     // (this process and DynamoDB Local's JVM), at 32 clients. Less noisy than throughput on a shared machine.
     startStepCpuRatioAt32: cpu(find(PUT_ITEM, 32)) / cpu(start32),
@@ -255,6 +269,7 @@ try {
       ),
       `  CPU per op at 32 clients (this process + DynamoDB Local): PutItem ${cpuText(find(PUT_ITEM, 32))}, start step ${cpuText(start32)}: PutItem/step ${(100 * storeBound.startStepCpuRatioAt32).toFixed(0)}%`,
       `start step at 32 clients: ${(100 * storeBound.startStepThroughputRatioAt32).toFixed(0)}% of PutItem throughput (goal >= 90%: ${check(storeBound.startStepThroughputRatioAt32 >= 0.9)}); at 1 client: p50 ${storeBound.startStepP50RatioAt1.toFixed(2)}x PutItem's (goal <= 1.5x: ${check(storeBound.startStepP50RatioAt1 <= 1.5)})`,
+      `its floor, HTTP + the PutItem with no journey: ${(100 * storeBound.floorThroughputRatioAt32).toFixed(0)}% at 32 clients, p50 ${storeBound.floorP50RatioAt1.toFixed(2)}x at 1 client (no step over HTTP can do better)`,
       '',
       `engine cost, start step: engine/direct ${summary.engineOverDirect.toFixed(1)}x, HTTP step/direct ${summary.httpOverDirect.toFixed(1)}x`,
       `submit step without the Argon2id share (1 client): ${summary.submitWithoutHashingMs.toFixed(2)} ms`,
@@ -271,5 +286,6 @@ try {
   }
 } finally {
   closeClient();
+  await floor?.close();
   await runtime.stop();
 }

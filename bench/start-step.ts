@@ -4,14 +4,15 @@
  * ratios of each round are printed; their medians last). Quicker than `npm run bench`, and what to profile:
  * `--profile <file.cpuprofile>` records a CPU profile of the measurements only (not of the start-up), with
  * `--only start` for the steps alone (lines, comma-separated: put, service — the journey service without HTTP
- * —, start — over HTTP with node:http —, fetch — over HTTP with fetch); `npx tsx bench/cpuprofile-summary.ts
+ * —, floor — HTTP and the PutItem alone, no journey: the best a step over HTTP could do —, start — over HTTP
+ * with node:http —, fetch — over HTTP with fetch); `npx tsx bench/cpuprofile-summary.ts
  * <file>` sums it. The profile covers the whole process: the bench's own HTTP client included.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { closeClient, postJson } from './http-client.js';
 import { measure, measureInTurns, type Result, timed } from './measure.js';
-import { dynamoItemSize, rawPut, transactionItem } from './store-bound.js';
+import { dynamoItemSize, rawPut, startFloorServer, transactionItem } from './store-bound.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
@@ -30,6 +31,7 @@ const profileFile = arg('--profile');
 const clientCounts = (arg('--clients') ?? '1,32').split(',').map(Number);
 
 const runtime = await startRuntime({ port: 0 });
+let floor: Awaited<ReturnType<typeof startFloorServer>> | undefined;
 try {
   const url = `${runtime.url}/json/realms/root/realms/alpha/authenticate?authIndexType=service&authIndexValue=Login`;
   const start = async (clientKind: 'fetch' | 'http' = 'http'): Promise<{ authId: string }> => {
@@ -53,6 +55,13 @@ try {
   await measure('warm-up', 32, () => timed(() => start()), 2000, 3000);
   const item = await transactionItem(runtime.store, (await start()).authId.split('.')[0] as string);
   const put = rawPut(runtime.store, item);
+  // The floor: HTTP and the PutItem, no journey, answering a real start step's JSON.
+  const floorServer = await startFloorServer(put, (await postJson(url)).text);
+  floor = floorServer;
+  const atFloor = async (): Promise<void> => {
+    const { status, text } = await postJson(floorServer.url);
+    if (status !== 200) throw new Error(`floor: HTTP ${status} ${text}`);
+  };
   const lines: string[] = [
     `transaction item of a Login start step: ${dynamoItemSize(item)} bytes (DynamoDB item size)`,
   ];
@@ -68,6 +77,7 @@ try {
     for (const concurrency of clientCounts) {
       const turns = [
         { name: 'PutItem', line: 'put', op: () => timed(put) },
+        { name: 'floor', line: 'floor', op: () => timed(atFloor) },
         { name: 'service', line: 'service', op: () => timed(service) },
         { name: 'start step', line: 'start', op: () => timed(() => start()) },
         { name: 'start (fetch)', line: 'fetch', op: () => timed(() => start('fetch')) },
@@ -91,6 +101,10 @@ try {
       lines.push(
         `round ${round + 1}: start step/PutItem throughput at 32 clients ${(100 * ratio.throughput32).toFixed(0)}%, p50 at 1 client ${ratio.p50At1.toFixed(2)}x`,
       );
+      if (has('floor', 32) && has('floor', 1))
+        lines.push(
+          `  its floor (HTTP + PutItem, no journey): throughput at 32 clients ${(100 * (get('floor', 32).opsPerSecond / get('PutItem', 32).opsPerSecond)).toFixed(0)}%, p50 at 1 client ${(get('floor', 1).p50 / get('PutItem', 1).p50).toFixed(2)}x`,
+        );
     }
     process.stdout.write(`${lines.splice(0).join('\n')}\n`);
   }
@@ -107,5 +121,6 @@ try {
   }
 } finally {
   closeClient();
+  await floor?.close();
   await runtime.stop();
 }

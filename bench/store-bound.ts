@@ -5,6 +5,8 @@
  * — with nothing else around it.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetCommand, PutCommand } from '../functions/aws/dynamodb.js';
 import type { Store } from '../functions/store/dynamo.js';
 
@@ -60,5 +62,47 @@ export function rawPut(store: Store, item: Item): () => Promise<void> {
         ConditionExpression: 'attribute_not_exists(id)',
       }),
     );
+  };
+}
+
+/**
+ * The floor of a step over HTTP: a node:http server (in this process, as the runtime's) whose every request runs
+ * only `put` and answers `answer` (a real start step's JSON) — HTTP and the store's one write, no journey. No
+ * implementation of a step that answers over HTTP and writes one item can beat it; its ratios to the PutItem
+ * line are the best the step's ratios could be on this machine.
+ */
+export async function startFloorServer(
+  put: () => Promise<void>,
+  answer: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const body = Buffer.from(answer);
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      put().then(
+        () => {
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            'cache-control': 'no-store',
+          });
+          res.end(body);
+        },
+        (error: unknown) => {
+          res.writeHead(500).end(String(error));
+        },
+      );
+    });
+  });
+  server.keepAliveTimeout = 5000; // as the runtime's server
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
