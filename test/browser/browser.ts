@@ -101,8 +101,8 @@ export const NEW_PASSWORD = 'Another-Passw0rd';
 
 /** The latest mail to an address in the local outbox, once it is there. */
 export async function mailTo(address: string): Promise<{ text: string; subject?: string }> {
+  note('test: waiting for a mail in GET /outbox');
   for (let i = 0; i < 100; i++) {
-    note(`test: GET /outbox for ${address}`);
     const response = await fetch(`${baseUrl()}/outbox`, { signal: AbortSignal.timeout(10_000) });
     const mails = (await response.json()) as Array<{
       to: string;
@@ -110,7 +110,10 @@ export async function mailTo(address: string): Promise<{ text: string; subject?:
       subject?: string;
     }>;
     const mail = mails.find((m) => m.to === address);
-    if (mail) return mail;
+    if (mail) {
+      note(`test: the mail came, ${i + 1} look(s) at the outbox`);
+      return mail;
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no mail to ${address}`);
