@@ -1,10 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterEach, beforeEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { launchChromium } from './chromium.js';
 
 /** Starts Chromium; the previous run's screenshots are removed first. */
-export async function launch(): Promise<Browser> {
+async function launch(): Promise<Browser> {
   await rm('test-results/browser', { recursive: true, force: true });
   return launchChromium();
 }
@@ -44,7 +44,7 @@ const shown = (url: string): string => {
  * For a test file: before each test the report starts afresh; after a failed one (a timeout included) it is
  * printed; after each, the browser contexts the test opened are closed — pages of earlier tests never poll on.
  */
-export function reportFailures(): void {
+function reportFailures(): void {
   beforeEach(() => {
     activity.length = 0;
     activityStart = Date.now();
@@ -58,8 +58,29 @@ export function reportFailures(): void {
   });
 }
 
+/**
+ * For a test file: Chromium, started before its tests and closed after them, each test's failure report
+ * (`reportFailures`), and `open` for a fresh browser profile.
+ */
+export function useBrowser(): { open(locale?: string): Promise<Tab> } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  reportFailures();
+  return {
+    open: (locale) => {
+      if (!browser) throw new Error('Chromium is not running: open a browser profile inside a test');
+      return open(browser, locale);
+    },
+  };
+}
+
 /** A fresh browser profile (cookies, sessionStorage) in the given language. */
-export async function open(browser: Browser, locale = 'en-GB'): Promise<Tab> {
+async function open(browser: Browser, locale = 'en-GB'): Promise<Tab> {
   const context = await browser.newContext({ locale, viewport: { width: 420, height: 900 } });
   contexts.push(context);
   context.on('request', (r) => note(`→ ${r.method()} ${shown(r.url())}`));

@@ -1,34 +1,23 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { register, securityAnswer } from '../integration/am-client.js';
 import {
   baseUrl,
   defineSecurityQuestions,
-  launch,
   linkIn,
   mailTo,
   NEW_PASSWORD,
   note,
-  open,
   PASSWORD,
-  reportFailures,
   screenshot,
   type Tab,
   uniqueName,
+  useBrowser,
 } from './browser.js';
 
 /** Every journey on the hosted pages, in Chromium, as a person would: by labels, roles and visible text. */
-let browser: Browser;
-reportFailures();
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const tab = (locale?: string): Promise<Tab> => open(browser, locale);
+const chromium = useBrowser();
+const tab = (locale?: string): Promise<Tab> => chromium.open(locale);
 
 const text = async (page: Page): Promise<string> =>
   (await page.locator('main').innerText()).replace(/\s+/g, ' ');

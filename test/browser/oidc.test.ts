@@ -1,7 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { register } from '../integration/am-client.js';
-import { baseUrl, launch, open, PASSWORD, reportFailures, screenshot, uniqueName } from './browser.js';
+import { baseUrl, PASSWORD, screenshot, uniqueName, useBrowser } from './browser.js';
 
 /**
  * An OpenID Connect code flow from the sample application (`/sample-app/`, public client `proofline-demo`,
@@ -9,20 +8,13 @@ import { baseUrl, launch, open, PASSWORD, reportFailures, screenshot, uniqueName
  * pages go back to the provider (goto), the application gets its code and tokens. Then sign-out through the
  * provider ends the sign-in session.
  */
-let browser: Browser;
-reportFailures();
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useBrowser();
 
 describe('OIDC code flow from a sample application', () => {
   it('signs in on the hosted pages and comes back with tokens; sign-out ends the session', async () => {
     const userName = uniqueName('rp');
     await register(userName);
-    const { page, problems } = await open(browser);
+    const { page, problems } = await chromium.open();
     await page.goto(`${baseUrl()}/sample-app/`);
     await page.getByRole('button', { name: 'Sign in with Proofline' }).click();
     // The provider had no session: the hosted pages run Login, with goto back to the provider.

@@ -1,34 +1,17 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UpdateCommand } from '../../functions/aws/dynamodb.js';
 import type { Store } from '../../functions/store/dynamo.js';
 import { passwordHasher } from '../../functions/store/password-hasher.js';
 import { UserRepository } from '../../functions/store/users.js';
 import { testStore } from '../integration/test-store.js';
-import {
-  baseUrl,
-  defineSecurityQuestions,
-  launch,
-  open,
-  PASSWORD,
-  reportFailures,
-  screenshot,
-  uniqueName,
-} from './browser.js';
+import { baseUrl, defineSecurityQuestions, PASSWORD, screenshot, uniqueName, useBrowser } from './browser.js';
 
 /**
  * ProgressiveProfile on the hosted pages, as Login runs it for a user whose profile is behind: the active terms
  * (TermsAndConditionsCallback), security questions (KbaCreateCallback) and, at the third sign-in of a user who
  * opted in to marketing, consent (ConsentMappingCallback) — each rendered with its labels, then signed in.
  */
-let browser: Browser;
-reportFailures();
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useBrowser();
 
 const store = (): Store => testStore();
 
@@ -55,7 +38,7 @@ describe('ProgressiveProfile in the hosted pages', () => {
         ExpressionAttributeValues: { ':count': 2 },
       }),
     );
-    const { page, problems } = await open(browser);
+    const { page, problems } = await chromium.open();
     await page.goto(`${baseUrl()}/?journey=Login`);
     await page.getByLabel('Username').fill(userName);
     await page.getByLabel('Password').fill(PASSWORD);
