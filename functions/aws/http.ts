@@ -8,9 +8,10 @@ import { AwsError, type AwsHttpResponse, isRetryable, networkError } from './err
 
 /**
  * The transport of Proofline's AWS clients (ADR 25): endpoint resolution as the SDK does it, SigV4 by the SDK's
- * own signer (`@smithy/signature-v4`), keep-alive connections, a timeout, and the SDK's standard retry policy
- * (exponential backoff with full jitter for throttling, 5XX and network errors). Each service module
- * (`dynamodb.ts`, `services.ts`) speaks its wire protocol on top of it.
+ * own signer (`@smithy/signature-v4`), keep-alive connections (a request refused by one the server closed
+ * meanwhile is resent), a timeout, and the SDK's standard retry policy (exponential backoff with full jitter for
+ * throttling, 5XX and network errors). Each service module (`dynamodb.ts`, `sfn.ts`, `s3.ts`…) speaks its wire
+ * protocol on top of it.
  */
 
 export interface Credentials {
@@ -82,6 +83,23 @@ const MAX_DELAY_MS = 20_000;
 const RETRY_TOKENS = 500;
 const RETRY_COST = 5;
 const TIMEOUT_RETRY_COST = 10;
+/**
+ * Resends of a request refused by a kept-alive connection the server had already closed (see `StaleSocketError`),
+ * beyond its attempts: each one retires that connection, so a few clear the stale ones a long pause leaves.
+ */
+const MAX_STALE_RESENDS = 3;
+
+/**
+ * A request that failed on a reused kept-alive connection before any byte of an answer: the server had closed
+ * the idle connection (Lambda freezes a function between invocations; AWS closes idle connections meanwhile),
+ * so the request never reached the service. Node's documented case for a retry (`request.reusedSocket`).
+ */
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+    this.name = 'StaleSocketError';
+  }
+}
 
 /** The region's DNS suffix (China's partition apart). */
 const dnsSuffix = (region: string): string =>
@@ -180,6 +198,7 @@ export class AwsHttpClient {
    */
   async send(request: AwsHttpRequest, readError: ErrorReader): Promise<AwsHttpResponse> {
     let spent = 0;
+    let staleResends = 0;
     for (let attempt = 1; ; attempt++) {
       let error: AwsError;
       // Signed afresh for each attempt (its date); a signing failure (no credentials) is not retried.
@@ -193,7 +212,13 @@ export class AwsHttpClient {
         error = readError(response);
       } catch (caught) {
         if (caught instanceof AwsError) throw caught;
-        error = networkError(caught);
+        if (caught instanceof StaleSocketError && staleResends < MAX_STALE_RESENDS) {
+          // Not an attempt: nothing reached the service (even Step Functions, never retried, is resent).
+          staleResends += 1;
+          attempt -= 1;
+          continue;
+        }
+        error = networkError(caught instanceof StaleSocketError ? caught.cause : caught);
       }
       error.$metadata.attempts = attempt;
       if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
@@ -245,6 +270,7 @@ export class AwsHttpClient {
       .join('&');
     const send = endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
     return await new Promise<AwsHttpResponse>((resolve, reject) => {
+      let answered = false;
       const req = send(
         {
           agent: this.agent,
@@ -257,6 +283,7 @@ export class AwsHttpClient {
           timeout: this.timeoutMs,
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('error', reject);
@@ -268,7 +295,10 @@ export class AwsHttpClient {
       req.on('timeout', () =>
         req.destroy(Object.assign(new Error('Request timed out'), { code: 'ETIMEDOUT' })),
       );
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const refused = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+        reject(req.reusedSocket && !answered && refused ? new StaleSocketError(error) : error);
+      });
       req.end(body);
     });
   }

@@ -210,6 +210,81 @@ describe('Step Functions StartSyncExecution', () => {
   });
 });
 
+/**
+ * An endpoint that resets connections as AWS's look to a function thawed after a pause: `reset(n, reused)` says
+ * whether the n-th request (from 1), arriving on a connection used before or not, is refused by a TCP reset before
+ * anything is read. Counts what it answered.
+ */
+async function resettingEndpoint(
+  reset: (n: number, reused: boolean) => boolean,
+): Promise<{ config: ServiceConfig; answered: () => number; resets: () => number }> {
+  const used = new WeakSet<object>();
+  let requests = 0;
+  let answered = 0;
+  let resets = 0;
+  const server = createServer((req, res) => {
+    requests += 1;
+    const reused = used.has(req.socket);
+    used.add(req.socket);
+    if (reset(requests, reused)) {
+      resets += 1;
+      req.socket.resetAndDestroy();
+      return;
+    }
+    req.resume();
+    req.on('end', () => {
+      answered += 1;
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ status: 'SUCCEEDED', output: `{"n":${answered}}` }));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    config: { endpoint: `http://127.0.0.1:${port}`, region: REGION, credentials },
+    answered: () => answered,
+    resets: () => resets,
+  };
+}
+
+describe('a kept-alive connection the server closed meanwhile', () => {
+  const start = new StartSyncExecutionCommand({ stateMachineArn: machine });
+
+  it('is resent on a new connection, even by a client that never retries: the request never reached AWS', async () => {
+    // The second request finds the first one's connection reset (closed by the server while the function was
+    // frozen, as it looks on thawing).
+    const endpoint = await resettingEndpoint((n, reused) => n === 2 && reused);
+    const client = new SFNClient({ ...endpoint.config, maxAttempts: 1 });
+
+    expect((await client.send(start)).output).toBe('{"n":1}');
+    expect((await client.send(start)).output).toBe('{"n":2}');
+    expect(endpoint.resets()).toBe(1);
+    expect(endpoint.answered()).toBe(2);
+    client.destroy();
+  });
+
+  it('is not resent when the reset came on a new connection (it may have been read), nor without end', async () => {
+    const fresh = await resettingEndpoint((_n, reused) => !reused);
+    const once = new SFNClient({ ...fresh.config, maxAttempts: 1 });
+    const error = await thrown(once.send(start));
+    expect(error.name).toBe('NetworkingError');
+    expect(fresh.resets()).toBe(1);
+    expect(fresh.answered()).toBe(0);
+    once.destroy();
+
+    // Four connections left open by four requests at once, all closed by the server meanwhile: three resends,
+    // each on the next of them, then the failure — not a resend per connection a client may hold.
+    const stale = await resettingEndpoint((n, reused) => n > 4 && reused);
+    const client = new SFNClient({ ...stale.config, maxAttempts: 1 });
+    await Promise.all([1, 2, 3, 4].map(() => client.send(start)));
+    expect((await thrown(client.send(start))).name).toBe('NetworkingError');
+    expect(stale.resets()).toBe(4);
+    expect(stale.answered()).toBe(4);
+    client.destroy();
+  });
+});
+
 const functionArn = 'arn:aws:lambda:eu-west-1:123456789012:function:Proofline-dev-webhooks';
 
 describe('Lambda Invoke', () => {
