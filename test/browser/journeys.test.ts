@@ -196,6 +196,9 @@ describe('hosted pages in Chromium', () => {
     const { page: phone } = await tab();
     await phone.goto((await link.getAttribute('href')) ?? '');
     await phone.getByRole('button', { name: 'Verified, LOA2' }).click();
+    // The person reads IDEMIA's confirmation, then puts the phone away. (Closing the page while its form's
+    // answer was still being committed hung Chromium's close in CI, twice in 30 runs.)
+    await phone.getByRole('heading', { name: 'Done' }).waitFor();
     await phone.close();
     await passFace(page, 'proofing-qr');
     await expectVerified(page, 'proofing-qr');
@@ -224,6 +227,9 @@ describe('hosted pages in Chromium', () => {
     const { page: phone } = await tab();
     await phone.goto(linkIn(mail.text));
     await phone.getByRole('button', { name: 'Verified, LOA2' }).click();
+    // The person reads IDEMIA's confirmation, then puts the phone away. (Closing the page while its form's
+    // answer was still being committed hung Chromium's close in CI, twice in 30 runs.)
+    await phone.getByRole('heading', { name: 'Done' }).waitFor();
     await phone.close();
     await passFace(page, 'proofing-email');
     await expectVerified(page, 'proofing-email');
