@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCommand, PutCommand } from '../functions/aws/dynamodb.js';
 import type { Store } from '../functions/store/dynamo.js';
+import { postJson } from './http-client.js';
 
 type Item = Record<string, unknown>;
 
@@ -69,12 +70,13 @@ export function rawPut(store: Store, item: Item): () => Promise<void> {
  * The floor of a step over HTTP: a node:http server (in this process, as the runtime's) whose every request runs
  * only `put` and answers `answer` (a real start step's JSON) — HTTP and the store's one write, no journey. No
  * implementation of a step that answers over HTTP and writes one item can beat it; its ratios to the PutItem
- * line are the best the step's ratios could be on this machine.
+ * line are the best the step's ratios could be on this machine. `step()` is one request to it through the bench's
+ * client, as a start step is sent.
  */
 export async function startFloorServer(
   put: () => Promise<void>,
   answer: string,
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ step(): Promise<void>; close(): Promise<void> }> {
   const body = Buffer.from(answer);
   const server = createServer((req, res) => {
     req.resume();
@@ -98,7 +100,10 @@ export async function startFloorServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    step: async () => {
+      const { status, text } = await postJson(`http://127.0.0.1:${port}/`);
+      if (status !== 200) throw new Error(`floor: HTTP ${status} ${text}`);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
