@@ -92,7 +92,8 @@ const MAX_STALE_RESENDS = 3;
 /**
  * A request that failed on a reused kept-alive connection before any byte of an answer: the server had closed
  * the idle connection (Lambda freezes a function between invocations; AWS closes idle connections meanwhile),
- * so the request never reached the service. Node's documented case for a retry (`request.reusedSocket`).
+ * so the request did not reach the service. Node's documented case for a retry (`request.reusedSocket`); ADR 25
+ * says what remains.
  */
 class StaleSocketError extends Error {
   constructor(cause: Error) {
