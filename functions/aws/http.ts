@@ -199,13 +199,12 @@ export class AwsHttpClient {
    */
   async send(request: AwsHttpRequest, readError: ErrorReader): Promise<AwsHttpResponse> {
     let spent = 0;
-    let staleResends = 0;
     for (let attempt = 1; ; attempt++) {
       let error: AwsError;
       // Signed afresh for each attempt (its date); a signing failure (no credentials) is not retried.
       const signed = await this.sign(request);
       try {
-        const response = await this.transmit(request, signed);
+        const response = await this.transmitResendingStale(request, signed);
         if (response.status < 300) {
           this.retryTokens = Math.min(RETRY_TOKENS, this.retryTokens + (spent || 1));
           return response;
@@ -213,13 +212,7 @@ export class AwsHttpClient {
         error = readError(response);
       } catch (caught) {
         if (caught instanceof AwsError) throw caught;
-        if (caught instanceof StaleSocketError && staleResends < MAX_STALE_RESENDS) {
-          // Not an attempt: nothing reached the service (even Step Functions, never retried, is resent).
-          staleResends += 1;
-          attempt -= 1;
-          continue;
-        }
-        error = networkError(caught instanceof StaleSocketError ? caught.cause : caught);
+        error = networkError(caught);
       }
       error.$metadata.attempts = attempt;
       if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
@@ -258,6 +251,24 @@ export class AwsHttpClient {
       },
       body,
     });
+  }
+
+  /**
+   * One attempt: sent, and resent (same signature) while a reused connection turns out stale — not an attempt
+   * more, since the request did not reach the service (`StaleSocketError`), so Step Functions' too.
+   */
+  private async transmitResendingStale(
+    request: AwsHttpRequest,
+    signed: { headers: Record<string, string> },
+  ): Promise<AwsHttpResponse> {
+    for (let resends = 0; ; resends++) {
+      try {
+        return await this.transmit(request, signed);
+      } catch (error) {
+        if (!(error instanceof StaleSocketError)) throw error;
+        if (resends >= MAX_STALE_RESENDS) throw error.cause;
+      }
+    }
   }
 
   private async transmit(
